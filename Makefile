@@ -1,0 +1,73 @@
+# Python Concurrency Lab. `make lab` to learn, `make test` to check everything.
+# Both create .venv and install requirements.txt on first use (and again when it changes).
+
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+PORT   ?= 8888
+
+# Per-cell and per-notebook bounds: a hung kernel fails the run instead of hanging it.
+CELL_TIMEOUT ?= 120
+ITEM_TIMEOUT ?= 300
+NBVAL := --nbval-lax --nbval-current-env --nbval-cell-timeout=$(CELL_TIMEOUT) \
+         --timeout=$(ITEM_TIMEOUT) -p no:cacheprovider
+
+# Running as root (containers, CI) needs --allow-root; everyone else does not.
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
+
+# `make run NB=01_gil PARAMS="-p workers 4"`: one notebook headless with papermill into build/.
+NB     ?= 00_start_here
+PARAMS ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help install lab test lint unit sync-check nbval notebooks run clean
+
+help:
+	@echo "make lab         install if needed, open the course in JupyterLab"
+	@echo "make test        install if needed, run every check (lint, unit, sync, notebooks)"
+	@echo "make notebooks   regenerate notebooks/ from lessons/"
+	@echo "make run NB=01_gil PARAMS='-p workers 4'   run one notebook headless into build/"
+	@echo "make clean       remove build/ and caches (keeps .venv)"
+
+$(STAMP): requirements.txt pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else 1)' || \
+		{ echo "Python 3.10 or newer is needed; $(PYTHON) is $$($(PYTHON) --version 2>&1)." \
+		  "Run e.g. 'make PYTHON=python3.12 ...'."; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	@touch $@
+
+install: $(STAMP)
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab --ip=127.0.0.1 --port=$(PORT) $(ALLOW_ROOT) notebooks/00_start_here.ipynb
+
+test: $(STAMP)
+	$(MAKE) --no-print-directory lint unit sync-check nbval
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+unit: $(STAMP)
+	MPLBACKEND=Agg $(BIN)/python -m pytest tests -q
+
+sync-check: $(STAMP)
+	$(BIN)/python tools/sync_notebooks.py --check
+
+# `make nbval NOTEBOOKS=notebooks/03_shared_state_and_queues.ipynb` runs just one.
+NOTEBOOKS ?= notebooks/
+nbval: $(STAMP)
+	$(BIN)/python -m pytest $(NBVAL) $(NOTEBOOKS)
+
+notebooks: $(STAMP)
+	$(BIN)/python tools/sync_notebooks.py
+
+run: $(STAMP)
+	@mkdir -p build
+	$(BIN)/papermill --cwd notebooks --kernel python3 $(PARAMS) \
+		notebooks/$(NB).ipynb build/$(NB).ipynb
+
+clean:
+	rm -rf build .pytest_cache .ruff_cache .hypothesis

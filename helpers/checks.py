@@ -1,0 +1,121 @@
+"""Exercise checkers: run a learner's code, answer with specific, friendly feedback.
+
+A checker never raises into the notebook. Write one as a plain function that returns
+:func:`passed` or :func:`failed`, or raises :class:`Wrong` with the message to show; decorate
+it with :func:`checker` and any exception from the learner's code becomes feedback too::
+
+    @checker
+    def check_square(square):
+        if square(3) != 9:
+            raise Wrong(f"square(3) should be 9, got {square(3)!r}.")
+        return passed("square works.")
+"""
+
+from __future__ import annotations
+
+import functools
+import html
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, ParamSpec, TypeVar
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """The verdict on an exercise. Truthy when passed, shown as a coloured box in a notebook."""
+
+    ok: bool
+    message: str
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+    def __str__(self) -> str:
+        return f"{'✔ Correct' if self.ok else '✘ Not yet'}: {self.message}"
+
+    def _repr_html_(self) -> str:
+        colour, mark, word = ("#009E73", "✔", "Correct") if self.ok else ("#D55E00", "✘", "Not yet")
+        return (
+            f"<div style='border-left:4px solid {colour};padding:4px 10px'>"
+            f"<b style='color:{colour}'>{mark} {word}</b>: {html.escape(self.message)}</div>"
+        )
+
+
+class Wrong(Exception):
+    """Raise inside a checker to fail the exercise with this message."""
+
+
+class CheckTimeout(Exception):
+    """The learner's code did not finish in time."""
+
+
+def passed(message: str = "well done.") -> Feedback:
+    return Feedback(True, message)
+
+
+def failed(message: str) -> Feedback:
+    return Feedback(False, message)
+
+
+def checker(check: Callable[P, Feedback]) -> Callable[P, Feedback]:
+    """Turn every exception escaping ``check`` into failing feedback, never into a traceback."""
+
+    @functools.wraps(check)
+    def guarded(*args: P.args, **kwargs: P.kwargs) -> Feedback:
+        try:
+            return check(*args, **kwargs)
+        except Wrong as wrong:
+            return failed(str(wrong))
+        except NotImplementedError:
+            return failed(
+                "not started yet: replace the `raise NotImplementedError` with your code."
+            )
+        except CheckTimeout as timeout:
+            return failed(str(timeout))
+        except Exception as error:
+            return failed(f"your code raised {type(error).__name__}: {error}")
+
+    return guarded
+
+
+def call_with_timeout(fn: Callable[..., T], *args: Any, timeout: float = 10.0, **kwargs: Any) -> T:
+    """Call ``fn`` in a helper thread and wait at most ``timeout`` seconds for it.
+
+    A learner's deadlock must not freeze the notebook. If the call does not return in time we
+    stop waiting and say so; the stuck thread is a daemon, and restarting the kernel clears it.
+    """
+    outcome: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            outcome["value"] = fn(*args, **kwargs)
+        except BaseException as error:
+            outcome["error"] = error
+
+    worker = threading.Thread(target=target, name="exercise-check", daemon=True)
+    worker.start()
+    worker.join(timeout)
+    if worker.is_alive():
+        raise CheckTimeout(
+            f"your code did not finish within {timeout:g} s. Is something waiting forever "
+            "(a lock never released, a join or get without a timeout)? Restart the kernel to "
+            "clear the stuck thread."
+        )
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["value"]
+
+
+def expect_equal(actual: object, expected: object, what: str) -> None:
+    """Raise :class:`Wrong` with a precise message unless ``actual == expected``."""
+    if actual != expected:
+        raise Wrong(f"{what} should be {expected!r}, but it is {actual!r}.")
+
+
+def expect_callable(obj: object, name: str) -> None:
+    if not callable(obj):
+        raise Wrong(f"{name} should be a function; got {type(obj).__name__}.")

@@ -1,0 +1,100 @@
+"""Regenerate notebooks/*.ipynb from lessons/*.md, or check that they are in sync.
+
+    python tools/sync_notebooks.py           # write every notebook from its lesson
+    python tools/sync_notebooks.py --check   # exit 1 naming every notebook that is stale
+
+The lessons (MyST markdown) are the source. Notebooks are written without outputs and with
+cell ids derived from each cell's content, so regenerating an unchanged lesson gives a
+byte-identical notebook and a one-cell edit changes one cell of the notebook.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import sys
+from pathlib import Path
+
+import jupytext
+import nbformat
+
+ROOT = Path(__file__).resolve().parent.parent
+LESSONS = ROOT / "lessons"
+NOTEBOOKS = ROOT / "notebooks"
+
+
+def notebook_path(lesson: Path) -> Path:
+    return NOTEBOOKS / f"{lesson.stem}.ipynb"
+
+
+def render(lesson: Path) -> str:
+    """The exact text of the notebook that ``lesson`` should produce."""
+    notebook = jupytext.read(lesson, fmt="md:myst")
+    seen: dict[str, int] = {}
+    for cell in notebook.cells:
+        digest = hashlib.sha1(f"{cell.cell_type}\n{cell.source}".encode()).hexdigest()[:10]
+        seen[digest] = seen.get(digest, 0) + 1
+        cell["id"] = digest if seen[digest] == 1 else f"{digest}-{seen[digest]}"
+        if cell.cell_type == "code":
+            cell["outputs"] = []
+            cell["execution_count"] = None
+    notebook.metadata.pop("jupytext", None)
+    notebook.metadata["jupytext"] = {"formats": "notebooks///ipynb,lessons///md:myst"}
+    notebook.metadata.setdefault(
+        "kernelspec",
+        {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"},
+    )
+    notebook.metadata["language_info"] = {"name": "python"}
+    nbformat.validate(notebook)
+    return nbformat.writes(notebook) + "\n"
+
+
+def stale() -> list[str]:
+    """Problems, one line each: notebooks out of sync with lessons, orphans, outputs."""
+    problems = []
+    lessons = sorted(LESSONS.glob("*.md"))
+    for lesson in lessons:
+        target = notebook_path(lesson)
+        if not target.exists():
+            problems.append(f"{target.relative_to(ROOT)} is missing: run `make notebooks`")
+        elif target.read_text() != render(lesson):
+            problems.append(
+                f"{target.relative_to(ROOT)} is out of sync with {lesson.relative_to(ROOT)} "
+                "(or holds outputs): run `make notebooks`"
+            )
+    known = {notebook_path(lesson) for lesson in lessons}
+    for notebook in sorted(NOTEBOOKS.glob("*.ipynb")):
+        if notebook not in known:
+            problems.append(
+                f"{notebook.relative_to(ROOT)} has no lesson: add lessons/{notebook.stem}.md"
+            )
+    return problems
+
+
+def write_all() -> list[Path]:
+    written = []
+    for lesson in sorted(LESSONS.glob("*.md")):
+        target = notebook_path(lesson)
+        text = render(lesson)
+        if not target.exists() or target.read_text() != text:
+            target.write_text(text)
+            written.append(target)
+    return written
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--check", action="store_true", help="only check; exit 1 if stale")
+    args = parser.parse_args(argv)
+    if args.check:
+        problems = stale()
+        for problem in problems:
+            print(problem, file=sys.stderr)
+        return 1 if problems else 0
+    for path in write_all():
+        print(f"wrote {path.relative_to(ROOT)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
