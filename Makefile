@@ -41,8 +41,11 @@ $(STAMP): requirements.txt pyproject.toml
 
 install: $(STAMP)
 
+# Token auth stays on; the URL printed (and opened, where there is a browser) lands on 00.
+LAB_ARGS = --ip=127.0.0.1 --port=$(PORT) $(ALLOW_ROOT) \
+           --LabApp.default_url=/lab/tree/notebooks/00_start_here.ipynb
 lab: $(STAMP)
-	$(BIN)/jupyter lab --ip=127.0.0.1 --port=$(PORT) $(ALLOW_ROOT) notebooks/00_start_here.ipynb
+	$(BIN)/jupyter lab $(LAB_ARGS)
 
 test: $(STAMP)
 	$(MAKE) --no-print-directory lint unit sync-check nbval

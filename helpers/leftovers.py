@@ -85,9 +85,13 @@ def child_processes() -> dict[int, str]:
 
 
 def shared_memory_segments() -> set[str]:
-    """Names of POSIX shared-memory segments (Linux: files in /dev/shm)."""
+    """Names of POSIX shared-memory segments (Linux: files in /dev/shm).
+
+    Named semaphores (``sem.*``) live there too; multiprocessing removes them when their lock
+    or event object is garbage-collected, so they are not counted as segments.
+    """
     try:
-        return {entry.name for entry in _SHM_DIR.iterdir()}
+        return {entry.name for entry in _SHM_DIR.iterdir() if not entry.name.startswith("sem.")}
     except OSError:
         return set()
 
