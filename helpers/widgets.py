@@ -9,12 +9,13 @@ papermill and headless runs do.
 from __future__ import annotations
 
 import html
+import io
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
 import ipywidgets as widgets
-from IPython.display import display
+from IPython.display import Image, display
 from matplotlib.figure import Figure
 
 from . import machine
@@ -56,6 +57,13 @@ def dropdown(description: str, options: Mapping[str, str], value: str) -> widget
     )
 
 
+def figure_png(figure: Figure) -> Image:
+    """The figure as a PNG, shown the same way whatever matplotlib backend the kernel uses."""
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", bbox_inches="tight")
+    return Image(buffer.getvalue())
+
+
 class Explorer:
     """Controls + Run + progress + output, calling ``compute`` with the controls' values."""
 
@@ -93,6 +101,12 @@ class Explorer:
                 self.output,
             ]
         )
+        # Stable hooks for the browser test (tests/browser) and for custom styling.
+        self.widget.add_class("lab-explorer")
+        self.button.add_class("lab-explorer-run")
+        self.progress.add_class("lab-explorer-progress")
+        self.status.add_class("lab-explorer-status")
+        self.output.add_class("lab-explorer-output")
 
     def values(self) -> dict[str, Any]:
         return {name: control.value for name, control in self.controls.items()}
@@ -120,7 +134,8 @@ class Explorer:
         except Exception as error:  # shown to the learner instead of breaking the widget
             self.error = error
             self.progress.bar_style = "danger"
-            self.status.value = f"<span style='color:#D55E00'>{html.escape(str(error))}</span>"
+            message = html.escape(f"Error: {error}")
+            self.status.value = f"<span style='color:#D55E00'>{message}</span>"
             return None
         finally:
             self._set_busy(False)
@@ -128,7 +143,7 @@ class Explorer:
         self.figure = figure
         with self.output:
             self.output.clear_output(wait=True)
-            display(figure)
+            display(figure_png(figure))
         self.progress.value = self.progress.max
         self.progress.bar_style = "success"
         self.status.value = f"Done in {time.perf_counter() - started:.1f} s."
@@ -159,7 +174,7 @@ def worker_explorer(
         "tasks": int_slider("Tasks", tasks, 1, 32),
         "task_ms": int_slider("Task size (ms)", task_ms, 10, 200, step=10),
         "start_method": dropdown(
-            "Start method (processes)",
+            "Start method",
             {m: m for m in machine.available_start_methods()},
             machine.start_method(),
         ),

@@ -1,0 +1,306 @@
+"""End to end: every notebook run in JupyterLab, driven by headless Chromium through Playwright.
+
+nbval proves the code runs; this proves the course works where learners meet it: widgets
+render, explorers respond to their controls, progress shows while they run, plots redraw.
+
+Locally the test is skipped when Chromium or Playwright is missing; with ``CI=true`` that is a
+failure. The server runs on a scratch copy of notebooks/, so nothing in the repository changes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+SCREENSHOTS = ROOT / "build" / "screenshots"
+CHROMIUM = Path(os.environ.get("LAB_CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+NOTEBOOK_TIMEOUT_MS = 240_000
+EXPLORER_TIMEOUT_MS = 120_000
+
+
+def _missing(reason: str) -> None:
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"browser test cannot run in CI: {reason}")
+    pytest.skip(f"browser test skipped: {reason}")
+
+
+@pytest.fixture(scope="session")
+def playwright_api() -> Any:
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _missing("Playwright for Python is not installed (pip install playwright)")
+    if not CHROMIUM.exists():
+        _missing(f"Chromium not found at {CHROMIUM} (Debian: apt-get install chromium)")
+    return sync_playwright
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _write_settings(settings: Path) -> None:
+    """Lab settings for the test: every cell in the DOM, no news or update checks."""
+    values = {
+        "notebook-extension/tracker": {"windowingMode": "none"},
+        "apputils-extension/notification": {"fetchNews": "false", "checkForUpdates": False},
+    }
+    for name, value in values.items():
+        folder, file = name.split("/")
+        path = settings / "@jupyterlab" / folder / f"{file}.jupyterlab-settings"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(value))
+
+
+@pytest.fixture(scope="session")
+def lab(playwright_api: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """JupyterLab as `make lab` starts it (localhost, token auth), on a scratch copy."""
+    scratch = tmp_path_factory.mktemp("lab")
+    shutil.copytree(ROOT / "notebooks", scratch / "course" / "notebooks")
+    _write_settings(scratch / "settings")
+    port, token = _free_port(), secrets.token_hex(16)
+    command = [
+        str(Path(sys.executable).parent / "jupyter"),
+        "lab",
+        "--no-browser",
+        "--ip=127.0.0.1",
+        f"--port={port}",
+        f"--IdentityProvider.token={token}",
+        f"--ServerApp.root_dir={scratch / 'course'}",
+        f"--LabApp.user_settings_dir={scratch / 'settings'}",
+        f"--LabApp.workspaces_dir={scratch / 'workspaces'}",
+        "--LabApp.expose_app_in_browser=True",
+    ]
+    if os.geteuid() == 0:
+        command.append("--allow-root")
+    # Kernels must see what a learner's kernel sees: not the test run's Agg backend.
+    env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
+    log = (scratch / "server.log").open("w")
+    server = subprocess.Popen(
+        command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, cwd=scratch, env=env
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2)
+                break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    pytest.fail(f"JupyterLab did not start:\n{(scratch / 'server.log').read_text()}")
+                time.sleep(0.3)
+        yield {"base": base, "token": token}
+    finally:
+        _stop(server)
+        log.close()
+
+
+def _stop(server: subprocess.Popen[bytes]) -> None:
+    """Stop the server, its kernels and anything they started (one process group)."""
+    for sig, wait in ((signal.SIGTERM, 20), (signal.SIGKILL, 10)):
+        try:
+            os.killpg(server.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            server.wait(wait)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_api: Any) -> Iterator[Any]:
+    with playwright_api() as api:
+        chromium = api.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+def _delete_sessions(lab: dict[str, str]) -> None:
+    """Shut down every kernel the notebook started, through the server's REST API."""
+    headers = {"Authorization": f"token {lab['token']}"}
+    request = urllib.request.Request(f"{lab['base']}/api/sessions", headers=headers)
+    with urllib.request.urlopen(request, timeout=10) as response:
+        sessions = json.load(response)
+    for session in sessions:
+        delete = urllib.request.Request(
+            f"{lab['base']}/api/sessions/{session['id']}", headers=headers, method="DELETE"
+        )
+        urllib.request.urlopen(delete, timeout=30).close()
+
+
+KERNEL_IDLE = """() => {
+  const panel = window.jupyterapp && window.jupyterapp.shell.currentWidget;
+  const kernel = panel && panel.sessionContext && panel.sessionContext.session
+    && panel.sessionContext.session.kernel;
+  return !!kernel && kernel.status === 'idle';
+}"""
+
+# Done when the kernel is idle and every code cell has run, or as soon as a cell that is not
+# tagged `raises-exception` shows an error (Run All stops there).
+RUN_FINISHED = """() => {
+  const panel = window.jupyterapp.shell.currentWidget;
+  const cells = panel.content.widgets.filter(c => c.model.type === 'code');
+  const failed = cells.some(c => !(c.model.getMetadata('tags') || []).includes('raises-exception')
+    && c.model.outputs.toJSON().some(o => o.output_type === 'error'));
+  const idle = panel.sessionContext.session.kernel.status === 'idle';
+  return failed || (idle && cells.every(c => c.model.executionCount !== null));
+}"""
+
+CELL_REPORT = """() => window.jupyterapp.shell.currentWidget.content.widgets
+  .filter(c => c.model.type === 'code')
+  .map((c, i) => ({
+    index: i,
+    tags: c.model.getMetadata('tags') || [],
+    executed: c.model.executionCount !== null,
+    errors: c.model.outputs.toJSON().filter(o => o.output_type === 'error')
+      .map(o => o.ename + ': ' + o.evalue),
+    source: c.model.sharedModel.getSource().slice(0, 80),
+  }))"""
+
+WATCH_STATUS = """(status) => {
+  window.__labStatus = [status.textContent];
+  if (window.__labObserver) window.__labObserver.disconnect();
+  window.__labObserver = new MutationObserver(() => window.__labStatus.push(status.textContent));
+  window.__labObserver.observe(status, {subtree: true, childList: true, characterData: true});
+}"""
+
+RUN_REPORTED = """() => {
+  const seen = window.__labStatus || [];
+  const start = seen.findIndex(t => t.includes('Running'));
+  return start >= 0 && seen.slice(start).some(t => t.includes('Done') || t.includes('Error'));
+}"""
+
+
+NEW_IMAGE = """([explorer, previous]) => {
+  const images = explorer.querySelectorAll('.lab-explorer-output img');
+  return images.length > 0 && images[images.length - 1].src !== previous;
+}"""
+
+
+def _image(explorer: Any) -> str | None:
+    image = explorer.locator(".lab-explorer-output img")
+    return image.last.get_attribute("src") if image.count() else None
+
+
+def _press_run(page: Any, explorer: Any) -> tuple[list[str], str | None]:
+    """Press Run; wait for the status to go Running… → Done, and for the plot to be redrawn.
+
+    Returns the status texts seen and the new plot (None if no new plot appeared).
+    """
+    previous = _image(explorer)
+    explorer.locator(".lab-explorer-status").evaluate(WATCH_STATUS)
+    explorer.locator(".lab-explorer-run").click()
+    page.wait_for_function(RUN_REPORTED, timeout=EXPLORER_TIMEOUT_MS)
+    history = page.evaluate("() => window.__labStatus")
+    if any("Error" in text for text in history):
+        return history, None
+    try:
+        page.wait_for_function(
+            NEW_IMAGE, arg=[explorer.element_handle(), previous or ""], timeout=30_000
+        )
+    except Exception:  # Playwright's TimeoutError: reported by the caller's assertion
+        return history, None
+    return history, _image(explorer)
+
+
+def _change_a_control(explorer: Any) -> str:
+    """Move the first slider one step (or pick another option in the first dropdown)."""
+    sliders = explorer.locator(".widget-slider")
+    if sliders.count():
+        slider = sliders.first
+        readout = slider.locator(".widget-readout")
+        before = readout.inner_text()
+        handle = slider.locator(".noUi-handle")
+        handle.focus()
+        handle.press("ArrowRight")
+        if readout.inner_text() == before:  # already at its maximum
+            handle.press("ArrowLeft")
+        after = readout.inner_text()
+        assert after != before, "the slider did not move"
+        return f"slider {before} -> {after}"
+    select = explorer.locator(".widget-dropdown select").first
+    options = select.locator("option").all_inner_texts()
+    current = select.evaluate("s => s.options[s.selectedIndex].text")
+    other = next(option for option in options if option != current)
+    select.select_option(label=other)
+    return f"dropdown {current} -> {other}"
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[n.stem for n in NOTEBOOKS])
+def test_notebook_runs_and_its_explorers_respond(
+    lab: dict[str, str], browser: Any, notebook: Path
+) -> None:
+    page = browser.new_page(viewport={"width": 1500, "height": 1100})
+    problems: list[str] = []
+    page.on(
+        "console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None
+    )
+    page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
+    try:
+        page.goto(f"{lab['base']}/lab/tree/notebooks/{notebook.name}?token={lab['token']}")
+        page.wait_for_function(KERNEL_IDLE, timeout=90_000)
+        page.evaluate("() => window.jupyterapp.commands.execute('notebook:run-all-cells')")
+        page.wait_for_function(RUN_FINISHED, timeout=NOTEBOOK_TIMEOUT_MS, polling=250)
+
+        cells = page.evaluate(CELL_REPORT)
+        for cell in cells:
+            expected_error = "raises-exception" in cell["tags"]
+            if cell["errors"] and not expected_error:
+                problems.append(f"code cell {cell['index']} ({cell['source']!r}): {cell['errors']}")
+            if not cell["executed"]:
+                problems.append(f"code cell {cell['index']} ({cell['source']!r}) did not run")
+        assert not problems, f"{notebook.name}:\n" + "\n".join(problems)
+
+        explorers = page.locator(".lab-explorer")
+        for number in range(explorers.count()):
+            explorer = explorers.nth(number)
+            explorer.scroll_into_view_if_needed()
+            history, first = _press_run(page, explorer)
+            assert first, f"explorer {number + 1}: no plot after Run; status went {history}"
+            change = _change_a_control(explorer)
+            history, second = _press_run(page, explorer)
+            name = f"{notebook.stem}" + (f"-{number + 1}" if explorers.count() > 1 else "")
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            explorer.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+            assert not any("Error" in text for text in history), f"explorer {number + 1}: {history}"
+            assert any("Running" in text for text in history), (
+                f"explorer {number + 1}: no progress shown while it ran: {history}"
+            )
+            assert second and second != first, (
+                f"explorer {number + 1}: no new plot after {change}; status went {history}"
+            )
+        assert not problems, f"{notebook.name}:\n" + "\n".join(problems)
+    finally:
+        page.close()
+        _delete_sessions(lab)
