@@ -21,7 +21,7 @@ NB     ?= 00_start_here
 PARAMS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install lab test lint unit sync-check nbval notebooks run clean
+.PHONY: help install lab test lint unit browser sync-check nbval notebooks run clean
 
 help:
 	@echo "make lab         install if needed, open the course in JupyterLab"
@@ -48,13 +48,17 @@ lab: $(STAMP)
 	$(BIN)/jupyter lab $(LAB_ARGS)
 
 test: $(STAMP)
-	$(MAKE) --no-print-directory lint unit sync-check nbval
+	$(MAKE) --no-print-directory lint unit sync-check nbval browser
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
 unit: $(STAMP)
-	MPLBACKEND=Agg $(BIN)/python -m pytest tests -q
+	MPLBACKEND=Agg $(BIN)/python -m pytest tests -q --ignore=tests/browser
+
+# Every notebook in JupyterLab, driven by headless Chromium (skipped locally without Chromium).
+browser: $(STAMP)
+	$(BIN)/python -m pytest tests/browser -q -p no:cacheprovider
 
 sync-check: $(STAMP)
 	$(BIN)/python tools/sync_notebooks.py --check

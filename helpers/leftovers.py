@@ -15,6 +15,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from .checks import Feedback
+
 _SHM_DIR = Path("/dev/shm")
 
 # Threads the kernel machinery starts lazily (pyzmq starts a garbage-collector thread the first
@@ -121,7 +123,7 @@ def leftovers(baseline: Snapshot) -> list[str]:
     return found
 
 
-def assert_nothing_left(baseline: Snapshot, grace: float = 5.0) -> str:
+def assert_nothing_left(baseline: Snapshot, grace: float = 5.0) -> Feedback:
     """Fail if threads, processes or shared memory outlived the notebook.
 
     Things that are already shutting down get ``grace`` seconds to finish.
@@ -133,4 +135,6 @@ def assert_nothing_left(baseline: Snapshot, grace: float = 5.0) -> str:
         remaining = leftovers(baseline)
     if remaining:
         raise AssertionError("left running after the notebook: " + "; ".join(remaining))
-    return "Nothing left running: no extra threads, child processes or shared memory."
+    return Feedback(
+        True, "nothing left running: no extra threads, child processes or shared memory."
+    )

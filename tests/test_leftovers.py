@@ -22,7 +22,7 @@ def test_a_running_thread_is_reported_until_it_ends() -> None:
     finally:
         stop.set()
         thread.join(5)
-    assert "Nothing left running" in leftovers.assert_nothing_left(baseline)
+    assert "nothing left running" in leftovers.assert_nothing_left(baseline).message
 
 
 def test_a_child_process_is_reported_until_it_is_joined() -> None:

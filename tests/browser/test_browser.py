@@ -114,7 +114,9 @@ def lab(playwright_api: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterat
                 break
             except OSError:
                 if server.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(f"JupyterLab did not start:\n{(scratch / 'server.log').read_text()}")
+                    pytest.fail(
+                        f"JupyterLab did not start:\n{(scratch / 'server.log').read_text()}"
+                    )
                 time.sleep(0.3)
         yield {"base": base, "token": token}
     finally:
@@ -264,7 +266,8 @@ def test_notebook_runs_and_its_explorers_respond(
     page = browser.new_page(viewport={"width": 1500, "height": 1100})
     problems: list[str] = []
     page.on(
-        "console", lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None
+        "console",
+        lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None,
     )
     page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
     try:
