@@ -31,7 +31,7 @@ class Snapshot:
     shared_memory: frozenset[str]
 
 
-def _helper_pids() -> set[int]:
+def multiprocessing_helper_pids() -> set[int]:
     """Processes multiprocessing keeps for the whole life of the kernel, by design."""
     pids = set()
     try:
@@ -81,7 +81,7 @@ def child_processes() -> dict[int, str]:
     for process in multiprocessing.active_children():
         if process.pid is not None:
             children.setdefault(process.pid, process.name)
-    for pid in _helper_pids():
+    for pid in multiprocessing_helper_pids():
         children.pop(pid, None)
     return children
 
