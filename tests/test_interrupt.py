@@ -37,11 +37,19 @@ def kernel(request: pytest.FixtureRequest) -> Iterator[tuple[KernelManager, Any]
 
 
 def execute(client: Any, code: str, timeout: float = 60) -> dict[str, Any]:
-    """Run code in the kernel; return the execute reply's content."""
-    msg_id = client.execute(code)
-    reply = client.get_shell_msg(timeout=timeout)
-    while reply["parent_header"].get("msg_id") != msg_id:
+    """Run code in the kernel; return the execute reply's content.
+
+    Right after an error, ipykernel aborts requests that were already queued ("aborted"); a
+    learner re-running a cell never sees that, so neither should this helper: it resends.
+    """
+    for _ in range(20):
+        msg_id = client.execute(code)
         reply = client.get_shell_msg(timeout=timeout)
+        while reply["parent_header"].get("msg_id") != msg_id:
+            reply = client.get_shell_msg(timeout=timeout)
+        if reply["content"]["status"] != "aborted":
+            break
+        time.sleep(0.1)
     return reply["content"]
 
 
