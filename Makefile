@@ -23,12 +23,15 @@ NB     ?= 00_start_here
 PARAMS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install lab test lint unit browser sync-check nbval notebooks run clean
+.PHONY: help install lab test lint unit browser sync-check nbval notebooks run clean \
+        test-matrix flake-hunt
 
 help:
 	@echo "make lab         install if needed, open the course in JupyterLab"
 	@echo "make test        install if needed, run every check (lint, unit, sync, notebooks)"
 	@echo "make notebooks   regenerate notebooks/ from lessons/"
+	@echo "make test-matrix every Python 3.10-3.13 found x every start method"
+	@echo "make flake-hunt  the notebook suite 10 times in a row"
 	@echo "make run NB=01_gil PARAMS='-p workers 4'   run one notebook headless into build/"
 	@echo "make clean       remove build/ and caches (keeps .venv)"
 
@@ -72,6 +75,23 @@ nbval: $(STAMP)
 
 notebooks: $(STAMP)
 	$(BIN)/python tools/sync_notebooks.py
+
+# Every Python found among 3.10-3.13 (own .venv-3.X each) x every start method.
+test-matrix: $(STAMP)
+	$(BIN)/python tools/matrix.py --plan full
+
+# The whole notebook suite FLAKE_RUNS times in a row; logs of failed runs stay in build/.
+FLAKE_RUNS ?= 10
+flake-hunt: $(STAMP)
+	@mkdir -p build; passed=0; \
+	for i in $$(seq 1 $(FLAKE_RUNS)); do \
+		if $(MAKE) --no-print-directory nbval > build/flake-hunt-$$i.log 2>&1; then \
+			passed=$$((passed + 1)); echo "run $$i: passed"; \
+		else \
+			echo "run $$i: FAILED (build/flake-hunt-$$i.log)"; grep -E "^FAILED|^ERROR" build/flake-hunt-$$i.log; \
+		fi; \
+	done; \
+	echo "flake hunt: $$passed of $(FLAKE_RUNS) runs passed"; test $$passed -eq $(FLAKE_RUNS)
 
 run: $(STAMP)
 	@mkdir -p build

@@ -25,7 +25,8 @@ def budget_seconds() -> float:
     try:
         value = float(raw)
     except ValueError:
-        raise pytest.UsageError(f"LAB_NOTEBOOK_BUDGET must be a number of seconds; got {raw!r}")
+        message = f"LAB_NOTEBOOK_BUDGET must be a number of seconds; got {raw!r}"
+        raise pytest.UsageError(message) from None
     if value <= 0:
         raise pytest.UsageError(f"LAB_NOTEBOOK_BUDGET must be > 0; got {raw!r}")
     return value

@@ -1,0 +1,165 @@
+"""Run the helpers tests and every notebook on several Pythons and start methods.
+
+    python3 tools/matrix.py                 # full: each Python x each start method
+    python3 tools/matrix.py --plan ci       # each Python with its default method, and every
+                                            # method on the main Python (what CI can afford)
+    python3 tools/matrix.py --python ft=build/python3.13t/bin/python3.13t \
+        --notebooks "notebooks/0[0-7]_*.ipynb"  # an extra interpreter, some notebooks
+
+Each Python gets its own virtual environment (``.venv-3.12`` ...), created and installed by
+the Makefile, so a leg is exactly ``make unit nbval`` with another ``VENV``/``PYTHON`` and
+``LAB_START_METHOD``. A Python that cannot be found is skipped with a message; with
+``CI=true`` it is a failure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import glob
+import multiprocessing
+import os
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VERSIONS = ("3.10", "3.11", "3.12", "3.13")
+METHODS = tuple(multiprocessing.get_all_start_methods())
+
+
+@dataclass
+class Leg:
+    label: str
+    python: str
+    method: str | None  # None: the platform's default
+    unit: bool
+    notebooks: str
+    results: dict[str, str] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return all(result == "passed" for result in self.results.values())
+
+
+def find_python(version: str) -> str | None:
+    """An interpreter for ``version``: on PATH as pythonX.Y, or installed by pyenv."""
+    candidates = [shutil.which(f"python{version}")]
+    pyenv_root = os.environ.get("PYENV_ROOT", str(Path.home() / ".pyenv"))
+    candidates += sorted(
+        glob.glob(f"{pyenv_root}/versions/{version}.*/bin/python{version}"),
+        key=lambda path: [int(p) for p in Path(path).parents[1].name.split(".") if p.isdigit()],
+        reverse=True,
+    )
+    for candidate in filter(None, candidates):
+        if _version_of(candidate) == version:
+            return candidate
+    return None
+
+
+def _version_of(python: str) -> str | None:
+    try:
+        out = subprocess.run(
+            [python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
+            capture_output=True,
+            text=True,
+            timeout=30,
+            check=True,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip()
+
+
+def venv_for(label: str) -> str:
+    return ".venv" if label == "main" else f".venv-{label}"
+
+
+def run_leg(leg: Leg) -> None:
+    env = dict(os.environ)
+    env.pop("LAB_START_METHOD", None)
+    if leg.method:
+        env["LAB_START_METHOD"] = leg.method
+    make = ["make", "--no-print-directory", f"VENV={venv_for(leg.label)}", f"PYTHON={leg.python}"]
+    steps = (["unit"] if leg.unit else []) + ["nbval"]
+    started = time.monotonic()
+    for step in steps:
+        print(f"\n=== {leg.label} · {leg.method or 'default'} · make {step}", flush=True)
+        extra = [f"NOTEBOOKS={leg.notebooks}"] if step == "nbval" else []
+        done = subprocess.run([*make, step, *extra], cwd=ROOT, env=env, check=False)
+        leg.results[step] = "passed" if done.returncode == 0 else "FAILED"
+    leg.seconds = time.monotonic() - started
+
+
+def plan(args: argparse.Namespace) -> tuple[list[Leg], list[str]]:
+    """The legs to run, and the versions that were asked for but not found."""
+    legs, missing = [], []
+    notebooks = " ".join(sorted(glob.glob(str(ROOT / args.notebooks)))) or args.notebooks
+    main_version = _version_of(str(ROOT / ".venv" / "bin" / "python")) or _version_of(
+        sys.executable
+    )
+    for version in args.versions:
+        python = find_python(version)
+        if python is None:
+            missing.append(version)
+            continue
+        if args.plan == "full":
+            for number, method in enumerate(args.methods):
+                legs.append(Leg(version, python, method, unit=number == 0, notebooks=notebooks))
+        elif version != main_version:  # ci: `make test` already ran the main Python
+            legs.append(Leg(version, python, None, unit=True, notebooks=notebooks))
+    if args.plan == "ci":
+        main_python = find_python(main_version) if main_version else None
+        default = multiprocessing.get_start_method()
+        for method in args.methods:
+            if method != default and main_python:
+                legs.append(Leg("main", main_python, method, unit=False, notebooks=notebooks))
+    for spec in args.python:
+        label, _, path = spec.partition("=")
+        if not Path(path).exists():
+            missing.append(f"{label} ({path})")
+            continue
+        legs.append(Leg(label, path, None, unit=True, notebooks=notebooks))
+    return legs, missing
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--plan", choices=["full", "ci"], default="full")
+    parser.add_argument("--versions", default=",".join(VERSIONS), type=lambda s: s.split(","))
+    parser.add_argument("--methods", default=",".join(METHODS), type=lambda s: s.split(","))
+    parser.add_argument("--notebooks", default="notebooks/*.ipynb")
+    parser.add_argument(
+        "--python", action="append", default=[], metavar="LABEL=PATH", help="an extra interpreter"
+    )
+    args = parser.parse_args(argv)
+    unknown = set(args.methods) - set(METHODS)
+    if unknown:
+        parser.error(f"--methods: {sorted(unknown)} not offered here; choose from {list(METHODS)}")
+
+    legs, missing = plan(args)
+    in_ci = os.environ.get("CI", "").lower() == "true"
+    for version in missing:
+        print(f"{'ERROR' if in_ci else 'skipped'}: Python {version} not found", flush=True)
+    for leg in legs:
+        run_leg(leg)
+
+    print("\nmatrix summary")
+    print(f"{'python':<8} {'start method':<12} {'unit':<7} {'notebooks':<9} {'time':>7}")
+    for leg in legs:
+        unit = leg.results.get("unit", "-")
+        print(
+            f"{leg.label:<8} {leg.method or 'default':<12} {unit:<7} "
+            f"{leg.results['nbval']:<9} {leg.seconds:6.0f}s"
+        )
+    for version in missing:
+        print(f"{version:<8} {'-':<12} {'missing':<7}")
+    failed = [leg for leg in legs if not leg.ok]
+    return 1 if failed or (missing and in_ci) else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
