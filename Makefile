@@ -24,12 +24,13 @@ PARAMS ?=
 
 .DEFAULT_GOAL := help
 .PHONY: help install lab test lint unit browser sync-check nbval notebooks run clean \
-        test-matrix flake-hunt
+        test-matrix flake-hunt bench
 
 help:
 	@echo "make lab         install if needed, open the course in JupyterLab"
 	@echo "make test        install if needed, run every check (lint, unit, sync, notebooks)"
 	@echo "make notebooks   regenerate notebooks/ from lessons/"
+	@echo "make bench       measure fidelity and cost: build/bench/report.md"
 	@echo "make test-matrix every Python 3.10-3.13 found x every start method"
 	@echo "make flake-hunt  the notebook suite 10 times in a row"
 	@echo "make run NB=01_gil PARAMS='-p workers 4'   run one notebook headless into build/"
@@ -75,6 +76,10 @@ nbval: $(STAMP)
 
 notebooks: $(STAMP)
 	$(BIN)/python tools/sync_notebooks.py
+
+# How faithful the demos are and what the course costs: build/bench/report.md and .json.
+bench: $(STAMP)
+	$(BIN)/python tools/bench.py
 
 # Every Python found among 3.10-3.13 (own .venv-3.X each) x every start method.
 test-matrix: $(STAMP)

@@ -1,0 +1,454 @@
+"""Benchmark: how faithfully the demos show the truth, and what the course costs to run.
+
+    python tools/bench.py                 # full run (make bench): a few minutes
+    python tools/bench.py --smoke         # tiny sizes, seconds: proves the benchmark works
+    python tools/bench.py --out DIR       # where report.md and report.json go (build/bench)
+
+Every number is the median of repeated runs, with min-max. Targets are checked and reported,
+never asserted in tests: machines are shared and noisy. Where a target is missed, the report
+says so; the fix belongs in the demo, not in the target.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import statistics
+import sys
+import time
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from helpers import machine, timing, workloads  # noqa: E402
+
+
+@dataclass
+class Sample:
+    """Repeated measurements of one quantity."""
+
+    values: list[float]
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.values)
+
+    @property
+    def low(self) -> float:
+        return min(self.values)
+
+    @property
+    def high(self) -> float:
+        return max(self.values)
+
+    def show(self, fmt: str = "{:.2f}") -> str:
+        return f"{fmt.format(self.median)} ({fmt.format(self.low)}–{fmt.format(self.high)})"
+
+
+@dataclass
+class Target:
+    name: str
+    measured: float
+    bound: float
+    kind: str  # ">=" or "<="
+
+    @property
+    def met(self) -> bool:
+        return self.measured >= self.bound if self.kind == ">=" else self.measured <= self.bound
+
+    def show(self) -> str:
+        mark = "met" if self.met else "MISSED"
+        return f"{self.name}: {self.measured:.3g} (target {self.kind} {self.bound:g}) — {mark}"
+
+
+@dataclass
+class Report:
+    machine: dict[str, Any]
+    sections: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    targets: list[Target] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Sizes:
+    repeats: int
+    task_seconds: float
+    tasks_per_worker: int
+    io_workers: tuple[int, ...]
+    overhead_task_seconds: float
+    executor_tasks: int
+    startup_workers: int
+    notebooks: bool
+    ipc_messages: int
+
+
+FULL = Sizes(5, 0.05, 4, (1, 2, 4, 8, 16), 0.01, 5_000, 2, True, 2_000)
+SMOKE = Sizes(1, 0.005, 1, (1, 2), 0.002, 200, 1, False, 20)
+
+
+def _repeat(fn: Callable[[], float], repeats: int) -> Sample:
+    return Sample([fn() for _ in range(repeats)])
+
+
+def _speedup(kind: str, executor: str, workers: int, tasks: int, seconds: float) -> float:
+    return timing.measure(kind, executor, workers, tasks, seconds).speedup
+
+
+def fidelity(sizes: Sizes, report: Report, log: Callable[[str], None]) -> None:
+    """Speedup at W = 1..2x cores for (cpu, io) x (threads, processes) against the limit."""
+    cores = machine.usable_cores()
+    rows = []
+    plans: list[tuple[str, str, Iterable[int]]] = [
+        ("cpu", "threads", range(1, 2 * cores + 1)),
+        ("cpu", "processes", range(1, 2 * cores + 1)),
+        ("io", "threads", sorted({*range(1, 2 * cores + 1), *sizes.io_workers})),
+        ("io", "processes", range(1, 2 * cores + 1)),
+    ]
+    for kind, executor, counts in plans:
+        for workers in counts:
+            tasks = workers * sizes.tasks_per_worker
+
+            sample = _repeat(
+                partial(_speedup, kind, executor, workers, tasks, sizes.task_seconds),
+                sizes.repeats,
+            )
+            limit = timing.speedup_limit(kind, workers, tasks, cores)
+            rows.append(
+                {
+                    "kind": kind,
+                    "executor": executor,
+                    "workers": workers,
+                    "tasks": tasks,
+                    "speedup": asdict(sample) | {"median": sample.median},
+                    "limit": limit,
+                    "ratio": sample.median / limit,
+                }
+            )
+            log(f"fidelity {kind}/{executor} W={workers}: {sample.show()} (limit {limit:g})")
+    report.sections["fidelity"] = rows
+
+    def ratio(kind: str, executor: str, workers: int) -> float | None:
+        for row in rows:
+            if (row["kind"], row["executor"], row["workers"]) == (kind, executor, workers):
+                return row["ratio"] if kind != "cpu" or executor != "threads" else None
+        return None
+
+    cpu_proc = ratio("cpu", "processes", cores)
+    if cpu_proc is not None:
+        report.targets.append(
+            Target(f"CPU processes at W={cores}, measured/limit", cpu_proc, 0.85, ">=")
+        )
+    threads = [
+        r["speedup"]["median"] for r in rows if (r["kind"], r["executor"]) == ("cpu", "threads")
+    ]
+    report.targets.append(Target("CPU threads, highest speedup (x)", max(threads), 1.15, "<="))
+    top = max(sizes.io_workers)
+    io_ratio = ratio("io", "threads", top)
+    if io_ratio is not None:
+        report.targets.append(
+            Target(f"I/O threads at W={top}, measured/limit", io_ratio, 0.85, ">=")
+        )
+
+
+def timeline_overhead(sizes: Sizes, report: Report, log: Callable[[str], None]) -> None:
+    """What recording a task's running intervals costs, against the bare loop."""
+    iterations = int(workloads.calibrate("cpu", sizes.overhead_task_seconds))
+    spec = workloads.TaskSpec(0, "cpu", iterations)
+
+    def bare() -> float:
+        start = time.perf_counter()
+        workloads.spin(iterations)
+        return time.perf_counter() - start
+
+    def recorded() -> float:
+        start = time.perf_counter()
+        workloads.run_task(spec)
+        return time.perf_counter() - start
+
+    runs = max(5, sizes.repeats * 5)
+    # Interleave, so a slow patch of the machine hits both equally; keep each run's best of 3.
+    pairs = [
+        (min(bare() for _ in range(3)), min(recorded() for _ in range(3))) for _ in range(runs)
+    ]
+    overhead = Sample([(r - b) / b for b, r in pairs])
+    report.sections["timeline_overhead"] = [
+        {
+            "task_seconds": sizes.overhead_task_seconds,
+            "overhead": asdict(overhead) | {"median": overhead.median},
+        }
+    ]
+    report.targets.append(
+        Target(
+            f"timeline recording overhead on a {sizes.overhead_task_seconds * 1e3:g} ms task",
+            overhead.median,
+            0.05,
+            "<=",
+        )
+    )
+    log(f"timeline recording overhead: {overhead.show('{:.1%}')}")
+
+
+def _per_task(executor_class: type, tasks: int, workers: int = 4) -> float:
+    with executor_class(max_workers=workers) as pool:
+        list(pool.map(abs, range(64)))  # start the threads before timing
+        start = time.perf_counter()
+        for future in [pool.submit(abs, -i) for i in range(tasks)]:
+            future.result(timeout=60)
+        return (time.perf_counter() - start) / tasks
+
+
+def executor_overhead(sizes: Sizes, report: Report, log: Callable[[str], None]) -> None:
+    """The teaching ThreadPoolExecutor against the standard one, per trivial task."""
+    try:
+        teaching = importlib.import_module("helpers.teaching.executor").ThreadPoolExecutor
+    except (ImportError, AttributeError):
+        report.notes.append("teaching executor not found: helpers.teaching.executor")
+        return
+    pairs = [
+        (
+            _per_task(ThreadPoolExecutor, sizes.executor_tasks),
+            _per_task(teaching, sizes.executor_tasks),
+        )
+        for _ in range(sizes.repeats)
+    ]
+    standard = Sample([s for s, _ in pairs])
+    ours = Sample([t for _, t in pairs])
+    ratio = Sample([t / s for s, t in pairs])
+    report.sections["executor_overhead"] = [
+        {
+            "standard_us": standard.median * 1e6,
+            "teaching_us": ours.median * 1e6,
+            "ratio": asdict(ratio) | {"median": ratio.median},
+        }
+    ]
+    report.targets.append(
+        Target("teaching / standard ThreadPoolExecutor per task", ratio.median, 1.5, "<=")
+    )
+    log(
+        f"executor per task: standard {standard.show('{:.2e}')} s, teaching {ours.show('{:.2e}')} s"
+    )
+
+
+def process_startup(sizes: Sizes, report: Report, log: Callable[[str], None]) -> None:
+    """Time to start a pool of processes (until each has run a task), per start method."""
+    rows = []
+    specs = workloads.make_tasks("io", 1, 0.001)
+    for method in machine.available_start_methods():
+
+        def startup(method: str = method) -> float:
+            run = timing.run_specs(specs, "processes", sizes.startup_workers, start_method=method)
+            return run.startup_seconds
+
+        sample = _repeat(startup, sizes.repeats)
+        rows.append(
+            {
+                "start_method": method,
+                "workers": sizes.startup_workers,
+                "seconds": asdict(sample) | {"median": sample.median},
+            }
+        )
+        log(f"pool start-up, {method}, {sizes.startup_workers} workers: {sample.show('{:.3f}')} s")
+    report.sections["process_startup"] = rows
+
+
+def notebook_cost(report: Report, log: Callable[[str], None], repeats: int) -> None:
+    """Wall time of every notebook executed headless with its default parameters."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    rows, total = [], []
+    notebooks = sorted((ROOT / "notebooks").glob("*.ipynb"))
+    for _ in range(repeats):
+        course = 0.0
+        for path in notebooks:
+            notebook = nbformat.read(path, as_version=4)
+            start = time.perf_counter()
+            NotebookClient(
+                notebook,
+                timeout=300,
+                kernel_name="python3",
+                resources={"metadata": {"path": str(path.parent)}},
+            ).execute()
+            seconds = time.perf_counter() - start
+            course += seconds
+            rows.append({"notebook": path.stem, "seconds": seconds})
+            log(f"notebook {path.stem}: {seconds:.1f} s")
+        total.append(course)
+    by_name: dict[str, list[float]] = {}
+    for row in rows:
+        by_name.setdefault(row["notebook"], []).append(row["seconds"])
+    report.sections["notebook_cost"] = [
+        {"notebook": name, "seconds": asdict(Sample(v)) | {"median": Sample(v).median}}
+        for name, v in by_name.items()
+    ]
+    whole = Sample(total)
+    report.sections["course_cost"] = [{"seconds": asdict(whole) | {"median": whole.median}}]
+    slowest = max(by_name.items(), key=lambda item: Sample(item[1]).median)
+    report.targets.append(
+        Target(f"slowest notebook ({slowest[0]}), s", Sample(slowest[1]).median, 30, "<=")
+    )
+    report.targets.append(Target("whole course, s", whole.median, 180, "<="))
+
+
+#: Explorers of the course, as (module, factory). The benchmark builds each with its defaults
+#: and times the Run callback: the time from a change to the redrawn plot.
+EXPLORERS: Sequence[tuple[str, str]] = (("helpers.widgets", "worker_explorer"),)
+
+
+def _redraw(explorer: Any, name: str) -> float:
+    start = time.perf_counter()
+    if explorer.run() is None:
+        raise RuntimeError(f"{name}: the explorer reported {explorer.error!r}")
+    return time.perf_counter() - start
+
+
+def explorer_latency(sizes: Sizes, report: Report, log: Callable[[str], None]) -> None:
+    rows = []
+    for module, factory in EXPLORERS:
+        explorer = getattr(importlib.import_module(module), factory)()
+
+        sample = _repeat(partial(_redraw, explorer, f"{module}.{factory}"), max(2, sizes.repeats))
+        rows.append(
+            {
+                "explorer": f"{module}.{factory}",
+                "seconds": asdict(sample) | {"median": sample.median},
+            }
+        )
+        log(f"explorer {factory}: {sample.show('{:.2f}')} s")
+    report.sections["explorer_latency"] = rows
+    if rows:
+        worst = max(rows, key=lambda row: row["seconds"]["median"])
+        report.targets.append(
+            Target(
+                f"slowest explorer redraw ({worst['explorer']}), s",
+                worst["seconds"]["median"],
+                1.0,
+                "<=",
+            )
+        )
+
+
+def write(report: Report, out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    data = {
+        "machine": report.machine,
+        "sections": report.sections,
+        "targets": [asdict(t) | {"met": t.met} for t in report.targets],
+        "notes": report.notes,
+    }
+    (out / "report.json").write_text(json.dumps(data, indent=2))
+    (out / "report.md").write_text(markdown(report))
+
+
+def markdown(report: Report) -> str:
+    m = report.machine
+    lines = [
+        "# Benchmark report",
+        "",
+        f"Machine: {m['usable_cores']} usable cores, Python {m['python']} ({m['build']}), "
+        f"start method {m['start_method']}, {m['platform']}. Date {m['date']}.",
+        "Medians of repeated runs, with min–max in parentheses.",
+        "",
+        "## Targets",
+        "",
+        *[f"- {t.show()}" for t in report.targets],
+        "",
+    ]
+    fid = report.sections.get("fidelity", [])
+    if fid:
+        lines += [
+            "## Fidelity: speedup against the physical limit",
+            "",
+            "| work | executor | W | speedup | limit | measured/limit |",
+            "| --- | --- | ---: | ---: | ---: | ---: |",
+        ]
+        for row in fid:
+            s = row["speedup"]
+            lines.append(
+                f"| {row['kind']} | {row['executor']} | {row['workers']} | {_cell(s)} "
+                f"| {row['limit']:.2f} | {row['ratio']:.2f} |"
+            )
+        lines.append("")
+    for key, title in (
+        ("timeline_overhead", "Timeline recording overhead"),
+        ("executor_overhead", "Teaching ThreadPoolExecutor vs the standard one"),
+        ("process_startup", "Process pool start-up per start method"),
+        ("notebook_cost", "Notebook wall time, headless, default parameters"),
+        ("course_cost", "Whole course"),
+        ("explorer_latency", "Explorer: change → redrawn plot"),
+        ("ipc", "IPC throughput"),
+    ):
+        rows = report.sections.get(key)
+        if rows:
+            lines += [f"## {title}", "", _table(rows), ""]
+    if report.notes:
+        lines += ["## Notes", "", *[f"- {n}" for n in report.notes], ""]
+    return "\n".join(lines)
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, dict) and "values" in value:
+        return f"{value['median']:.4g} ({min(value['values']):.4g}–{max(value['values']):.4g})"
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
+
+
+def _table(rows: list[dict[str, Any]]) -> str:
+    keys = list(rows[0])
+    head = "| " + " | ".join(keys) + " |\n| " + " | ".join("---" for _ in keys) + " |"
+    body = "\n".join("| " + " | ".join(_cell(row[k]) for k in keys) + " |" for row in rows)
+    return f"{head}\n{body}"
+
+
+def machine_facts() -> dict[str, Any]:
+    info = machine.report()
+    return {
+        "usable_cores": info.usable_cores,
+        "python": info.python,
+        "build": "free-threaded" if info.free_threaded else "default",
+        "gil_enabled": info.gil_enabled,
+        "start_method": info.start_method,
+        "platform": info.platform,
+        "date": time.strftime("%Y-%m-%d"),
+    }
+
+
+def run(sizes: Sizes, out: Path, log: Callable[[str], None] = print) -> Report:
+    report = Report(machine=machine_facts())
+    fidelity(sizes, report, log)
+    timeline_overhead(sizes, report, log)
+    executor_overhead(sizes, report, log)
+    process_startup(sizes, report, log)
+    explorer_latency(sizes, report, log)
+    if sizes.notebooks:
+        notebook_cost(report, log, repeats=1)
+    write(report, out)
+    return report
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes: check that it works")
+    parser.add_argument("--out", type=Path, default=ROOT / "build" / "bench")
+    args = parser.parse_args(argv)
+    # Agg in this process only: notebooks run in kernels that must render as a learner's do.
+    import matplotlib
+
+    matplotlib.use("Agg")
+    report = run(SMOKE if args.smoke else FULL, args.out)
+    print()
+    print(markdown(report))
+    print(f"written: {args.out / 'report.md'} and {args.out / 'report.json'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
