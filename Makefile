@@ -36,13 +36,17 @@ help:
 	@echo "make run NB=01_gil PARAMS='-p workers 4'   run one notebook headless into build/"
 	@echo "make clean       remove build/ and caches (keeps .venv)"
 
-$(STAMP): requirements.txt pyproject.toml
+# REQUIREMENTS=requirements-core.txt installs only what runs notebooks and tests (the
+# free-threaded leg of tools/matrix.py uses it). --prefer-binary: an older wheel beats
+# building a newer release from source on a machine without its build dependencies.
+REQUIREMENTS ?= requirements.txt
+$(STAMP): $(REQUIREMENTS) requirements-core.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else 1)' || \
 		{ echo "Python 3.10 or newer is needed; $(PYTHON) is $$($(PYTHON) --version 2>&1)." \
 		  "Run e.g. 'make PYTHON=python3.12 ...'."; exit 1; }
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --prefer-binary -r $(REQUIREMENTS)
 	@touch $@
 
 install: $(STAMP)

@@ -83,7 +83,7 @@ def source_of(
     marks = frozenset(
         n for n, line in enumerate(lines, start=first) if mark is not None and re.search(mark, line)
     )
-    return Source("".join(lines), _origin(obj), first, marks)
+    return Source("".join(lines), _origin(inspect.unwrap(obj)), first, marks)
 
 
 def _find(lines: list[str], pattern: str, begin: int, obj: object) -> int:

@@ -37,6 +37,7 @@ class Leg:
     method: str | None  # None: the platform's default
     unit: bool
     notebooks: str
+    requirements: str = "requirements.txt"
     results: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
 
@@ -83,7 +84,13 @@ def run_leg(leg: Leg) -> None:
     env.pop("LAB_START_METHOD", None)
     if leg.method:
         env["LAB_START_METHOD"] = leg.method
-    make = ["make", "--no-print-directory", f"VENV={venv_for(leg.label)}", f"PYTHON={leg.python}"]
+    make = [
+        "make",
+        "--no-print-directory",
+        f"VENV={venv_for(leg.label)}",
+        f"PYTHON={leg.python}",
+        f"REQUIREMENTS={leg.requirements}",
+    ]
     steps = (["unit"] if leg.unit else []) + ["nbval"]
     started = time.monotonic()
     for step in steps:
@@ -122,7 +129,8 @@ def plan(args: argparse.Namespace) -> tuple[list[Leg], list[str]]:
         if not Path(path).exists():
             missing.append(f"{label} ({path})")
             continue
-        legs.append(Leg(label, path, None, unit=True, notebooks=notebooks))
+        # Extra interpreters (a free-threaded build) get the kernel-side requirements only.
+        legs.append(Leg(label, path, None, True, notebooks, requirements="requirements-core.txt"))
     return legs, missing
 
 
