@@ -24,7 +24,7 @@ PARAMS ?=
 
 .DEFAULT_GOAL := help
 .PHONY: help install lab test lint unit browser sync-check nbval notebooks run clean \
-        test-matrix flake-hunt bench
+        test-matrix flake-hunt bench freethreaded
 
 help:
 	@echo "make lab         install if needed, open the course in JupyterLab"
@@ -32,6 +32,7 @@ help:
 	@echo "make notebooks   regenerate notebooks/ from lessons/"
 	@echo "make bench       measure fidelity and cost: build/bench/report.md"
 	@echo "make test-matrix every Python 3.10-3.13 found x every start method"
+	@echo "make freethreaded build python3.13t (no GIL) into build/ for notebook 10"
 	@echo "make flake-hunt  the notebook suite 10 times in a row"
 	@echo "make run NB=01_gil PARAMS='-p workers 4'   run one notebook headless into build/"
 	@echo "make clean       remove build/ and caches (keeps .venv)"
@@ -84,6 +85,11 @@ notebooks: $(STAMP)
 # How faithful the demos are and what the course costs: build/bench/report.md and .json.
 bench: $(STAMP)
 	$(BIN)/python tools/bench.py
+
+# A free-threaded CPython 3.13 (python3.13t) in build/python3.13t, for notebook 10 and the
+# free-threaded test leg. Debian/Ubuntu, as root; reuses an existing build.
+freethreaded:
+	tools/build_freethreaded.sh $(CURDIR)/build/python3.13t
 
 # Every Python found among 3.10-3.13 (own .venv-3.X each) x every start method.
 test-matrix: $(STAMP)

@@ -40,18 +40,25 @@ from .workloads import (
     warm_up,
 )
 
+try:  # Python 3.14+: subinterpreters, each with its own GIL, in one process (PEP 734)
+    from concurrent.futures import InterpreterPoolExecutor  # type: ignore[attr-defined]
+except ImportError:
+    InterpreterPoolExecutor = None
+
 #: Executor kinds, with the words the widgets and plots use for them.
 EXECUTOR_KINDS: dict[str, str] = {
     "serial": "serial (one thread)",
     "threads": "thread pool",
     "processes": "process pool",
 }
+if InterpreterPoolExecutor is not None:
+    EXECUTOR_KINDS["interpreters"] = "interpreter pool (3.14+)"
 
 Progress = Callable[[int, int], None]
 """Called as ``progress(done, total)`` from the calling thread as tasks finish."""
 
 _MAX_WORKERS = 256
-_WARM_UP_SECONDS = {"threads": 0.005, "processes": 0.02}
+_WARM_UP_SECONDS = {"threads": 0.005, "interpreters": 0.005, "processes": 0.02}
 
 
 class Timer:
@@ -177,7 +184,12 @@ class RunResult:
 
     def worker_labels(self) -> dict[tuple[int, int], str]:
         """Friendly names ("thread 1", "process 2"), numbered by when each worker first started."""
-        noun = {"serial": "main thread", "threads": "thread", "processes": "process"}[self.executor]
+        noun = {
+            "serial": "main thread",
+            "threads": "thread",
+            "processes": "process",
+            "interpreters": "interpreter",
+        }[self.executor]
         labels: dict[tuple[int, int], str] = {}
         for record in sorted(self.records, key=lambda r: r.start):
             if record.worker_key not in labels:
@@ -229,6 +241,8 @@ def _default_timeout(tasks: int, task_seconds: float) -> float:
 def _make_pool(executor: str, workers: int, start_method: str | None) -> Executor:
     if executor == "threads":
         return ThreadPoolExecutor(max_workers=workers, thread_name_prefix="lab-worker")
+    if executor == "interpreters":
+        return InterpreterPoolExecutor(max_workers=workers)
     return ProcessPoolExecutor(max_workers=workers, mp_context=machine.mp_context(start_method))
 
 
@@ -240,8 +254,8 @@ def _warm_up(pool: Executor, executor: str, workers: int, deadline: float) -> No
         futures = [pool.submit(warm_up, pause) for _ in range(workers)]
         for future in futures:
             seen.add(future.result(timeout=max(0.1, deadline - time.perf_counter())))
-        # Thread workers share one pid; a pool of threads is warm after one round.
-        if executor == "threads" or len(seen) >= workers or time.perf_counter() > deadline:
+        # Workers in one process share its pid; such a pool is warm after one round.
+        if executor != "processes" or len(seen) >= workers or time.perf_counter() > deadline:
             return
 
 

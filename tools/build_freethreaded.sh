@@ -23,6 +23,7 @@ missing=$(for p in $deps; do dpkg -s "$p" >/dev/null 2>&1 || echo "$p"; done)
 
 sources=/etc/apt/sources.list.d/concurrency-lab-trixie-src.list
 cleanup() { rm -f "$sources"; apt-get update -qq >/dev/null 2>&1 || true; rm -rf "${work:-}"; }
+work=""
 trap cleanup EXIT
 echo "deb-src http://deb.debian.org/debian trixie main" > "$sources"
 apt-get update -qq
@@ -35,8 +36,13 @@ apt-get source --download-only python3.13 >/dev/null
 tarball=$(ls python3.13_*.orig.tar.* | head -n 1)
 tar xf "$tarball"
 cd Python-3.13*/
-./configure --disable-gil --prefix="$prefix" --with-ensurepip=install >/dev/null
-make -j"$(nproc)" >/dev/null
-make install >/dev/null
+log="$work/build.log"
+echo "building CPython with --disable-gil into $prefix (a few minutes; log: $log)"
+if ! { ./configure --disable-gil --prefix="$prefix" --with-ensurepip=install \
+       && make -j"$(nproc)" && make install; } >"$log" 2>&1; then
+    tail -n 40 "$log" >&2
+    echo "build failed" >&2
+    exit 1
+fi
 "$python" -c 'import sys; assert not sys._is_gil_enabled(), "GIL is enabled"; print(sys.version)'
 echo "built $python"
