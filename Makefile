@@ -110,7 +110,7 @@ flake-hunt: $(STAMP)
 
 run: $(STAMP)
 	@mkdir -p build
-	$(BIN)/papermill --cwd notebooks --kernel python3 $(PARAMS) \
+	$(BIN)/python tools/run_notebook.py --cwd notebooks --kernel python3 $(PARAMS) \
 		notebooks/$(NB).ipynb build/$(NB).ipynb
 
 clean:
