@@ -1,0 +1,592 @@
+"""Condition-variable demos for notebook 05, and the compute function of its explorer.
+
+* :func:`two_consumers_one_item` — the race that makes ``if`` wrong and ``while`` right;
+* :class:`BoundedBuffer` and :func:`run_bounded_buffer` — two conditions over one lock;
+* :func:`compare_conditions` — the same facts checked on several Condition classes;
+* :func:`notify_timeline` — N waiters, ``notify`` / ``notify(n)`` / ``notify_all``: who wakes,
+  and when (the explorer's figure).
+
+Every function here bounds every wait and joins every thread it starts.
+"""
+
+from __future__ import annotations
+
+import html
+import math
+import queue
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+
+from .plots import finish, new_figure
+from .sketches import lost_wakeup, take, wait_holding_rlock_twice, wait_until, waiting_count
+from .teaching.condition import Condition as TeachingCondition
+from .timeline import draw_rows
+from .timing import Progress
+from .workloads import validate_positive_int
+
+#: Condition classes the demos and the explorer can run on.
+IMPLEMENTATIONS: dict[str, str] = {
+    "threading": "threading.Condition (standard library)",
+    "teaching": "helpers.teaching Condition (the course's)",
+}
+
+#: How the notifier wakes the waiters in :func:`notify_timeline`.
+NOTIFY_MODES: dict[str, str] = {
+    "notify": "notify(): one waiter per call",
+    "notify_n": "notify(n): n waiters per call",
+    "notify_all": "notify_all(): every waiter at once",
+}
+
+MakeCondition = Callable[..., Any]
+_BOUND_S = 10.0  # no wait in this module lasts longer
+
+
+def condition_class(implementation: object) -> MakeCondition:
+    """The Condition class behind an :data:`IMPLEMENTATIONS` key."""
+    allowed = list(IMPLEMENTATIONS)
+    if not isinstance(implementation, str):
+        raise TypeError(
+            f"implementation must be a string, one of {allowed}; got {implementation!r}"
+        )
+    if implementation not in IMPLEMENTATIONS:
+        raise ValueError(f"implementation must be one of {allowed}; got {implementation!r}")
+    return threading.Condition if implementation == "threading" else TeachingCondition
+
+
+def _join(threads: Sequence[threading.Thread], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    for thread in threads:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    stuck = [t.name for t in threads if t.is_alive()]
+    if stuck:
+        raise TimeoutError(f"threads still running after {timeout:g} s: {stuck}")
+
+
+# --- Two consumers, one item --------------------------------------------------------------
+
+Consume = Callable[[list[Any], Any, float], Any]
+"""``consume(buffer, cond, timeout)``: take one item from ``buffer``, waiting on ``cond``."""
+
+
+@dataclass(frozen=True)
+class ConsumerRace:
+    """What happened when two waiting consumers were woken for a single item."""
+
+    received: tuple[Any, ...]  # what the consumers returned, in the order they returned
+    errors: tuple[str, ...]  # exceptions raised inside the consumers
+    left_in_buffer: tuple[Any, ...]
+    second_item_needed: bool  # a consumer went back to waiting, so a second item was sent
+
+
+def two_consumers_one_item(
+    consume: Consume, *, make_condition: MakeCondition = threading.Condition, timeout: float = 2.0
+) -> ConsumerRace:
+    """Two consumers wait on an empty buffer; one item arrives and *both* are woken.
+
+    1. Both consumers call ``consume(buffer, cond, timeout)`` and end up waiting.
+    2. The producer appends one item and calls ``notify_all()``.
+    3. Once each consumer has either returned or gone back to waiting, a second item is sent
+       if someone is still waiting, so the demo always ends.
+    """
+    buffer: list[Any] = []
+    cond = make_condition()
+    received: list[Any] = []
+    errors: list[str] = []
+    finished: list[int] = []
+
+    def consumer() -> None:
+        try:
+            received.append(consume(buffer, cond, timeout))
+        except Exception as error:  # shown as a result, not a crash
+            errors.append(f"{type(error).__name__}: {error}")
+        finally:
+            finished.append(1)
+
+    threads = [
+        threading.Thread(target=consumer, name=f"consumer-{i}", daemon=True) for i in range(2)
+    ]
+    for thread in threads:
+        thread.start()
+    wait_until(lambda: waiting_count(cond) == 2 or len(finished) == 2, timeout)
+    with cond:
+        buffer.append("item 1")
+        cond.notify_all()
+    wait_until(lambda: finished and len(finished) + waiting_count(cond) == 2, timeout)
+    with cond:
+        second = waiting_count(cond) > 0
+        if second:
+            buffer.append("item 2")
+            cond.notify_all()
+    _join(threads, 2 * timeout + 1)
+    return ConsumerRace(tuple(received), tuple(errors), tuple(buffer), second)
+
+
+# --- A bounded buffer: two conditions, one lock -------------------------------------------
+
+
+class BoundedBuffer:
+    """A first-in first-out buffer of at most ``capacity`` items, for many threads.
+
+    ``put`` waits while the buffer is full, ``get`` while it is empty. Both conditions share
+    one lock, so there is one critical section, but two queues of waiters: a put only ever
+    wakes a getter, and a get only ever wakes a putter.
+    """
+
+    def __init__(self, capacity: int, make_condition: MakeCondition = threading.Condition):
+        self.capacity = validate_positive_int(capacity, "capacity")
+        self._items: deque[Any] = deque()
+        lock = threading.Lock()
+        self.not_full = make_condition(lock)  # producers wait here
+        self.not_empty = make_condition(lock)  # consumers wait here
+        self.max_fill = 0  # the most items ever held at once
+        self.full_waits = 0  # puts that found the buffer full
+        self.empty_waits = 0  # gets that found it empty
+
+    def put(self, item: Any, timeout: float | None = None) -> None:
+        """Add ``item``, waiting while the buffer is full; ``queue.Full`` if time runs out."""
+        with self.not_full:
+            if len(self._items) >= self.capacity:
+                self.full_waits += 1
+            if not self.not_full.wait_for(lambda: len(self._items) < self.capacity, timeout):
+                raise queue.Full
+            self._items.append(item)
+            self.max_fill = max(self.max_fill, len(self._items))
+            self.not_empty.notify()  # one item more: one consumer may go on
+
+    def get(self, timeout: float | None = None) -> Any:
+        """Remove the oldest item, waiting while empty; ``queue.Empty`` if time runs out."""
+        with self.not_empty:
+            if not self._items:
+                self.empty_waits += 1
+            if not self.not_empty.wait_for(lambda: len(self._items) > 0, timeout):
+                raise queue.Empty
+            item = self._items.popleft()
+            self.not_full.notify()  # one slot free: one producer may go on
+            return item
+
+    def __len__(self) -> int:
+        with self.not_full:
+            return len(self._items)
+
+
+@dataclass(frozen=True)
+class BufferRun:
+    """Outcome of :func:`run_bounded_buffer`."""
+
+    capacity: int
+    delivered: tuple[int, ...]  # every item the consumers got, sorted
+    max_fill: int
+    full_waits: int
+    empty_waits: int
+
+
+def run_bounded_buffer(
+    producers: int = 2,
+    consumers: int = 2,
+    items: int = 40,
+    capacity: int = 3,
+    *,
+    consume_ms: float = 1.0,
+    make_condition: MakeCondition = threading.Condition,
+    timeout: float = 5.0,
+) -> BufferRun:
+    """Producers put ``items`` numbered items through a :class:`BoundedBuffer`; consumers take
+    them until each receives a ``None`` sentinel. Consumers are a little slower
+    (``consume_ms`` per item), so the buffer fills up and producers have to wait.
+    """
+    for value, name in ((producers, "producers"), (consumers, "consumers"), (items, "items")):
+        validate_positive_int(value, name)
+    buffer = BoundedBuffer(capacity, make_condition)
+    delivered: list[int] = []
+    delivered_lock = threading.Lock()
+
+    def produce(p: int) -> None:
+        for item in range(p, items, producers):  # producer p sends p, p + P, p + 2P, ...
+            buffer.put(item, timeout)
+
+    def consume() -> None:
+        while (item := buffer.get(timeout)) is not None:  # None: no more items
+            time.sleep(consume_ms / 1e3)
+            with delivered_lock:
+                delivered.append(item)
+
+    making = [threading.Thread(target=produce, args=(p,), daemon=True) for p in range(producers)]
+    taking = [threading.Thread(target=consume, daemon=True) for _ in range(consumers)]
+    for thread in making + taking:
+        thread.start()
+    _join(making, timeout + items * consume_ms / 1e3 + 1)
+    for _ in taking:
+        buffer.put(None, timeout)  # one sentinel per consumer
+    _join(taking, timeout + 1)
+    return BufferRun(
+        capacity, tuple(sorted(delivered)), buffer.max_fill, buffer.full_waits, buffer.empty_waits
+    )
+
+
+# --- One set of facts, several implementations ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class FactTable:
+    """Facts (rows) checked on several implementations (columns); ✔ true, ✘ false."""
+
+    facts: tuple[str, ...]
+    columns: tuple[str, ...]
+    values: Mapping[str, tuple[bool, ...]]  # column -> one bool per fact
+
+    def column(self, name: str) -> dict[str, bool]:
+        return dict(zip(self.facts, self.values[name], strict=True))
+
+    def __str__(self) -> str:
+        width = max(len(f) for f in self.facts)
+        head = " " * width + "  " + "  ".join(self.columns)
+        rows = [
+            f"{fact:<{width}}  "
+            + "  ".join(f"{'✔' if self.values[c][i] else '✘':^{len(c)}}" for c in self.columns)
+            for i, fact in enumerate(self.facts)
+        ]
+        return "\n".join([head, *rows])
+
+    def _repr_html_(self) -> str:
+        head = "".join(f"<th>{html.escape(c)}</th>" for c in self.columns)
+        body = ""
+        for i, fact in enumerate(self.facts):
+            cells = "".join(
+                "<td style='text-align:center;color:#009E73'>✔</td>"
+                if self.values[c][i]
+                else "<td style='text-align:center;color:#D55E00'>✘</td>"
+                for c in self.columns
+            )
+            body += f"<tr><td style='text-align:left'>{html.escape(fact)}</td>{cells}</tr>"
+        return f"<table><tr><th></th>{head}</tr>{body}</table>"
+
+
+def fact_table(
+    checks: Sequence[tuple[str, Callable[[Any], bool]]], classes: Mapping[str, Any]
+) -> FactTable:
+    """Run every check on every class. A check that raises counts as a failed fact."""
+    values: dict[str, tuple[bool, ...]] = {}
+    for name, cls in classes.items():
+        row = []
+        for _, check in checks:
+            try:
+                row.append(bool(check(cls)))
+            except Exception:
+                row.append(False)
+        values[name] = tuple(row)
+    return FactTable(tuple(f for f, _ in checks), tuple(classes), values)
+
+
+def _supports_with(make: MakeCondition) -> bool:
+    cond = make()
+    try:
+        with cond:
+            return True
+    except (TypeError, AttributeError):  # "does not support the context manager protocol"
+        return False
+
+
+def _wait_returns_false_on_timeout(make: MakeCondition) -> bool:
+    cond = make()
+    cond.acquire()
+    try:
+        return cond.wait(0.01) is False
+    finally:
+        cond.release()
+
+
+def _notify_needs_the_lock(make: MakeCondition) -> bool:
+    try:
+        make().notify()
+    except RuntimeError:
+        return True
+    return False
+
+
+def fifo_wake_order(make_condition: MakeCondition, waiters: int = 3) -> list[int]:
+    """Queue ``waiters`` threads in order 0, 1, 2…; wake them one ``notify()`` at a time.
+
+    Returns the order in which they woke up.
+    """
+    cond = make_condition()
+    order: list[int] = []
+    threads = []
+
+    def waiter(i: int, ready: threading.Event) -> None:
+        cond.acquire()
+        ready.set()
+        cond.wait(_BOUND_S)
+        order.append(i)
+        cond.release()
+
+    for i in range(waiters):
+        ready = threading.Event()
+        thread = threading.Thread(target=waiter, args=(i, ready), daemon=True)
+        thread.start()
+        ready.wait(_BOUND_S)
+        take(cond)  # gets the lock only once waiter i is inside wait(): queued in order
+        cond.release()
+    for woken in range(1, waiters + 1):
+        take(cond)
+        cond.notify()
+        cond.release()
+        wait_until(lambda woken=woken: len(order) >= woken, _BOUND_S)
+    _join(threads, _BOUND_S)
+    return order
+
+
+def _returns_true_when_notified(make: MakeCondition) -> bool:
+    return lost_wakeup(make).wait_result is True
+
+
+def _timed_out_waiter_cannot_swallow_notify(make: MakeCondition) -> bool:
+    return lost_wakeup(make).first_notify_woke_waiter
+
+
+def _releases_rlock_fully(make: MakeCondition) -> bool:
+    # A correct class lets the notifier in at once; only a broken one uses up the patience.
+    return wait_holding_rlock_twice(make, patience=1.0).notifier_got_lock
+
+
+def _wait_for_returns_the_predicate(make: MakeCondition) -> bool:
+    cond = make(threading.Lock())
+    cond.acquire()
+    try:
+        return cond.wait_for(lambda: 42) == 42 and cond.wait_for(lambda: 0, 0.01) == 0
+    finally:
+        cond.release()
+
+
+CONDITION_FACTS: tuple[tuple[str, Callable[[Any], bool]], ...] = (
+    ("`with cond:` takes and releases the lock", _supports_with),
+    ("wait(timeout) returns False when the time runs out", _wait_returns_false_on_timeout),
+    ("wait() returns True when notified", _returns_true_when_notified),
+    ("notify() without the lock raises RuntimeError", _notify_needs_the_lock),
+    ("wait() fully releases an RLock held twice", _releases_rlock_fully),
+    ("a timed-out waiter cannot swallow a later notify()", _timed_out_waiter_cannot_swallow_notify),
+    ("notify() wakes waiters first come, first served", lambda m: fifo_wake_order(m) == [0, 1, 2]),
+    ("wait_for(predicate, timeout) returns the predicate's value", _wait_for_returns_the_predicate),
+)
+
+
+def compare_conditions(classes: Mapping[str, MakeCondition]) -> FactTable:
+    """Check :data:`CONDITION_FACTS` on each Condition class (a broken one takes ~1.5 s)."""
+    return fact_table(CONDITION_FACTS, classes)
+
+
+# --- Explorer: who wakes, and when ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WaiterRecord:
+    """One waiting thread. ``start``: began waiting; ``woke``: had the lock back; ``end``:
+    released it after its work. Drawn by :func:`helpers.timeline.draw_rows`."""
+
+    index: int
+    start: float
+    woke: float
+    end: float
+    notified: bool  # wait() returned True (not a timeout)
+    round: int  # which notification woke it (0-based)
+
+    @property
+    def running(self) -> tuple[tuple[float, float], ...]:
+        return ((self.woke, self.end),)
+
+    @property
+    def duration(self) -> float:
+        return self.end - self.start
+
+
+@dataclass(frozen=True)
+class NotifyRun:
+    """Outcome of :func:`run_notify_rounds`."""
+
+    mode: str
+    n: int
+    t0: float
+    records: tuple[WaiterRecord, ...]  # by waiter index (= the order they started waiting)
+    notifications: tuple[float, ...]  # when each notify call was made
+    rounds: tuple[tuple[int, ...], ...] = field(default=())  # waiters woken by each call
+
+    @property
+    def wake_order(self) -> list[int]:
+        return [r.index for r in sorted(self.records, key=lambda r: r.woke)]
+
+
+def _validate_mode(mode: object) -> str:
+    allowed = list(NOTIFY_MODES)
+    if not isinstance(mode, str):
+        raise TypeError(f"mode must be a string, one of {allowed}; got {mode!r}")
+    if mode not in NOTIFY_MODES:
+        raise ValueError(f"mode must be one of {allowed}; got {mode!r}")
+    return mode
+
+
+def _validate_ms(value: object, argument: str, maximum: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"{argument} must be a number of milliseconds; got {value!r}")
+    if not 0 <= value <= maximum:
+        raise ValueError(
+            f"{argument} must be between 0 and {maximum:g} milliseconds; got {value!r}"
+        )
+    return float(value)
+
+
+def _validate_count(value: object, argument: str, maximum: int) -> int:
+    validate_positive_int(value, argument)
+    assert isinstance(value, int)
+    if value > maximum:
+        raise ValueError(f"{argument} must be between 1 and {maximum}; got {value}")
+    return value
+
+
+def run_notify_rounds(
+    waiters: int = 4,
+    mode: str = "notify",
+    n: int = 2,
+    work_ms: float = 20,
+    implementation: str = "threading",
+    *,
+    progress: Progress | None = None,
+) -> NotifyRun:
+    """``waiters`` threads wait on one condition, queued in index order; then a notifier
+    wakes them with ``notify()``, ``notify(n)`` or ``notify_all()``, one call per round, and
+    starts the next round once every thread woken in this one has finished.
+
+    A woken thread holds the lock for ``work_ms`` milliseconds (sleeping, as if updating
+    shared state), so threads woken together go through the lock one after another.
+    """
+    _validate_count(waiters, "waiters", 32)
+    _validate_mode(mode)
+    _validate_count(n, "n", 32)
+    work = _validate_ms(work_ms, "work_ms", 200) / 1e3
+    cond = condition_class(implementation)()
+    per_call = {"notify": 1, "notify_n": n, "notify_all": waiters}[mode]
+
+    records: dict[int, WaiterRecord] = {}
+    current_round = [0]
+    done = threading.Condition()  # the notifier waits on this for a round to finish
+    threads = []
+
+    def waiter(i: int, ready: threading.Event) -> None:
+        with cond:
+            start = time.perf_counter()
+            ready.set()
+            notified = cond.wait(_BOUND_S)
+            woke = time.perf_counter()
+            time.sleep(work)  # work done while holding the lock
+            end = time.perf_counter()
+            round_number = current_round[0]
+        with done:
+            records[i] = WaiterRecord(i, start, woke, end, notified, round_number)
+            done.notify()
+
+    t0 = time.perf_counter()
+    for i in range(waiters):
+        ready = threading.Event()
+        thread = threading.Thread(target=waiter, args=(i, ready), name=f"waiter-{i}", daemon=True)
+        thread.start()
+        threads.append(thread)
+        ready.wait(_BOUND_S)
+        take(cond)  # only possible once waiter i is inside wait(): the queue order is 0, 1, 2…
+        cond.release()
+
+    notifications = []
+    rounds = []
+    for number in range(math.ceil(waiters / per_call)):
+        woken_before = len(records)
+        with cond:
+            current_round[0] = number
+            notifications.append(time.perf_counter())
+            if mode == "notify_all":
+                cond.notify_all()
+            else:
+                cond.notify(per_call)
+        target = min(waiters, woken_before + per_call)
+        with done:
+            done.wait_for(lambda target=target: len(records) >= target, _BOUND_S)
+        rounds.append(tuple(sorted(r.index for r in records.values() if r.round == number)))
+        if progress is not None:
+            progress(len(records), waiters)
+    _join(threads, _BOUND_S)
+    return NotifyRun(
+        mode=mode,
+        n=per_call,
+        t0=t0,
+        records=tuple(records[i] for i in sorted(records)),
+        notifications=tuple(notifications),
+        rounds=tuple(rounds),
+    )
+
+
+def _call_label(run: NotifyRun) -> str:
+    return {"notify": "notify()", "notify_n": f"notify({run.n})", "notify_all": "notify_all()"}[
+        run.mode
+    ]
+
+
+def notify_timeline(
+    waiters: int = 4,
+    mode: str = "notify",
+    n: int = 2,
+    work_ms: float = 20,
+    implementation: str = "threading",
+    *,
+    progress: Progress | None = None,
+) -> tuple[Figure, NotifyRun]:
+    """Draw :func:`run_notify_rounds`: one row per waiter, a dashed line per notify call.
+
+    Faded: the thread is waiting (first to be notified, then to get the lock back).
+    Solid: it holds the lock again and works. Returns the figure and the run.
+    """
+    run = run_notify_rounds(waiters, mode, n, work_ms, implementation, progress=progress)
+    fig, (ax,) = new_figure(width=9.5, height=1.5 + 0.42 * max(2, waiters))
+    rows = [(f"waiter {r.index}", [r]) for r in run.records]
+    draw_rows(
+        ax,
+        rows,
+        run.t0,
+        legend=("woken: holds the lock\nand works", "waiting: for a notify,\nthen for the lock"),
+    )
+    xs = [(moment - run.t0) * 1e3 for moment in run.notifications]
+    for x in xs:
+        ax.axvline(x, color="#000000", linestyle="--", linewidth=1)
+    # Number the calls along the top edge; the legend says which call it is.
+    top = ax.secondary_xaxis("top")
+    top.set_xticks(xs, labels=[str(k) for k in range(1, len(xs) + 1)], fontsize=7)
+    top.tick_params(length=2, pad=1)
+    legend = ax.get_legend()
+    call = Line2D([], [], color="#000000", linestyle="--", linewidth=1)
+    ax.legend(
+        handles=[*legend.legend_handles, call],
+        labels=[
+            *(t.get_text() for t in legend.get_texts()),
+            f"{_call_label(run)} call,\nnumbered on top",
+        ],
+        fontsize=8,
+        loc="upper left",
+        bbox_to_anchor=(1.01, 1.0),
+        frameon=False,
+    )
+    end = max((r.end for r in run.records), default=run.t0)
+    ax.set_xlim(0, max((end - run.t0) * 1e3 * 1.03, 1.0))
+    finish(
+        ax,
+        xlabel="time since the first waiter started (ms)",
+        ylabel="waiting thread",
+        title=(
+            f"{NOTIFY_MODES[mode]} — {waiters} waiters, each works {work_ms:g} ms "
+            f"holding the lock\non {IMPLEMENTATIONS[implementation]}; "
+            f"wake order {run.wake_order}"
+        ),
+    )
+    ax.grid(False, axis="y")
+    return fig, run
