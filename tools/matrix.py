@@ -137,7 +137,9 @@ def plan(args: argparse.Namespace) -> tuple[list[Leg], list[str]]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--plan", choices=["full", "ci"], default="full")
-    parser.add_argument("--versions", default=",".join(VERSIONS), type=lambda s: s.split(","))
+    parser.add_argument(
+        "--versions", default=",".join(VERSIONS), type=lambda s: [v for v in s.split(",") if v]
+    )
     parser.add_argument("--methods", default=",".join(METHODS), type=lambda s: s.split(","))
     parser.add_argument("--notebooks", default="notebooks/*.ipynb")
     parser.add_argument(
