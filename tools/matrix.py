@@ -104,7 +104,12 @@ def run_leg(leg: Leg) -> None:
 def plan(args: argparse.Namespace) -> tuple[list[Leg], list[str]]:
     """The legs to run, and the versions that were asked for but not found."""
     legs, missing = [], []
-    notebooks = " ".join(sorted(glob.glob(str(ROOT / args.notebooks)))) or args.notebooks
+    patterns = args.notebooks.split()
+    notebooks = " ".join(
+        sorted({p for pattern in patterns for p in glob.glob(str(ROOT / pattern))})
+    )
+    if not notebooks:
+        raise SystemExit(f"--notebooks {args.notebooks!r} matches no notebook")
     main_version = _version_of(str(ROOT / ".venv" / "bin" / "python")) or _version_of(
         sys.executable
     )
@@ -141,7 +146,9 @@ def main(argv: list[str] | None = None) -> int:
         "--versions", default=",".join(VERSIONS), type=lambda s: [v for v in s.split(",") if v]
     )
     parser.add_argument("--methods", default=",".join(METHODS), type=lambda s: s.split(","))
-    parser.add_argument("--notebooks", default="notebooks/*.ipynb")
+    parser.add_argument(
+        "--notebooks", default="notebooks/*.ipynb", help="glob patterns, separated by spaces"
+    )
     parser.add_argument(
         "--python", action="append", default=[], metavar="LABEL=PATH", help="an extra interpreter"
     )
