@@ -16,7 +16,8 @@ def test_smoke_benchmark_writes_every_section(tmp_path: Path) -> None:
     report = bench.run(bench.SMOKE, tmp_path, log=lines.append)
     data = json.loads((tmp_path / "report.json").read_text())
 
-    for section in ("fidelity", "timeline_overhead", "process_startup", "explorer_latency"):
+    sections = ("fidelity", "timeline_overhead", "executor_overhead", "process_startup", "ipc")
+    for section in (*sections, "explorer_latency"):
         assert data["sections"][section], f"empty section {section}"
     fidelity = data["sections"]["fidelity"]
     kinds = {(row["kind"], row["executor"]) for row in fidelity}

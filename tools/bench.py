@@ -12,12 +12,11 @@ says so; the fix belongs in the demo, not in the target.
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 import statistics
 import sys
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from functools import partial
@@ -126,7 +125,7 @@ def fidelity(sizes: Sizes, report: Report, log: Callable[[str], None]) -> None:
                     "executor": executor,
                     "workers": workers,
                     "tasks": tasks,
-                    "speedup": asdict(sample) | {"median": sample.median},
+                    "speedup": _summary(sample),
                     "limit": limit,
                     "ratio": sample.median / limit,
                 }
@@ -181,7 +180,7 @@ def timeline_overhead(sizes: Sizes, report: Report, log: Callable[[str], None]) 
     report.sections["timeline_overhead"] = [
         {
             "task_seconds": sizes.overhead_task_seconds,
-            "overhead": asdict(overhead) | {"median": overhead.median},
+            "overhead": _summary(overhead),
         }
     ]
     report.targets.append(
@@ -195,111 +194,155 @@ def timeline_overhead(sizes: Sizes, report: Report, log: Callable[[str], None]) 
     log(f"timeline recording overhead: {overhead.show('{:.1%}')}")
 
 
-def _per_task(executor_class: type, tasks: int, workers: int = 4) -> float:
-    with executor_class(max_workers=workers) as pool:
-        list(pool.map(abs, range(64)))  # start the threads before timing
-        start = time.perf_counter()
-        for future in [pool.submit(abs, -i) for i in range(tasks)]:
-            future.result(timeout=60)
-        return (time.perf_counter() - start) / tasks
-
-
 def executor_overhead(sizes: Sizes, report: Report, log: Callable[[str], None]) -> None:
-    """The teaching ThreadPoolExecutor against the standard one, per trivial task."""
-    try:
-        teaching = importlib.import_module("helpers.teaching.executor").ThreadPoolExecutor
-    except (ImportError, AttributeError):
-        report.notes.append("teaching executor not found: helpers.teaching.executor")
-        return
+    """The teaching ThreadPoolExecutor against the standard one, per no-op task."""
+
+    from helpers.pools import per_task_overhead
+    from helpers.teaching.executor import ThreadPoolExecutor as TeachingExecutor
+
+    # Interleaved, so a slow patch of the machine hits both pools alike.
     pairs = [
         (
-            _per_task(ThreadPoolExecutor, sizes.executor_tasks),
-            _per_task(teaching, sizes.executor_tasks),
+            per_task_overhead(ThreadPoolExecutor, sizes.executor_tasks, workers=4, repeats=1),
+            per_task_overhead(TeachingExecutor, sizes.executor_tasks, workers=4, repeats=1),
         )
-        for _ in range(sizes.repeats)
+        for _ in range(max(3, sizes.repeats))
     ]
     standard = Sample([s for s, _ in pairs])
     ours = Sample([t for _, t in pairs])
     ratio = Sample([t / s for s, t in pairs])
     report.sections["executor_overhead"] = [
         {
-            "standard_us": standard.median * 1e6,
-            "teaching_us": ours.median * 1e6,
-            "ratio": asdict(ratio) | {"median": ratio.median},
+            "standard_us": _summary(Sample([v * 1e6 for v in standard.values])),
+            "teaching_us": _summary(Sample([v * 1e6 for v in ours.values])),
+            "ratio": _summary(ratio),
         }
     ]
     report.targets.append(
         Target("teaching / standard ThreadPoolExecutor per task", ratio.median, 1.5, "<=")
     )
     log(
-        f"executor per task: standard {standard.show('{:.2e}')} s, teaching {ours.show('{:.2e}')} s"
+        f"executor per task: standard {standard.median * 1e6:.1f} us, "
+        f"teaching {ours.median * 1e6:.1f} us"
     )
 
 
 def process_startup(sizes: Sizes, report: Report, log: Callable[[str], None]) -> None:
-    """Time to start a pool of processes (until each has run a task), per start method."""
+    """Start and join one do-nothing child, per start method (notebook 08's measurement)."""
+    from helpers.procs import startup_costs
+
+    samples = startup_costs(repeats=max(3, sizes.repeats))
     rows = []
-    specs = workloads.make_tasks("io", 1, 0.001)
     for method in machine.available_start_methods():
-
-        def startup(method: str = method) -> float:
-            run = timing.run_specs(specs, "processes", sizes.startup_workers, start_method=method)
-            return run.startup_seconds
-
-        sample = _repeat(startup, sizes.repeats)
-        rows.append(
-            {
-                "start_method": method,
-                "workers": sizes.startup_workers,
-                "seconds": asdict(sample) | {"median": sample.median},
-            }
-        )
-        log(f"pool start-up, {method}, {sizes.startup_workers} workers: {sample.show('{:.3f}')} s")
+        sample = Sample([s.seconds * 1e3 for s in samples if s.method == method])
+        rows.append({"start_method": method, "milliseconds": _summary(sample)})
+        log(f"process start-up, {method}: {sample.show('{:.1f}')} ms")
     report.sections["process_startup"] = rows
 
 
-def notebook_cost(report: Report, log: Callable[[str], None], repeats: int) -> None:
-    """Wall time of every notebook executed headless with its default parameters."""
+def ipc(sizes: Sizes, report: Report, log: Callable[[str], None]) -> None:
+    """Latency and throughput by mechanism and message size (notebook 09's measurement)."""
+    from helpers.ipc import DEFAULT_SIZES, MECHANISMS, measure_ipc, size_label
+
+    chosen = DEFAULT_SIZES if sizes.ipc_messages > 100 else DEFAULT_SIZES[:2]
+    runs = [
+        measure_ipc(tuple(MECHANISMS), chosen, sizes.ipc_messages) for _ in range(sizes.repeats)
+    ]
+    rows = []
+    for i, first in enumerate(runs[0]):
+        same = [run[i] for run in runs]
+        latency = Sample([r.latency * 1e6 for r in same])
+        throughput = Sample([r.throughput / 1e6 for r in same])
+        rows.append(
+            {
+                "mechanism": first.mechanism,
+                "message": size_label(first.size),
+                "latency_us": _summary(latency),
+                "throughput_MB_s": _summary(throughput),
+            }
+        )
+        log(f"ipc {first.mechanism} {size_label(first.size)}: {latency.show('{:.0f}')} us")
+    report.sections["ipc"] = rows
+
+
+_EXPLORER_PROBE = """
+import json as _json, time as _time
+from helpers.widgets import Explorer as _Explorer
+_found = {id(o): (n, o) for n, o in reversed(list(globals().items()))
+          if isinstance(o, _Explorer) and not n.startswith("_")}.values()
+_out = []
+for _name, _explorer in _found:
+    _times = []
+    for _ in range(3):
+        _t = _time.perf_counter()
+        if _explorer.run() is None:
+            raise RuntimeError(f"{_name}: {_explorer.error!r}")
+        _times.append(_time.perf_counter() - _t)
+    _out.append({"name": _name, "seconds": _times})
+print("BENCH-EXPLORERS " + _json.dumps(_out))
+"""
+
+
+def _run_notebook(path: Path) -> tuple[float, list[dict[str, Any]]]:
+    """Execute a notebook headless (kernel start included); then time each explorer's Run."""
     import nbformat
     from nbclient import NotebookClient
 
-    rows, total = [], []
-    notebooks = sorted((ROOT / "notebooks").glob("*.ipynb"))
-    for _ in range(repeats):
-        course = 0.0
-        for path in notebooks:
-            notebook = nbformat.read(path, as_version=4)
-            start = time.perf_counter()
-            NotebookClient(
-                notebook,
-                timeout=300,
-                kernel_name="python3",
-                resources={"metadata": {"path": str(path.parent)}},
-            ).execute()
-            seconds = time.perf_counter() - start
-            course += seconds
-            rows.append({"notebook": path.stem, "seconds": seconds})
-            log(f"notebook {path.stem}: {seconds:.1f} s")
-        total.append(course)
-    by_name: dict[str, list[float]] = {}
-    for row in rows:
-        by_name.setdefault(row["notebook"], []).append(row["seconds"])
-    report.sections["notebook_cost"] = [
-        {"notebook": name, "seconds": asdict(Sample(v)) | {"median": Sample(v).median}}
-        for name, v in by_name.items()
-    ]
-    whole = Sample(total)
-    report.sections["course_cost"] = [{"seconds": asdict(whole) | {"median": whole.median}}]
-    slowest = max(by_name.items(), key=lambda item: Sample(item[1]).median)
-    report.targets.append(
-        Target(f"slowest notebook ({slowest[0]}), s", Sample(slowest[1]).median, 30, "<=")
+    notebook = nbformat.read(path, as_version=4)
+    client = NotebookClient(
+        notebook,
+        timeout=300,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(path.parent)}},
     )
-    report.targets.append(Target("whole course, s", whole.median, 180, "<="))
+    start = time.perf_counter()
+    with client.setup_kernel():
+        for index, cell in enumerate(notebook.cells):
+            client.execute_cell(cell, index)
+        seconds = time.perf_counter() - start
+        probe = nbformat.v4.new_code_cell(_EXPLORER_PROBE)
+        notebook.cells.append(probe)
+        client.execute_cell(probe, len(notebook.cells) - 1)
+    text = "".join(o.get("text", "") for o in probe.outputs if o.get("output_type") == "stream")
+    line = next(line for line in text.splitlines() if line.startswith("BENCH-EXPLORERS "))
+    return seconds, json.loads(line.removeprefix("BENCH-EXPLORERS "))
 
 
-#: Explorers of the course, as (module, factory). The benchmark builds each with its defaults
-#: and times the Run callback: the time from a change to the redrawn plot.
-EXPLORERS: Sequence[tuple[str, str]] = (("helpers.widgets", "worker_explorer"),)
+def notebooks(report: Report, log: Callable[[str], None]) -> None:
+    """Wall time of every notebook run headless with its defaults, and explorer redraw times."""
+    costs, explorers = [], []
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        seconds, found = _run_notebook(path)
+        costs.append({"notebook": path.stem, "seconds": seconds})
+        log(f"notebook {path.stem}: {seconds:.1f} s")
+        for item in found:
+            sample = Sample(item["seconds"])
+            explorers.append(
+                {"explorer": f"{path.stem}: {item['name']}", "seconds": _summary(sample)}
+            )
+            log(f"  explorer {item['name']}: {sample.show()} s")
+    whole = sum(row["seconds"] for row in costs)
+    report.sections["notebook_cost"] = costs
+    report.sections["course_cost"] = [{"notebooks": len(costs), "seconds": whole}]
+    report.sections["explorer_latency"] = explorers
+    slowest = max(costs, key=lambda row: row["seconds"])
+    report.targets.append(
+        Target(f"slowest notebook ({slowest['notebook']}), s", slowest["seconds"], 30, "<=")
+    )
+    report.targets.append(Target("whole course, s", whole, 180, "<="))
+    _explorer_target(report, explorers)
+
+
+def explorer_latency(sizes: Sizes, report: Report, log: Callable[[str], None]) -> None:
+    """Smoke version: the worker explorer's Run, called directly."""
+    from helpers.widgets import worker_explorer
+
+    explorer = worker_explorer()
+    sample = _repeat(partial(_redraw, explorer, "worker_explorer"), max(2, sizes.repeats))
+    rows = [{"explorer": "helpers.widgets.worker_explorer", "seconds": _summary(sample)}]
+    report.sections["explorer_latency"] = rows
+    _explorer_target(report, rows)
+    log(f"explorer worker_explorer: {sample.show()} s")
 
 
 def _redraw(explorer: Any, name: str) -> float:
@@ -309,20 +352,7 @@ def _redraw(explorer: Any, name: str) -> float:
     return time.perf_counter() - start
 
 
-def explorer_latency(sizes: Sizes, report: Report, log: Callable[[str], None]) -> None:
-    rows = []
-    for module, factory in EXPLORERS:
-        explorer = getattr(importlib.import_module(module), factory)()
-
-        sample = _repeat(partial(_redraw, explorer, f"{module}.{factory}"), max(2, sizes.repeats))
-        rows.append(
-            {
-                "explorer": f"{module}.{factory}",
-                "seconds": asdict(sample) | {"median": sample.median},
-            }
-        )
-        log(f"explorer {factory}: {sample.show('{:.2f}')} s")
-    report.sections["explorer_latency"] = rows
+def _explorer_target(report: Report, rows: list[dict[str, Any]]) -> None:
     if rows:
         worst = max(rows, key=lambda row: row["seconds"]["median"])
         report.targets.append(
@@ -333,6 +363,10 @@ def explorer_latency(sizes: Sizes, report: Report, log: Callable[[str], None]) -
                 "<=",
             )
         )
+
+
+def _summary(sample: Sample) -> dict[str, Any]:
+    return {"values": sample.values, "median": sample.median}
 
 
 def write(report: Report, out: Path) -> None:
@@ -379,11 +413,11 @@ def markdown(report: Report) -> str:
     for key, title in (
         ("timeline_overhead", "Timeline recording overhead"),
         ("executor_overhead", "Teaching ThreadPoolExecutor vs the standard one"),
-        ("process_startup", "Process pool start-up per start method"),
-        ("notebook_cost", "Notebook wall time, headless, default parameters"),
-        ("course_cost", "Whole course"),
-        ("explorer_latency", "Explorer: change → redrawn plot"),
-        ("ipc", "IPC throughput"),
+        ("process_startup", "Process start-up per start method"),
+        ("notebook_cost", "Notebook wall time, headless, default parameters (s)"),
+        ("course_cost", "Whole course (s)"),
+        ("explorer_latency", "Explorer: Run with default settings → redrawn plot (s)"),
+        ("ipc", "IPC by mechanism and message size"),
     ):
         rows = report.sections.get(key)
         if rows:
@@ -427,9 +461,11 @@ def run(sizes: Sizes, out: Path, log: Callable[[str], None] = print) -> Report:
     timeline_overhead(sizes, report, log)
     executor_overhead(sizes, report, log)
     process_startup(sizes, report, log)
-    explorer_latency(sizes, report, log)
+    ipc(sizes, report, log)
     if sizes.notebooks:
-        notebook_cost(report, log, repeats=1)
+        notebooks(report, log)
+    else:
+        explorer_latency(sizes, report, log)
     write(report, out)
     return report
 
