@@ -63,6 +63,7 @@ test: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 unit: $(STAMP)
 	MPLBACKEND=Agg $(BIN)/python -m pytest tests -q --ignore=tests/browser

@@ -25,6 +25,12 @@ from . import machine
 from .explore import task_seconds_from_ms
 from .plots import IDEAL_STYLE, LIMIT_STYLE, MARKERS, colour, finish, new_figure
 from .timing import Progress
+from .validate import (
+    validate_callable,
+    validate_flag,
+    validate_instance,
+    validate_items,
+)
 from .workloads import validate_positive_int, validate_seconds
 
 PYTHONS_ENV = "LAB_PYTHONS"
@@ -64,6 +70,9 @@ class Interpreter:
 
 def probe(path: str, source: str, env: dict[str, str] | None = None) -> Interpreter | None:
     """Ask ``path`` what it is; None if it does not run or is not CPython 3."""
+    validate_instance(path, "path", (str, os.PathLike))
+    validate_instance(source, "source", str)
+    _validate_env(env, "env", optional=True)
     try:
         done = subprocess.run(
             [path, "-c", _PROBE],
@@ -86,6 +95,17 @@ def probe(path: str, source: str, env: dict[str, str] | None = None) -> Interpre
     )
 
 
+def _validate_env(env: object, argument: str, *, optional: bool = False) -> None:
+    """Environment variables for a child: names and values are strings."""
+    if optional and env is None:
+        return
+    validate_instance(env, argument, dict)
+    assert isinstance(env, dict)
+    for name, value in env.items():
+        if not (isinstance(name, str) and isinstance(value, str)):
+            raise TypeError(f"{argument} must map names to string values; got {name!r}: {value!r}")
+
+
 def candidate_paths() -> list[tuple[str, str]]:
     """(path, where it came from), in the order the notebook shows them."""
     found = [(sys.executable, "this kernel")]
@@ -104,6 +124,7 @@ def candidate_paths() -> list[tuple[str, str]]:
 def find_interpreters(*, force_gil_variant: bool = True) -> list[Interpreter]:
     """Every distinct Python we can run. A free-threaded one also appears with the GIL forced
     back on (``PYTHON_GIL=1``): the same binary, so the difference is the GIL alone."""
+    validate_flag(force_gil_variant, "force_gil_variant")
     seen: set[str] = set()
     found: list[Interpreter] = []
     for path, source in candidate_paths():
@@ -139,7 +160,10 @@ def run_bench(
     interpreter: Interpreter, threads: Sequence[int], task_seconds: float, repeats: int
 ) -> BenchResult:
     """Run the threads benchmark on ``interpreter`` in a subprocess (bounded in time)."""
-    counts = [validate_positive_int(t, "threads") for t in threads]
+    validate_instance(interpreter, "interpreter", Interpreter)
+    counts = [validate_positive_int(t, "threads") for t in validate_items(threads, "threads")]
+    if not counts:
+        raise ValueError("threads must list at least one thread count")
     validate_seconds(task_seconds, "task_seconds", maximum=5)
     validate_positive_int(repeats, "repeats")
     budget = 60 + 4 * repeats * task_seconds * sum(counts) * 2
@@ -199,7 +223,13 @@ def compare_interpreters(
         raise ValueError(f"max_threads must be <= 64; got {max_threads}")
     seconds = task_seconds_from_ms(task_ms)
     validate_positive_int(repeats, "repeats")
-    found = list(find_interpreters() if interpreters is None else interpreters)
+    validate_callable(progress, "progress", optional=True)
+    if interpreters is None:
+        found = find_interpreters()
+    else:
+        found = validate_items(interpreters, "interpreters")
+        for interpreter in found:
+            validate_instance(interpreter, "interpreters", Interpreter)
     if not found:
         raise ValueError("interpreters must name at least one Python")
     counts = thread_counts(max_threads)
@@ -213,6 +243,7 @@ def compare_interpreters(
 
 def thread_counts(max_threads: int) -> list[int]:
     """1, 2, 4, ... up to ``max_threads`` (always included)."""
+    validate_positive_int(max_threads, "max_threads")
     counts, n = [], 1
     while n < max_threads:
         counts.append(n)
@@ -286,6 +317,7 @@ class RaceResult:
 
 def run_races(interpreter: Interpreter, threads: int = 4, increments: int = 100_000) -> RaceResult:
     """``counter += 1`` and ``list.append`` from several threads, on ``interpreter``."""
+    validate_instance(interpreter, "interpreter", Interpreter)
     validate_positive_int(threads, "threads")
     validate_positive_int(increments, "increments")
     command = [interpreter.path, str(RACE_SCRIPT), str(threads), str(increments)]
@@ -295,7 +327,7 @@ def run_races(interpreter: Interpreter, threads: int = 4, increments: int = 100_
             command,
             capture_output=True,
             text=True,
-            timeout=120,
+            timeout=60,
             check=True,
             env={**os.environ, **dict(interpreter.env)},
         )
@@ -306,4 +338,7 @@ def run_races(interpreter: Interpreter, threads: int = 4, increments: int = 100_
 
 
 def with_env(interpreter: Interpreter, **env: str) -> Interpreter:
+    """The same interpreter, run with the environment variables ``env`` added."""
+    validate_instance(interpreter, "interpreter", Interpreter)
+    _validate_env(env, "env")
     return replace(interpreter, env=tuple(sorted({**dict(interpreter.env), **env}.items())))

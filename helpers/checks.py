@@ -20,6 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ParamSpec, TypeVar
 
+from .validate import MAX_TIMEOUT_S, validate_callable, validate_seconds
+
 P = ParamSpec("P")
 T = TypeVar("T")
 
@@ -63,6 +65,7 @@ def failed(message: str) -> Feedback:
 
 def checker(check: Callable[P, Feedback]) -> Callable[P, Feedback]:
     """Turn every exception escaping ``check`` into failing feedback, never into a traceback."""
+    validate_callable(check, "check")  # raised when a checker module is written, not in a lesson
 
     @functools.wraps(check)
     def guarded(*args: P.args, **kwargs: P.kwargs) -> Feedback:
@@ -88,6 +91,8 @@ def call_with_timeout(fn: Callable[..., T], *args: Any, timeout: float = 10.0, *
     A learner's deadlock must not freeze the notebook. If the call does not return in time we
     stop waiting and say so; the stuck thread is a daemon, and restarting the kernel clears it.
     """
+    validate_callable(fn, "fn")
+    validate_seconds(timeout, "timeout", maximum=MAX_TIMEOUT_S)
     outcome: dict[str, Any] = {}
 
     def target() -> None:

@@ -29,6 +29,16 @@ from .sketches import lost_wakeup, take, wait_holding_rlock_twice, wait_until, w
 from .teaching.condition import Condition as TeachingCondition
 from .timeline import draw_rows
 from .timing import Progress
+from .validate import (
+    MAX_TIMEOUT_S,
+    validate_callable,
+    validate_choice,
+    validate_instance,
+    validate_int,
+    validate_items,
+    validate_ms,
+    validate_seconds,
+)
 from .workloads import validate_positive_int
 
 #: Condition classes the demos and the explorer can run on.
@@ -50,13 +60,7 @@ _BOUND_S = 10.0  # no wait in this module lasts longer
 
 def condition_class(implementation: object) -> MakeCondition:
     """The Condition class behind an :data:`IMPLEMENTATIONS` key."""
-    allowed = list(IMPLEMENTATIONS)
-    if not isinstance(implementation, str):
-        raise TypeError(
-            f"implementation must be a string, one of {allowed}; got {implementation!r}"
-        )
-    if implementation not in IMPLEMENTATIONS:
-        raise ValueError(f"implementation must be one of {allowed}; got {implementation!r}")
+    validate_choice(implementation, "implementation", IMPLEMENTATIONS)
     return threading.Condition if implementation == "threading" else TeachingCondition
 
 
@@ -95,6 +99,9 @@ def two_consumers_one_item(
     3. Once each consumer has either returned or gone back to waiting, a second item is sent
        if someone is still waiting, so the demo always ends.
     """
+    validate_callable(consume, "consume")
+    validate_callable(make_condition, "make_condition")
+    validate_seconds(timeout, "timeout", maximum=MAX_TIMEOUT_S)
     buffer: list[Any] = []
     cond = make_condition()
     received: list[Any] = []
@@ -141,6 +148,7 @@ class BoundedBuffer:
 
     def __init__(self, capacity: int, make_condition: MakeCondition = threading.Condition):
         self.capacity = validate_positive_int(capacity, "capacity")
+        validate_callable(make_condition, "make_condition")
         self._items: deque[Any] = deque()
         lock = threading.Lock()
         self.not_full = make_condition(lock)  # producers wait here
@@ -199,10 +207,15 @@ def run_bounded_buffer(
 ) -> BufferRun:
     """Producers put ``items`` numbered items through a :class:`BoundedBuffer`; consumers take
     them until each receives a ``None`` sentinel. Consumers are a little slower
-    (``consume_ms`` per item), so the buffer fills up and producers have to wait.
+    (``consume_ms`` per item), so the buffer fills up and producers have to wait;
+    ``consume_ms=0`` makes them as fast as they can be.
     """
     for value, name in ((producers, "producers"), (consumers, "consumers"), (items, "items")):
         validate_positive_int(value, name)
+    validate_positive_int(capacity, "capacity")
+    validate_ms(consume_ms, "consume_ms", 0, 1_000)
+    validate_callable(make_condition, "make_condition")
+    validate_seconds(timeout, "timeout", maximum=MAX_TIMEOUT_S)
     buffer = BoundedBuffer(capacity, make_condition)
     delivered: list[int] = []
     delivered_lock = threading.Lock()
@@ -272,6 +285,11 @@ def fact_table(
     checks: Sequence[tuple[str, Callable[[Any], bool]]], classes: Mapping[str, Any]
 ) -> FactTable:
     """Run every check on every class. A check that raises counts as a failed fact."""
+    checks = validate_items(checks, "checks")
+    for entry in checks:
+        if not (isinstance(entry, tuple) and len(entry) == 2 and callable(entry[1])):
+            raise TypeError(f"checks must hold (fact, check function) pairs; got {entry!r}")
+    validate_classes(classes)
     values: dict[str, tuple[bool, ...]] = {}
     for name, cls in classes.items():
         row = []
@@ -282,6 +300,15 @@ def fact_table(
                 row.append(False)
         values[name] = tuple(row)
     return FactTable(tuple(f for f, _ in checks), tuple(classes), values)
+
+
+def validate_classes(classes: object) -> None:
+    """``{column name: class or factory}``, as :func:`fact_table` and the comparisons take."""
+    validate_instance(classes, "classes", Mapping)
+    assert isinstance(classes, Mapping)
+    for name, make in classes.items():
+        validate_instance(name, "classes", str)
+        validate_callable(make, "classes")
 
 
 def _supports_with(make: MakeCondition) -> bool:
@@ -315,6 +342,8 @@ def fifo_wake_order(make_condition: MakeCondition, waiters: int = 3) -> list[int
 
     Returns the order in which they woke up.
     """
+    validate_callable(make_condition, "make_condition")
+    validate_int(waiters, "waiters", 1, 32)
     cond = make_condition()
     order: list[int] = []
     threads = []
@@ -378,6 +407,7 @@ CONDITION_FACTS: tuple[tuple[str, Callable[[Any], bool]], ...] = (
 
 def compare_conditions(classes: Mapping[str, MakeCondition]) -> FactTable:
     """Check :data:`CONDITION_FACTS` on each Condition class (a broken one takes ~1.5 s)."""
+    validate_classes(classes)
     return fact_table(CONDITION_FACTS, classes)
 
 
@@ -421,33 +451,6 @@ class NotifyRun:
         return [r.index for r in sorted(self.records, key=lambda r: r.woke)]
 
 
-def _validate_mode(mode: object) -> str:
-    allowed = list(NOTIFY_MODES)
-    if not isinstance(mode, str):
-        raise TypeError(f"mode must be a string, one of {allowed}; got {mode!r}")
-    if mode not in NOTIFY_MODES:
-        raise ValueError(f"mode must be one of {allowed}; got {mode!r}")
-    return mode
-
-
-def _validate_ms(value: object, argument: str, maximum: float) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"{argument} must be a number of milliseconds; got {value!r}")
-    if not 0 <= value <= maximum:
-        raise ValueError(
-            f"{argument} must be between 0 and {maximum:g} milliseconds; got {value!r}"
-        )
-    return float(value)
-
-
-def _validate_count(value: object, argument: str, maximum: int) -> int:
-    validate_positive_int(value, argument)
-    assert isinstance(value, int)
-    if value > maximum:
-        raise ValueError(f"{argument} must be between 1 and {maximum}; got {value}")
-    return value
-
-
 def run_notify_rounds(
     waiters: int = 4,
     mode: str = "notify",
@@ -462,13 +465,16 @@ def run_notify_rounds(
     starts the next round once every thread woken in this one has finished.
 
     A woken thread holds the lock for ``work_ms`` milliseconds (sleeping, as if updating
-    shared state), so threads woken together go through the lock one after another.
+    shared state), so threads woken together go through the lock one after another
+    (``work_ms=0``: they only take the lock and leave).
     """
-    _validate_count(waiters, "waiters", 32)
-    _validate_mode(mode)
-    _validate_count(n, "n", 32)
-    work = _validate_ms(work_ms, "work_ms", 200) / 1e3
-    cond = condition_class(implementation)()
+    validate_int(waiters, "waiters", 1, 32)
+    validate_choice(mode, "mode", NOTIFY_MODES)
+    validate_int(n, "n", 1, 32)
+    work = validate_ms(work_ms, "work_ms", 0, 200) / 1e3
+    make_condition = condition_class(implementation)
+    validate_callable(progress, "progress", optional=True)
+    cond = make_condition()
     per_call = {"notify": 1, "notify_n": n, "notify_all": waiters}[mode]
 
     records: dict[int, WaiterRecord] = {}

@@ -22,16 +22,13 @@ from .timing import (
     validate_executor,
     validate_workers,
 )
+from .validate import validate_callable, validate_instance, validate_items, validate_ms
 from .workloads import WORKLOAD_KINDS, validate_kind, validate_positive_int
 
 
 def task_seconds_from_ms(task_ms: object) -> float:
-    """Explorers speak milliseconds; the timing API speaks seconds."""
-    if isinstance(task_ms, bool) or not isinstance(task_ms, (int, float)):
-        raise TypeError(f"task_ms must be a number of milliseconds; got {task_ms!r}")
-    if not 1 <= task_ms <= 5_000:
-        raise ValueError(f"task_ms must be between 1 and 5000 milliseconds; got {task_ms!r}")
-    return task_ms / 1e3
+    """Explorers speak milliseconds (1 to 5000); the timing API speaks seconds."""
+    return validate_ms(task_ms, "task_ms", 1, 5_000) / 1e3
 
 
 @dataclass
@@ -79,6 +76,9 @@ def explore_workers(
     validate_workers(workers)
     validate_positive_int(tasks, "tasks")
     seconds = task_seconds_from_ms(task_ms)
+    machine.validate_start_method(start_method, optional=True)
+    validate_callable(progress, "progress", optional=True)
+    validate_instance(history, "history", SpeedupHistory, optional=True)
     if executor == "serial":
         workers = 1
     history = SpeedupHistory() if history is None else history
@@ -143,12 +143,15 @@ def compare_executors(
     validate_workers(workers)
     validate_positive_int(tasks, "tasks")
     seconds = task_seconds_from_ms(task_ms)
-    for kind in kinds:
-        validate_kind(kind, "kinds")
-    for executor in executors:
+    kinds = tuple(validate_kind(kind, "kinds") for kind in validate_items(kinds, "kinds"))
+    executors = tuple(
         validate_executor(executor, "executors")
+        for executor in validate_items(executors, "executors")
+    )
     if not kinds or not executors:
         raise ValueError("kinds and executors must each name at least one value")
+    machine.validate_start_method(start_method, optional=True)
+    validate_callable(progress, "progress", optional=True)
 
     stages = len(kinds) * (len(executors) + 1)
     done_stages = 0

@@ -25,6 +25,14 @@ from matplotlib.figure import Figure
 from .plots import IDEAL_STYLE, LIMIT_STYLE, PALETTE, finish, new_figure
 from .timeline import draw_rows
 from .timing import Progress
+from .validate import (
+    validate_callable,
+    validate_instance,
+    validate_int,
+    validate_items,
+    validate_ms,
+    validate_seconds,
+)
 
 if TYPE_CHECKING:
     from .widgets import Explorer
@@ -36,25 +44,21 @@ _MAX_THREADS = 64
 _LEGEND = ("", "waiting for the server\n(GIL released)")
 
 
-def _validate_range(value: object, argument: str, low: float, high: float) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"{argument} must be a number between {low:g} and {high:g}; got {value!r}")
-    if not low <= value <= high:
-        raise ValueError(f"{argument} must be between {low:g} and {high:g}; got {value!r}")
-    return float(value)
+def _validate_latency_ms(value: object, argument: str = "latency_ms") -> float:
+    return validate_ms(value, argument, *_LATENCY_MS_RANGE)
 
 
-def _validate_count(value: object, argument: str, maximum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{argument} must be an int between 1 and {maximum}; got {value!r}")
-    if not 1 <= value <= maximum:
-        raise ValueError(f"{argument} must be between 1 and {maximum}; got {value}")
-    return value
+def _validate_urls_named(urls: object, argument: str) -> list[str]:
+    """A list of URLs (a single string is refused: it would be read letter by letter)."""
+    found = validate_items(urls, argument)
+    for url in found:
+        validate_instance(url, argument, str)
+    return found
 
 
 def page_urls(count: int) -> list[str]:
     """``count`` made-up URLs: ``https://example.org/articles/000`` and so on."""
-    _validate_count(count, "count", _MAX_PAGES)
+    validate_int(count, "count", 1, _MAX_PAGES)
     return [f"https://example.org/articles/{i:03d}" for i in range(count)]
 
 
@@ -100,10 +104,8 @@ class SimulatedWeb:
     def __init__(
         self, mean_latency_ms: float = DEFAULT_LATENCY_MS, missing: Iterable[str] = ()
     ) -> None:
-        self.mean_latency_ms = _validate_range(
-            mean_latency_ms, "mean_latency_ms", *_LATENCY_MS_RANGE
-        )
-        self.missing = frozenset(missing)
+        self.mean_latency_ms = _validate_latency_ms(mean_latency_ms, "mean_latency_ms")
+        self.missing = frozenset(_validate_urls_named(missing, "missing"))
         self._lock = threading.Lock()  # guards the bookkeeping below; notebook 04 explains locks
         self.reset()
 
@@ -183,6 +185,8 @@ class SimulatedWeb:
 
 def fetch_serial(web: SimulatedWeb, urls: Sequence[str]) -> list[str]:
     """One page after another, on the calling thread."""
+    validate_instance(web, "web", SimulatedWeb)
+    urls = _validate_urls_named(urls, "urls")
     return [web.fetch(url) for url in urls]
 
 
@@ -201,8 +205,11 @@ def fetch_threaded(
     the same place. Added here: progress reports from the calling thread, and a deadline after
     which the workers are told to stop (a page that failed stays ``None``).
     """
-    _validate_count(threads, "threads", _MAX_THREADS)
-    _validate_range(timeout, "timeout", 0.001, 3600)
+    validate_instance(web, "web", SimulatedWeb)
+    urls = _validate_urls_named(urls, "urls")
+    validate_int(threads, "threads", 1, _MAX_THREADS)
+    validate_callable(progress, "progress", optional=True)
+    validate_seconds(timeout, "timeout", maximum=3600)
     pages: list[str | None] = [None] * len(urls)
     stop = threading.Event()
 
@@ -271,11 +278,10 @@ def run_fetch(
     progress: Progress | None = None,
 ) -> FetchRun:
     """Fetch ``pages`` simulated pages with ``threads`` threads (0: serially) and record it."""
-    _validate_count(pages, "pages", _MAX_PAGES)
-    if isinstance(threads, bool) or not isinstance(threads, int):
-        raise TypeError(f"threads must be an int between 0 and {_MAX_THREADS}; got {threads!r}")
-    if not 0 <= threads <= _MAX_THREADS:
-        raise ValueError(f"threads must be between 0 (serial) and {_MAX_THREADS}; got {threads}")
+    validate_int(pages, "pages", 1, _MAX_PAGES)
+    validate_int(threads, "threads", 0, _MAX_THREADS)  # 0 means serially, on this thread
+    _validate_latency_ms(latency_ms)
+    validate_callable(progress, "progress", optional=True)
     web = SimulatedWeb(latency_ms)
     urls = page_urls(pages)
     t0 = time.perf_counter()
@@ -395,7 +401,8 @@ def explore_fetch(
     """Fetch ``pages`` pages on ``threads`` threads: the timeline (left) and the wall time against
     the number of threads (right), next to the serial time and the best any split could do.
     """
-    _validate_count(threads, "threads", _MAX_THREADS)
+    validate_int(threads, "threads", 1, _MAX_THREADS)
+    validate_instance(history, "history", FetchHistory, optional=True)
     run = run_fetch(pages, threads, latency_ms, progress=progress)
     history = FetchHistory() if history is None else history
     curve = history.add(run)
@@ -457,8 +464,16 @@ def _plot_walls(ax: Axes, run: FetchRun, curve: Sequence[FetchRun]) -> None:
 def fetch_explorer(
     threads: int = 4, pages: int = 16, latency_ms: int = DEFAULT_LATENCY_MS
 ) -> Explorer:
-    """Threads, pages and typical wait → timeline + time against threads."""
+    """Threads, pages and typical wait → timeline + time against threads.
+
+    Values outside the sliders' ranges (1-32 threads, 4-64 pages, 10-200 ms) are moved to
+    the nearest end; values :func:`run_fetch` would refuse are refused here.
+    """
     from .widgets import Explorer, int_slider  # ipywidgets only when a widget is wanted
+
+    validate_int(threads, "threads", 1, _MAX_THREADS)
+    validate_int(pages, "pages", 1, _MAX_PAGES)
+    _validate_latency_ms(latency_ms)
 
     history = FetchHistory()
 

@@ -28,6 +28,7 @@ from . import machine
 from .plots import IDEAL_STYLE, PALETTE, finish, new_figure, plot_speedup
 from .timeline import draw_rows, rows_of
 from .timing import EXECUTOR_KINDS, Measurement, Progress, RunResult, measure, run_tasks
+from .validate import validate_callable, validate_instance, validate_int, validate_ms
 from .workloads import (
     WORKLOAD_KINDS,
     Interval,
@@ -49,19 +50,7 @@ _MAX_WORKERS = 16
 
 
 def _validate_task_ms(task_ms: object, argument: str = "task_ms") -> float:
-    if isinstance(task_ms, bool) or not isinstance(task_ms, (int, float)):
-        raise TypeError(f"{argument} must be a number of milliseconds; got {task_ms!r}")
-    if not 1 <= task_ms <= 2_000:
-        raise ValueError(f"{argument} must be between 1 and 2000 milliseconds; got {task_ms!r}")
-    return float(task_ms)
-
-
-def _validate_count(value: object, argument: str, maximum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{argument} must be an int between 1 and {maximum}; got {value!r}")
-    if not 1 <= value <= maximum:
-        raise ValueError(f"{argument} must be between 1 and {maximum}; got {value}")
-    return value
+    return validate_ms(task_ms, argument, 1, 2_000)
 
 
 def _validate_switch_ms(values: object) -> tuple[float, ...]:
@@ -173,6 +162,8 @@ def plot_turns(result: RunResult, *, ax: Axes | None = None, title: str | None =
     For CPU-bound work an extra top row, *GIL held by*, shows in each worker's colour who was
     running Python at each moment: on a build with the GIL it is never two at once.
     """
+    validate_instance(result, "result", RunResult)
+    validate_instance(ax, "ax", Axes, optional=True)
     if ax is None:
         fig, (ax,) = new_figure(height=1.3 + 0.45 * (result.workers + 1))
     else:
@@ -231,8 +222,9 @@ def threads_at_work(
 
     Returns the figure and ``{"cpu": ..., "io": ...}``.
     """
-    _validate_count(threads, "threads", _MAX_THREADS)
+    validate_int(threads, "threads", 1, _MAX_THREADS)
     seconds = _validate_task_ms(task_ms) / 1e3
+    validate_callable(progress, "progress", optional=True)
     fig, axes = new_figure(ncols=2, height=1.5 + 0.5 * (threads + 1))
     fig.set_size_inches(13, fig.get_size_inches()[1])
     runs: dict[str, ThreadsRun] = {}
@@ -269,7 +261,7 @@ def wakeup_delays(samples: int = 10, sleep_ms: float = 1.0) -> list[float]:
     not give it up voluntarily, so the sleeper waits until it asks for a switch, which it does
     after one switch interval.
     """
-    _validate_count(samples, "samples", 1_000)
+    validate_int(samples, "samples", 1, 1_000)
     sleep_s = _validate_task_ms(sleep_ms, "sleep_ms") / 1e3
     stop = threading.Event()
     spinner = threading.Thread(target=_spin_until, args=(stop,), name="lab-spinner")
@@ -322,9 +314,10 @@ def switch_interval_demo(
     wake-up delay of a sleeping thread (right). The interval is always restored.
     """
     intervals = _validate_switch_ms(intervals_ms)
-    _validate_count(threads, "threads", _MAX_THREADS)
+    validate_int(threads, "threads", 1, _MAX_THREADS)
     seconds = _validate_task_ms(task_ms) / 1e3
-    _validate_count(wakeups, "wakeups", 100)
+    validate_int(wakeups, "wakeups", 1, 100)
+    validate_callable(progress, "progress", optional=True)
     runs: list[SwitchRun] = []
     for step, interval_ms in enumerate(intervals, start=1):
         with switch_interval(interval_ms / 1e3):
@@ -390,7 +383,7 @@ def _plot_switch_summary(ax: Axes, runs: Sequence[SwitchRun]) -> None:
 def _validate_worker_counts(workers: object) -> list[int]:
     if isinstance(workers, (str, bytes)) or not isinstance(workers, Sequence) or not workers:
         raise TypeError(f"workers must be a non-empty list of worker counts; got {workers!r}")
-    counts = [_validate_count(w, "workers", _MAX_WORKERS) for w in workers]
+    counts = [validate_int(w, "workers", 1, _MAX_WORKERS) for w in workers]
     return sorted(set(counts))
 
 
@@ -447,6 +440,7 @@ def c_versus_python(
     counts = _validate_worker_counts(workers)
     validate_positive_int(tasks, "tasks")
     seconds = _validate_task_ms(task_ms) / 1e3
+    validate_callable(progress, "progress", optional=True)
     found = _sweep(
         [("cpu", "threads"), ("hash", "threads")], counts, tasks, seconds, None, progress
     )
@@ -486,11 +480,11 @@ def scaling(
 
     Returns the figure and ``{(kind, executor): [measurement per worker count]}``.
     """
-    _validate_count(max_workers, "max_workers", _MAX_WORKERS)
+    validate_int(max_workers, "max_workers", 1, _MAX_WORKERS)
     validate_positive_int(tasks, "tasks")
     seconds = _validate_task_ms(task_ms) / 1e3
-    if start_method is not None:
-        machine.validate_start_method(start_method)
+    machine.validate_start_method(start_method, optional=True)
+    validate_callable(progress, "progress", optional=True)
     counts = list(range(1, max_workers + 1))
     plan = [("cpu", "threads"), ("cpu", "processes"), ("io", "threads")]
     data = _sweep(plan, counts, tasks, seconds, start_method, progress)

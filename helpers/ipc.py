@@ -23,12 +23,24 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from multiprocessing import shared_memory
 from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import machine
 from .procs import plain_log_ticks, stop_processes
 from .timing import Progress
+from .validate import (
+    MAX_TIMEOUT_S,
+    validate_callable,
+    validate_choice,
+    validate_flag,
+    validate_has,
+    validate_instance,
+    validate_items,
+    validate_non_negative_int,
+    validate_timeout,
+)
 from .workloads import validate_positive_int, validate_seconds
 
 if TYPE_CHECKING:
@@ -295,7 +307,13 @@ def meet_at_barrier(
 
 
 def collect(q: Any, count: int, timeout: float = 30.0) -> list[Any]:
-    """Take ``count`` items from ``q``, waiting at most ``timeout`` seconds in total."""
+    """Take ``count`` items from ``q``, waiting at most ``timeout`` seconds in total.
+
+    ``count=0`` takes nothing and returns ``[]`` at once.
+    """
+    validate_has(q, "q", ("get",), "a queue")
+    validate_non_negative_int(count, "count")
+    validate_seconds(timeout, "timeout", maximum=MAX_TIMEOUT_S)
     deadline = time.monotonic() + timeout
     items = []
     for _ in range(count):
@@ -307,7 +325,12 @@ def join_all(processes: Sequence[Any], timeout: float = 30.0) -> list[int | None
     """Join every process within ``timeout`` seconds in total; stop any still running.
 
     Returns the exit codes. A process that had to be stopped shows a negative one (a signal).
+    ``timeout=0`` does not wait: whatever is still running is stopped at once.
     """
+    processes = validate_items(processes, "processes")
+    for process in processes:
+        validate_instance(process, "processes", BaseProcess)
+    validate_timeout(timeout)
     deadline = time.monotonic() + timeout
     for process in processes:
         process.join(max(0.0, deadline - time.monotonic()))
@@ -321,6 +344,7 @@ def close_queue(q: Any) -> None:
     Call it once nothing will be put any more and what was put has been read: the feeder
     thread then has nothing left to write and exits at once.
     """
+    validate_has(q, "q", ("close", "join_thread"), "a multiprocessing Queue")
     q.close()
     q.join_thread()
 
@@ -330,6 +354,8 @@ def join_within(q: Any, timeout: float = 30.0) -> bool:
 
     Returns True when every task was marked done in time.
     """
+    validate_has(q, "q", ("join",), "a JoinableQueue")
+    validate_seconds(timeout, "timeout", maximum=MAX_TIMEOUT_S)
     waiter = threading.Thread(target=q.join, name="joinable-queue-join", daemon=True)
     waiter.start()
     waiter.join(timeout)
@@ -440,9 +466,11 @@ def share_one_pipe_end(
     """
     validate_positive_int(writers, "writers")
     validate_positive_int(messages, "messages")
-    validate_positive_int(size, "size")
+    validate_size(size)
     if writers > 8:
         raise ValueError(f"writers must be <= 8; got {writers}")
+    validate_flag(guarded, "guarded")
+    validate_seconds(timeout, "timeout", maximum=MAX_TIMEOUT_S)
     context = machine.mp_context(start_method)
     reader, writer = context.Pipe(duplex=False)
     start_line = context.Barrier(writers + 1)  # the writers and this process
@@ -521,6 +549,7 @@ def operation_costs(
     validate_positive_int(repeats, "repeats")
     if repeats > 100_000:
         raise ValueError(f"repeats must be <= 100000; got {repeats}")
+    validate_callable(progress, "progress", optional=True)
     context = machine.mp_context(start_method)
     plain: dict[str, int] = {}
     counter = context.Value("i", 0)
@@ -644,7 +673,8 @@ _MAX_SIZE = 64 * 1024 * 1024
 
 
 def size_label(size: int) -> str:
-    """``1024`` → ``'1 KiB'``; sizes are powers of two in the plots."""
+    """``1024`` → ``'1 KiB'``, ``0`` → ``'0 B'``; sizes are powers of two in the plots."""
+    validate_non_negative_int(size, "size")
     for unit, scale in (("MiB", 1024**2), ("KiB", 1024)):
         if size >= scale:
             return f"{size / scale:g} {unit}"
@@ -652,15 +682,14 @@ def size_label(size: int) -> str:
 
 
 def validate_mechanism(mechanism: object, argument: str = "mechanism") -> str:
-    allowed = list(MECHANISMS)
-    if not isinstance(mechanism, str):
-        raise TypeError(f"{argument} must be a string, one of {allowed}; got {mechanism!r}")
-    if mechanism not in MECHANISMS:
-        raise ValueError(f"{argument} must be one of {allowed}; got {mechanism!r}")
+    """Return ``mechanism`` if it is one of :data:`MECHANISMS`, else raise naming them."""
+    validate_choice(mechanism, argument, MECHANISMS)
+    assert isinstance(mechanism, str)
     return mechanism
 
 
 def validate_size(size: object, argument: str = "size") -> int:
+    """Return ``size`` if it is a message size in bytes, from 1 to 64 MiB."""
     validate_positive_int(size, argument)
     assert isinstance(size, int)
     if size > _MAX_SIZE:
@@ -851,6 +880,9 @@ class IpcResult:
 
 def messages_for(size: int, count: int, budget_bytes: int) -> int:
     """``count`` messages, fewer for big ones so that at most ``budget_bytes`` move (at least 3)."""
+    validate_positive_int(size, "size")
+    validate_positive_int(count, "count")
+    validate_positive_int(budget_bytes, "budget_bytes")
     return max(3, min(count, budget_bytes // size))
 
 
@@ -871,10 +903,10 @@ def measure_ipc(
     the end. Big messages use fewer repetitions (``budget_bytes`` per measurement). Returns
     plain data; :func:`plot_ipc` draws it.
     """
-    chosen = [validate_mechanism(m, "mechanisms") for m in mechanisms]
+    chosen = [validate_mechanism(m, "mechanisms") for m in validate_items(mechanisms, "mechanisms")]
     if not chosen:
         raise ValueError("mechanisms must name at least one mechanism")
-    sizes = [validate_size(s, "sizes") for s in sizes]
+    sizes = [validate_size(s, "sizes") for s in validate_items(sizes, "sizes")]
     if not sizes:
         raise ValueError("sizes must list at least one message size")
     validate_positive_int(count, "count")
@@ -882,6 +914,8 @@ def measure_ipc(
         raise ValueError(f"count must be <= 100000; got {count}")
     validate_positive_int(budget_bytes, "budget_bytes")
     validate_seconds(timeout, "timeout", maximum=3600)
+    machine.validate_start_method(start_method, optional=True)
+    validate_callable(progress, "progress", optional=True)
     context = machine.mp_context(start_method)
     method = context.get_start_method()
     results = []
@@ -968,7 +1002,9 @@ def explore_ipc(
     from .plots import colour, finish, new_figure
 
     validate_size(size)
-    chosen = list(MECHANISMS) if mechanism == "all" else [validate_mechanism(mechanism)]
+    validate_positive_int(count, "count")
+    validate_choice(mechanism, "mechanism", ["all", *MECHANISMS])
+    chosen = list(MECHANISMS) if mechanism == "all" else [mechanism]
     results = measure_ipc(
         chosen,
         [size],
@@ -1011,8 +1047,15 @@ def explore_ipc(
 
 
 def ipc_explorer(size: int = 64 * 1024, count: int = 100) -> Any:
-    """Sliders and dropdowns over :func:`explore_ipc` (imports ipywidgets only when called)."""
+    """Sliders and dropdowns over :func:`explore_ipc` (imports ipywidgets only when called).
+
+    ``size`` must be one of :data:`MESSAGE_SIZES` (the dropdown's values); a ``count`` outside
+    the slider's range is moved to its nearest end.
+    """
     from .widgets import Explorer, dropdown, int_slider
+
+    validate_choice(size, "size", MESSAGE_SIZES)
+    validate_positive_int(count, "count")
 
     controls = {
         "size": dropdown("Message size", {str(s): size_label(s) for s in MESSAGE_SIZES}, str(size)),

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .checks import Feedback
+from .validate import validate_instance, validate_timeout
 
 _SHM_DIR = Path("/dev/shm")
 
@@ -109,6 +110,7 @@ def snapshot() -> Snapshot:
 
 def leftovers(baseline: Snapshot) -> list[str]:
     """Everything started since ``baseline`` that is still there, described for a human."""
+    validate_instance(baseline, "baseline", Snapshot)
     found = []
     for thread in threading.enumerate():
         if type(thread).__module__.startswith(_KERNEL_THREAD_MODULES):
@@ -126,8 +128,10 @@ def leftovers(baseline: Snapshot) -> list[str]:
 def assert_nothing_left(baseline: Snapshot, grace: float = 5.0) -> Feedback:
     """Fail if threads, processes or shared memory outlived the notebook.
 
-    Things that are already shutting down get ``grace`` seconds to finish.
+    Things that are already shutting down get ``grace`` seconds to finish (0: none).
     """
+    validate_instance(baseline, "baseline", Snapshot)
+    validate_timeout(grace, "grace")
     deadline = time.monotonic() + grace
     remaining = leftovers(baseline)
     while remaining and time.monotonic() < deadline:

@@ -26,13 +26,34 @@ from .plots import IDEAL_STYLE, MARKERS, colour, finish, new_figure
 from .races import Counter, join_all, pause, run_threads
 from .timeline import draw_rows
 from .timing import Progress, max_overlap, validate_workers
+from .validate import (
+    MAX_TIMEOUT_S,
+    validate_callable,
+    validate_choice,
+    validate_flag,
+    validate_has,
+    validate_items,
+    validate_ms,
+    validate_number,
+    validate_seconds,
+    validate_timeout,
+)
 from .workloads import validate_positive_int
+
+#: The longest a deadlock demo waits for a lock before it gives up and reports.
+_MAX_DEADLOCK_TIMEOUT_S = 10.0
 
 
 class LockLike(Protocol):
     def acquire(self, blocking: bool = ..., timeout: float = ...) -> bool: ...
 
     def release(self) -> None: ...
+
+
+def validate_lock(lock: object, argument: str = "lock") -> LockLike:
+    """Return ``lock`` if it can be acquired and released (a Lock, an RLock, a Condition ...)."""
+    validate_has(lock, argument, ("acquire", "release"), "a lock")
+    return lock  # type: ignore[return-value]
 
 
 # ----------------------------------------------------------------------------- release rules
@@ -44,6 +65,8 @@ def release_from_another_thread(lock: LockLike, timeout: float = 2.0) -> BaseExc
     A ``Lock`` does not remember who acquired it, so any thread may release it. An ``RLock``
     has an owner and raises ``RuntimeError`` for anyone else.
     """
+    validate_lock(lock)
+    validate_seconds(timeout, "timeout", maximum=MAX_TIMEOUT_S)
     outcome: list[BaseException | None] = []
 
     def release() -> None:
@@ -67,6 +90,8 @@ def try_acquire_elsewhere(lock: LockLike, timeout: float = 0.0) -> bool:
     ``timeout=0`` tries without blocking. Used to check who holds a lock without relying on
     private attributes.
     """
+    validate_lock(lock)
+    validate_timeout(timeout)
     outcome: list[bool] = []
 
     def attempt() -> None:
@@ -109,8 +134,7 @@ def opposite_order_deadlock(timeout: float = 0.2) -> list[Attempt]:
     instead of waiting forever it gives up and reports. A second barrier keeps both first
     locks held until both have given up, so both see the deadlock, never just one.
     """
-    if not 0 < timeout <= 10:
-        raise ValueError(f"timeout must be > 0 and <= 10 seconds; got {timeout!r}")
+    validate_seconds(timeout, "timeout", maximum=_MAX_DEADLOCK_TIMEOUT_S)
     locks = {"A": threading.Lock(), "B": threading.Lock()}
     both_hold_one = threading.Barrier(2)
     both_tried = threading.Barrier(2)
@@ -144,9 +168,23 @@ def in_lock_order(locks: Sequence[Any]) -> list[Any]:
     Any fixed total order works: an explicit rank, an account number, a name. ``id(lock)`` is
     unique and constant while the lock exists, so it orders any locks without extra data.
     """
+    locks = validate_items(locks, "locks")
+    for lock in locks:
+        validate_lock(lock, "locks")
     if len({id(lock) for lock in locks}) != len(locks):
         raise ValueError("locks must not contain the same lock twice (a Lock cannot be re-taken)")
     return sorted(locks, key=id)
+
+
+def _validate_acquire_in_order(locks: Sequence[Any], timeout: object) -> None:
+    if not locks:
+        raise ValueError("locks must name at least one lock: acquire_in_order(a, b, ...)")
+    for lock in locks:
+        validate_lock(lock, "locks")
+    validate_number(timeout, "timeout", maximum=MAX_TIMEOUT_S, unit="seconds")
+    assert isinstance(timeout, (int, float))
+    if timeout < 0 and timeout != -1:  # as Lock.acquire: -1 is the one way to say "forever"
+        raise ValueError(f"timeout must be -1 (wait forever) or >= 0 seconds; got {timeout!r}")
 
 
 @contextlib.contextmanager
@@ -158,8 +196,7 @@ def acquire_in_order(*locks: Any, timeout: float = -1) -> Iterator[None]:
     long wait into ``TimeoutError``; the locks already taken are released first.
     Locks are released in the reverse order.
     """
-    if not locks:
-        raise ValueError("acquire_in_order needs at least one lock")
+    _validate_acquire_in_order(locks, timeout)
     deadline = None if timeout < 0 else time.monotonic() + timeout
     taken: list[Any] = []
     try:
@@ -200,6 +237,8 @@ def lock_pair_rounds(rounds: int = 200, *, ordered: bool, timeout: float = 0.2) 
     both threads go for the same first lock, and nothing can deadlock.
     """
     validate_positive_int(rounds, "rounds")
+    validate_flag(ordered, "ordered")
+    validate_seconds(timeout, "timeout", maximum=_MAX_DEADLOCK_TIMEOUT_S)
     a, b = threading.Lock(), threading.Lock()
     completed: list[int] = []
     timeouts: list[int] = []
@@ -236,11 +275,9 @@ GRANULARITIES: dict[str, str] = {
 
 
 def validate_granularity(granularity: object) -> str:
-    allowed = list(GRANULARITIES)
-    if not isinstance(granularity, str):
-        raise TypeError(f"granularity must be a string, one of {allowed}; got {granularity!r}")
-    if granularity not in GRANULARITIES:
-        raise ValueError(f"granularity must be one of {allowed}; got {granularity!r}")
+    """Return ``granularity`` if it is one of :data:`GRANULARITIES`, else raise naming them."""
+    validate_choice(granularity, "granularity", GRANULARITIES)
+    assert isinstance(granularity, str)
     return granularity
 
 
@@ -289,11 +326,7 @@ class GranularityRun:
 
 
 def _validate_work_ms(work_ms: object) -> float:
-    if isinstance(work_ms, bool) or not isinstance(work_ms, (int, float)):
-        raise TypeError(f"work_ms must be a number of milliseconds; got {work_ms!r}")
-    if not 0 <= work_ms <= 1_000:
-        raise ValueError(f"work_ms must be from 0 to 1000 milliseconds; got {work_ms!r}")
-    return float(work_ms)
+    return validate_ms(work_ms, "work_ms", 0, 1_000)  # 0: no slow work, only the update
 
 
 def run_granularity(
@@ -307,13 +340,15 @@ def run_granularity(
     """Each of ``threads`` threads does ``items`` operations: slow work, then a shared update.
 
     The slow work is a wait (``time.sleep(work_ms)``), standing for I/O or a call that
-    releases the GIL. ``"coarse"`` holds the lock around work and update; ``"fine"`` only
-    around the update. The count of updates is exact either way; the wall time is not.
+    releases the GIL (``work_ms=0``: no slow work, only the update). ``"coarse"`` holds the
+    lock around work and update; ``"fine"`` only around the update. The count of updates is
+    exact either way; the wall time is not.
     """
     validate_granularity(granularity)
     validate_workers(threads, "threads")
     validate_positive_int(items, "items")
     work_s = _validate_work_ms(work_ms) / 1e3
+    validate_seconds(timeout, "timeout", maximum=MAX_TIMEOUT_S)
     lock = threading.Lock()
     counter = Counter()
     operations: list[Operation] = []
@@ -361,11 +396,12 @@ def explore_granularity(
     progress: Progress | None = None,
 ) -> tuple[Figure, dict[str, list[GranularityRun]]]:
     """Coarse against fine locking: both timelines at ``threads`` threads, and the wall time
-    of both for every thread count from 1 to ``threads``.
+    of both for every thread count from 1 to ``threads`` (``work_ms=0``: no slow work).
     """
     validate_workers(threads, "threads")
     validate_positive_int(items, "items")
     _validate_work_ms(work_ms)
+    validate_callable(progress, "progress", optional=True)
     counts = list(range(1, threads + 1))
     runs: dict[str, list[GranularityRun]] = {g: [] for g in GRANULARITIES}
     total, done = len(counts) * len(GRANULARITIES), 0
@@ -555,6 +591,7 @@ def rlock_behaviour(factory: Callable[[], Any]) -> dict[str, object]:
     Comparing the reports for ``threading.RLock`` and the teaching RLock shows they behave
     the same. Every step is bounded.
     """
+    validate_callable(factory, "factory")
     lock = factory()
     seen: dict[str, object] = {}
 

@@ -18,6 +18,8 @@ import sysconfig
 from dataclasses import dataclass
 from pathlib import Path
 
+from .validate import validate_instance
+
 #: The one switch that selects the start method for every process demo in the course.
 START_METHOD_ENV = "LAB_START_METHOD"
 
@@ -38,8 +40,15 @@ def platform_default_start_method() -> str:
     return multiprocessing.get_context().get_start_method()
 
 
-def validate_start_method(method: object, argument: str = "start_method") -> str:
-    """Return ``method`` if this platform offers it, else raise a ``ValueError`` naming it."""
+def validate_start_method(
+    method: object, argument: str = "start_method", *, optional: bool = False
+) -> str | None:
+    """Return ``method`` if this platform offers it, else raise a ``ValueError`` naming it.
+
+    With ``optional``, ``None`` (the course's setting, :func:`start_method`) is accepted too.
+    """
+    if optional and method is None:
+        return None
     allowed = available_start_methods()
     if not isinstance(method, str):
         raise TypeError(f"{argument} must be a string, one of {allowed}; got {method!r}")
@@ -52,7 +61,8 @@ def start_method() -> str:
     """The start method the course uses: ``$LAB_START_METHOD`` if set, else the platform's."""
     chosen = os.environ.get(START_METHOD_ENV, "").strip()
     if chosen:
-        return validate_start_method(chosen, argument=f"${START_METHOD_ENV}")
+        validate_start_method(chosen, argument=f"${START_METHOD_ENV}")
+        return chosen
     return platform_default_start_method()
 
 
@@ -62,7 +72,9 @@ def mp_context(method: str | None = None) -> multiprocessing.context.BaseContext
     Demos pass this explicitly (``ProcessPoolExecutor(mp_context=...)``) instead of relying on
     the global default, so a notebook behaves the same whatever ran before it in the kernel.
     """
-    chosen = start_method() if method is None else validate_start_method(method)
+    # Named for what callers pass here (``mp_context(start_method)``), as the message says.
+    validate_start_method(method, "start_method", optional=True)
+    chosen = start_method() if method is None else str(method)
     return multiprocessing.get_context(chosen)
 
 
@@ -84,8 +96,10 @@ def cpu_quota(root: Path = _CGROUP_ROOT) -> float | None:
     """The container CPU limit in cores (cgroup v2 ``cpu.max`` or v1 CFS quota), if any.
 
     Binder pods and many containers see every CPU of the host but may only use a share of them;
-    the share lives here, not in the affinity mask.
+    the share lives here, not in the affinity mask. ``root`` is where cgroups are mounted.
     """
+    validate_instance(root, "root", os.PathLike)
+    root = Path(root)
     try:
         v2 = root / "cpu.max"
         if v2.exists():

@@ -13,6 +13,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from .timing import Measurement, ideal_speedup, speedup_limit
+from .validate import validate_flag, validate_instance, validate_int, validate_number
 
 #: Okabe & Ito's palette: distinguishable with every common form of colour blindness.
 PALETTE: tuple[str, ...] = (
@@ -34,13 +35,19 @@ LIMIT_STYLE = {"color": "#D55E00", "linestyle": ":", "linewidth": 1.6}
 
 def colour(index: int) -> str:
     """The ``index``-th colour of the palette (cycling)."""
+    validate_int(index, "index", minimum=None)  # any int: the palette cycles both ways
     return PALETTE[index % len(PALETTE)]
 
 
 def new_figure(
     ncols: int = 1, nrows: int = 1, width: float = 6.0, height: float = 3.6
 ) -> tuple[Figure, list[Axes]]:
-    """A figure with ``nrows x ncols`` axes, closed for pyplot so it is only shown once."""
+    """A figure with ``nrows x ncols`` axes, each ``width`` x ``height`` inches, closed for
+    pyplot so it is only shown once."""
+    validate_int(ncols, "ncols", 1)
+    validate_int(nrows, "nrows", 1)
+    validate_number(width, "width", minimum=0, above_minimum=True, unit="inches")
+    validate_number(height, "height", minimum=0, above_minimum=True, unit="inches")
     fig, axes = plt.subplots(
         nrows, ncols, figsize=(width * ncols, height * nrows), squeeze=False, layout="constrained"
     )
@@ -70,6 +77,10 @@ def plot_lines(
     logy: bool = False,
 ) -> Figure:
     """One line with markers per series over a shared x axis (throughput curves and the like)."""
+    validate_instance(series, "series", Mapping)
+    validate_flag(logx, "logx")
+    validate_flag(logy, "logy")
+    validate_instance(ax, "ax", Axes, optional=True)
     if ax is None:
         fig, (ax,) = new_figure()
     else:
@@ -100,6 +111,8 @@ def plot_speedup(
     ``series`` maps a label (e.g. ``"threads"``) to measurements at several worker counts; a
     plain list is one series labelled by its executor.
     """
+    validate_instance(ax, "ax", Axes, optional=True)
+    validate_instance(highlight, "highlight", Measurement, optional=True)
     if not isinstance(series, Mapping):
         measurements = list(series)
         label = measurements[0].run.executor if measurements else "measured"

@@ -27,6 +27,7 @@ from .plots import IDEAL_STYLE, LIMIT_STYLE, MARKERS, colour, finish, new_figure
 from .teaching.executor import default_max_workers
 from .timeline import plot_timeline
 from .timing import Measurement, Progress, RunResult, run_specs, validate_workers
+from .validate import validate_callable, validate_int, validate_ms, validate_timeout
 from .workloads import make_tasks, validate_positive_int
 
 #: Largest pool the I/O explorer sweeps to, and most tasks it accepts.
@@ -164,21 +165,10 @@ def worker_counts(tasks: int, workers: int) -> list[int]:
 
 
 def _validate_io(latency_ms: object, tasks: object, workers: object) -> float:
-    if isinstance(latency_ms, bool) or not isinstance(latency_ms, (int, float)):
-        raise TypeError(f"latency_ms must be a number of milliseconds; got {latency_ms!r}")
-    if not 1 <= latency_ms <= _MAX_LATENCY_MS:
-        raise ValueError(
-            f"latency_ms must be between 1 and {_MAX_LATENCY_MS} milliseconds; got {latency_ms!r}"
-        )
-    validate_positive_int(tasks, "tasks")
-    assert isinstance(tasks, int)
-    if tasks > MAX_IO_TASKS:
-        raise ValueError(f"tasks must be between 1 and {MAX_IO_TASKS}; got {tasks}")
-    validate_workers(workers)
-    assert isinstance(workers, int)
-    if workers > MAX_SWEEP_WORKERS:
-        raise ValueError(f"workers must be between 1 and {MAX_SWEEP_WORKERS}; got {workers}")
-    return latency_ms / 1e3
+    seconds = validate_ms(latency_ms, "latency_ms", 1, _MAX_LATENCY_MS) / 1e3
+    validate_int(tasks, "tasks", 1, MAX_IO_TASKS)
+    validate_int(workers, "workers", 1, MAX_SWEEP_WORKERS)
+    return seconds
 
 
 def io_sweep(
@@ -191,6 +181,7 @@ def io_sweep(
     """Run ``tasks`` waits of ``latency_ms`` on thread pools of every size in
     :func:`worker_counts`. Each pool's threads are started before its clock starts."""
     seconds = _validate_io(latency_ms, tasks, workers)
+    validate_callable(progress, "progress", optional=True)
     specs = make_tasks("io", tasks, seconds)
     counts = worker_counts(tasks, workers)
     total = len(counts) * tasks
@@ -358,7 +349,11 @@ def wait_for_idle_worker(pool: Executor, timeout: float = 2.0) -> bool:
     A finished future does not mean its worker is idle yet: the worker marks itself idle just
     after. Both the standard and the teaching executor count idle workers in
     ``_idle_semaphore``; this peeks at its counter (an implementation detail, for teaching).
+    ``timeout=0`` does not wait: it only looks.
     """
+    if getattr(pool, "_idle_semaphore", None) is None:
+        raise TypeError(f"pool must be a thread pool (standard or teaching); got {pool!r}")
+    validate_timeout(timeout)
     semaphore = pool._idle_semaphore  # type: ignore[attr-defined]
     deadline = time.monotonic() + timeout
     while semaphore._value == 0:
@@ -380,6 +375,7 @@ def per_task_overhead(
     Pure pool overhead: creating the future and the work item, queueing, waking a worker,
     setting the result. Shown, never asserted: the machine is shared and timings are noisy.
     """
+    validate_callable(executor, "executor")
     validate_positive_int(tasks, "tasks")
     validate_workers(workers)
     validate_positive_int(repeats, "repeats")

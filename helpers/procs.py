@@ -33,6 +33,15 @@ from typing import TYPE_CHECKING, Any
 
 from . import machine
 from .timing import Progress, stop_pool, validate_workers
+from .validate import (
+    MAX_TIMEOUT_S,
+    validate_callable,
+    validate_choice,
+    validate_flag,
+    validate_instance,
+    validate_items,
+    validate_number,
+)
 from .workloads import seconds_per_unit, spin, validate_positive_int, validate_seconds
 
 if TYPE_CHECKING:
@@ -161,8 +170,13 @@ DEFAULT_START_METHODS: dict[str, list[tuple[tuple[int, int], str]]] = {
 
 def default_start_method(platform: str, version: tuple[int, int]) -> str:
     """The default start method of CPython ``version`` on ``platform`` (Linux, macOS, Windows)."""
-    if platform not in DEFAULT_START_METHODS:
-        raise ValueError(f"platform must be one of {list(DEFAULT_START_METHODS)}; got {platform!r}")
+    validate_choice(platform, "platform", DEFAULT_START_METHODS)
+    if not (
+        isinstance(version, tuple)
+        and len(version) == 2
+        and all(isinstance(part, int) and not isinstance(part, bool) for part in version)
+    ):
+        raise TypeError(f"version must be a (major, minor) tuple of ints; got {version!r}")
     chosen = ""
     for since, method in DEFAULT_START_METHODS[platform]:
         if tuple(version) >= since:
@@ -172,6 +186,8 @@ def default_start_method(platform: str, version: tuple[int, int]) -> str:
 
 def describe_exitcode(exitcode: int | None) -> str:
     """What ``Process.exitcode`` says: still running, success, an error, or a signal."""
+    if exitcode is not None and (isinstance(exitcode, bool) or not isinstance(exitcode, int)):
+        raise TypeError(f"exitcode must be an int or None; got {exitcode!r}")
     if exitcode is None:
         return "still running (or never started)"
     if exitcode == 0:
@@ -196,6 +212,7 @@ def fork_and_record_warnings(timeout: float = 30.0) -> ForkCheck:
 
     Raises ``ValueError`` where this platform has no ``fork`` (Windows).
     """
+    validate_seconds(timeout, "timeout", maximum=MAX_TIMEOUT_S)
     context = machine.mp_context("fork")
     threads = threading.active_count()
     with warnings.catch_warnings(record=True) as caught:
@@ -228,6 +245,9 @@ def _stop(process: multiprocessing.process.BaseProcess, grace: float = 2.0) -> N
 
 def stop_processes(processes: Iterable[multiprocessing.process.BaseProcess]) -> None:
     """Terminate any of ``processes`` still running and wait (bounded) for them to go."""
+    processes = validate_items(processes, "processes")
+    for process in processes:
+        validate_instance(process, "processes", multiprocessing.process.BaseProcess)
     for process in processes:
         _stop(process)
 
@@ -256,6 +276,7 @@ print("parent: the child's exit code is", child.exitcode, flush=True)
 
 def guard_script(with_guard: bool, start_method: str = "spawn") -> str:
     """The source of a tiny script that starts one child, with or without the guard."""
+    validate_flag(with_guard, "with_guard")
     machine.validate_start_method(start_method)
     body = _SCRIPT_BODY.format(method=start_method)
     if with_guard:
@@ -318,7 +339,10 @@ def startup_costs(
     ``fork`` in a process with threads (every Jupyter kernel) warns on Python 3.12+; here the
     warning is silenced because the point is the cost, and notebook 08 explains it separately.
     """
-    chosen = list(machine.available_start_methods() if methods is None else methods)
+    if methods is None:
+        chosen = machine.available_start_methods()
+    else:
+        chosen = validate_items(methods, "methods")
     if not chosen:
         raise ValueError("methods must name at least one start method")
     for method in chosen:
@@ -326,6 +350,8 @@ def startup_costs(
     validate_positive_int(repeats, "repeats")
     if repeats > 50:
         raise ValueError(f"repeats must be <= 50; got {repeats}")
+    validate_callable(progress, "progress", optional=True)
+    validate_seconds(timeout, "timeout", maximum=MAX_TIMEOUT_S)
     samples = []
     total = len(chosen) * repeats
     for method in chosen:
@@ -397,6 +423,7 @@ def plot_startup_costs(samples: Sequence[StartupSample]) -> Figure:
 def speedup_workers(cores: int | None = None, limit: int = 32) -> list[int]:
     """Worker counts worth measuring: up to the usable cores, one past them, and twice them."""
     cores = machine.usable_cores() if cores is None else validate_positive_int(cores, "cores")
+    validate_positive_int(limit, "limit")
     counts = {1, cores, cores + 1, 2 * cores}
     counts.update(2**i for i in range(1, 6) if 2**i < cores)
     return sorted(c for c in counts if c <= limit)
@@ -418,13 +445,22 @@ def speedup_curve(
     from .plots import plot_speedup
     from .timing import sweep
 
-    counts = speedup_workers() if workers is None else list(workers)
+    validate_positive_int(tasks, "tasks")
+    seconds = validate_number(
+        task_ms, "task_ms", minimum=0, maximum=60_000, above_minimum=True, unit="milliseconds"
+    )
+    if workers is None:
+        counts = speedup_workers()
+    else:
+        counts = [validate_workers(w, "workers") for w in validate_items(workers, "workers")]
+    machine.validate_start_method(start_method, optional=True)
+    validate_callable(progress, "progress", optional=True)
     results = sweep(
         "cpu",
         "processes",
         counts,
         tasks,
-        validate_seconds(task_ms / 1e3, "task_ms / 1000"),
+        seconds / 1e3,
         start_method=start_method,
         progress=progress,
     )
@@ -456,11 +492,12 @@ _MAX_TASKS = 20_000
 
 def iterations_for(task_us: float) -> int:
     """How many :func:`helpers.workloads.spin` iterations take about ``task_us`` microseconds."""
-    if isinstance(task_us, bool) or not isinstance(task_us, (int, float)):
-        raise TypeError(f"task_us must be a number of microseconds; got {task_us!r}")
-    if not 0.1 <= task_us <= 1_000_000:
-        raise ValueError(f"task_us must be between 0.1 and 1000000 microseconds; got {task_us!r}")
-    return max(1, round(task_us * 1e-6 / seconds_per_unit("cpu")))
+    return _iterations_for(task_us, "task_us")
+
+
+def _iterations_for(task_us: object, argument: str) -> int:
+    micros = validate_number(task_us, argument, minimum=0.1, maximum=1_000_000, unit="microseconds")
+    return max(1, round(micros * 1e-6 / seconds_per_unit("cpu")))
 
 
 def pool_default_chunksize(tasks: int, workers: int) -> int:
@@ -482,9 +519,8 @@ def _validate_tasks(tasks: object) -> int:
     return tasks
 
 
-def _validate_api(api: object) -> str:
-    if api not in MAP_APIS:
-        raise ValueError(f"api must be one of {list(MAP_APIS)}; got {api!r}")
+def _validate_api(api: object, argument: str = "api") -> str:
+    validate_choice(api, argument, MAP_APIS)
     return str(api)
 
 
@@ -552,6 +588,13 @@ def _serial_seconds(iterations: int, tasks: int, repeats: int = 1) -> float:
     return _best_of(repeats, loop)[0]
 
 
+def _validate_pool_options(start_method: object, progress: object, timeout: object) -> None:
+    """The options every pool measurement shares, checked before a process starts."""
+    machine.validate_start_method(start_method, optional=True)
+    validate_callable(progress, "progress", optional=True)
+    validate_seconds(timeout, "timeout", maximum=MAX_TIMEOUT_S)
+
+
 def _validate_repeats(repeats: object) -> int:
     validate_positive_int(repeats, "repeats")
     assert isinstance(repeats, int)
@@ -578,6 +621,9 @@ class TaskSizePoint:
 
 def tasks_for(task_us: float, budget_seconds: float = 0.05, most: int = 2_000) -> int:
     """Enough tasks of ``task_us`` for about ``budget_seconds`` of serial work (8 to ``most``)."""
+    validate_number(task_us, "task_us", minimum=0.1, maximum=1_000_000, unit="microseconds")
+    validate_seconds(budget_seconds, "budget_seconds", maximum=10)
+    validate_positive_int(most, "most")
     return max(8, min(most, round(budget_seconds / (task_us * 1e-6))))
 
 
@@ -597,12 +643,14 @@ def task_size_sweep(
     work. One warm pool serves every size; its start-up is not timed. Each time is the best of
     ``repeats`` runs.
     """
+    task_sizes_us = validate_items(task_sizes_us, "task_sizes_us")
     if not task_sizes_us:
         raise ValueError("task_sizes_us must list at least one task size")
-    iterations = [iterations_for(size) for size in task_sizes_us]
+    iterations = [_iterations_for(size, "task_sizes_us") for size in task_sizes_us]
     validate_workers(workers)
     validate_seconds(budget_seconds, "budget_seconds", maximum=10)
     _validate_repeats(repeats)
+    _validate_pool_options(start_method, progress, timeout)
     points = []
     with _Pool("pool", workers, start_method, timeout) as pool:
         for step, (size, its) in enumerate(zip(task_sizes_us, iterations, strict=True), start=1):
@@ -680,14 +728,19 @@ def chunksize_sweep(
 
     Each time is the best of ``repeats`` runs.
     """
-    sizes = [validate_positive_int(c, "chunksizes") for c in chunksizes]
+    sizes = [
+        validate_positive_int(c, "chunksizes") for c in validate_items(chunksizes, "chunksizes")
+    ]
     if not sizes:
         raise ValueError("chunksizes must list at least one chunk size")
     _validate_tasks(tasks)
     validate_workers(workers)
     its = iterations_for(task_us)
-    chosen = [_validate_api(api) for api in apis]
+    chosen = [_validate_api(api, "apis") for api in validate_items(apis, "apis")]
+    if not chosen:
+        raise ValueError(f"apis must name at least one of {list(MAP_APIS)}")
     _validate_repeats(repeats)
+    _validate_pool_options(start_method, progress, timeout)
     serial = _serial_seconds(its, tasks, repeats)
     points = []
     total = len(sizes) * len(chosen)
@@ -712,6 +765,9 @@ def plot_chunksizes(
 
     if not points:
         raise ValueError("points must not be empty")
+    validate_number(serial_seconds, "serial_seconds", minimum=0, above_minimum=True, unit="seconds")
+    validate_positive_int(tasks, "tasks")
+    validate_positive_int(workers, "workers")
     fig, (ax,) = new_figure(width=6.5, height=3.6)
     for i, api in enumerate(dict.fromkeys(p.api for p in points)):
         mine = sorted((p for p in points if p.api == api), key=lambda p: p.chunksize)
@@ -821,6 +877,7 @@ def run_pool(
     _validate_tasks(tasks)
     validate_positive_int(chunksize, "chunksize")
     _validate_api(api)
+    _validate_pool_options(start_method, progress, timeout)
     serial = _serial_seconds(its, tasks)
     if progress is not None:
         progress(1, 3)
@@ -892,9 +949,18 @@ def explore_pool(
 def pool_explorer(
     workers: int = 2, task_us: int = 1_000, tasks: int = 200, chunksize: int = 1
 ) -> Any:
-    """Sliders and dropdowns over :func:`explore_pool` (imports ipywidgets only when called)."""
+    """Sliders and dropdowns over :func:`explore_pool` (imports ipywidgets only when called).
+
+    ``task_us`` and ``chunksize`` must be among the values the dropdowns offer
+    (:data:`TASK_SIZES_US`, :data:`CHUNKSIZES`); ``workers`` and ``tasks`` outside the
+    sliders' ranges are moved to the nearest end.
+    """
     from .widgets import Explorer, dropdown, int_slider
 
+    validate_workers(workers)
+    validate_choice(task_us, "task_us", TASK_SIZES_US)
+    _validate_tasks(tasks)
+    validate_choice(chunksize, "chunksize", CHUNKSIZES)
     cores = machine.usable_cores()
     controls = {
         "workers": int_slider("Workers", workers, 1, min(32, max(8, 2 * cores))),

@@ -27,6 +27,17 @@ from .plots import IDEAL_STYLE, LIMIT_STYLE, colour, finish, new_figure
 from .races import join_all
 from .timeline import draw_rows
 from .timing import Progress
+from .validate import (
+    MAX_TIMEOUT_S,
+    validate_callable,
+    validate_choice,
+    validate_instance,
+    validate_int,
+    validate_ms,
+    validate_non_negative_int,
+    validate_seconds,
+    validate_timeout,
+)
 
 #: How consumers learn that no more items will come.
 STOP_METHODS: dict[str, str] = {
@@ -65,20 +76,13 @@ def has_shutdown() -> bool:
 
 def _validate_int(value: object, argument: str) -> int:
     low, high = _LIMITS[argument]
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{argument} must be an int from {low} to {high}; got {value!r}")
-    if not low <= value <= high:
-        raise ValueError(f"{argument} must be from {low} to {high}; got {value!r}")
-    return value
+    return validate_int(value, argument, int(low), int(high))
 
 
 def validate_stop(stop: object) -> str:
     """Return ``stop`` if it names a stop method this Python offers, else raise naming them."""
-    allowed = list(STOP_METHODS)
-    if not isinstance(stop, str):
-        raise TypeError(f"stop must be a string, one of {allowed}; got {stop!r}")
-    if stop not in STOP_METHODS:
-        raise ValueError(f"stop must be one of {allowed}; got {stop!r}")
+    validate_choice(stop, "stop", STOP_METHODS)
+    assert isinstance(stop, str)
     if stop == "shutdown" and not has_shutdown():
         raise ValueError("stop='shutdown' needs Python 3.13+ (Queue.shutdown); use 'sentinel'")
     return stop
@@ -88,8 +92,11 @@ def join_queue(q: queue.Queue[Any], timeout: float) -> bool:
     """``q.join()`` with a bound: wait until every item put has been marked ``task_done``.
 
     ``Queue.join()`` has no timeout parameter, so this waits on the same condition it uses
-    (``all_tasks_done``, under the queue's own mutex). Returns False if ``timeout`` ran out.
+    (``all_tasks_done``, under the queue's own mutex). Returns False if ``timeout`` ran out;
+    ``timeout=0`` does not wait, it only says whether every item is done already.
     """
+    validate_instance(q, "q", queue.Queue)
+    validate_timeout(timeout)
     with q.all_tasks_done:
         return q.all_tasks_done.wait_for(lambda: q.unfinished_tasks == 0, timeout)
 
@@ -103,7 +110,8 @@ class RecordingQueue(queue.Queue):  # type: ignore[type-arg]
     """
 
     def __init__(self, maxsize: int = 0, *, uncounted: object = _NOTHING) -> None:
-        super().__init__(maxsize)
+        # 0 means unbounded, as for queue.Queue; a negative maxsize is a mistake here.
+        super().__init__(validate_non_negative_int(maxsize, "maxsize"))
         self.uncounted = uncounted
         self.waiting = 0
         self.lengths: list[tuple[float, int]] = [(time.perf_counter(), 0)]
@@ -227,7 +235,8 @@ def run_pipeline(
 ) -> PipelineRun:
     """Run the pipeline once and record everything. Items are the numbers ``0..items-1``.
 
-    ``maxsize=0`` means an unbounded queue. ``stop`` is ``"sentinel"`` (the main thread puts
+    ``maxsize=0`` means an unbounded queue; ``produce_ms=0`` or ``process_ms=0`` a stage that
+    takes no time of its own. ``stop`` is ``"sentinel"`` (the main thread puts
     one :data:`STOP` per consumer once every producer is done) or ``"shutdown"`` (it calls
     ``q.shutdown()``, and each consumer's ``get`` raises ``queue.ShutDown`` once the queue is
     empty). Raises ``TimeoutError`` if the run does not finish within ``timeout`` seconds.
@@ -239,6 +248,9 @@ def run_pipeline(
     _validate_ms(process_ms, "process_ms")
     _validate_int(maxsize, "maxsize")
     validate_stop(stop)
+    if timeout is not None:
+        validate_seconds(timeout, "timeout", maximum=MAX_TIMEOUT_S)
+    validate_callable(progress, "progress", optional=True)
     make_s, work_s = produce_ms / 1e3, process_ms / 1e3
     if timeout is None:
         serial = items * (make_s + work_s)
@@ -348,11 +360,7 @@ def run_pipeline(
 
 def _validate_ms(value: object, argument: str) -> float:
     low, high = _LIMITS[argument]
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"{argument} must be a number of milliseconds; got {value!r}")
-    if not low <= value <= high:
-        raise ValueError(f"{argument} must be from {low} to {high} milliseconds; got {value!r}")
-    return float(value)
+    return validate_ms(value, argument, low, high)
 
 
 def _rows(run: PipelineRun) -> list[tuple[str, Sequence[Span]]]:

@@ -25,6 +25,16 @@ from matplotlib.figure import Figure
 
 from .plots import colour, finish, new_figure
 from .timing import Progress, validate_workers
+from .validate import (
+    MAX_TIMEOUT_S,
+    validate_callable,
+    validate_choice,
+    validate_flag,
+    validate_instance,
+    validate_items,
+    validate_seconds,
+    validate_timeout,
+)
 from .workloads import validate_positive_int
 
 #: The ways the demo threads add 1 to the shared counter.
@@ -55,16 +65,20 @@ def pause() -> None:
 
 def validate_mode(mode: object, argument: str = "mode") -> str:
     """Return ``mode`` if it is one of :data:`MODES`, else raise naming the allowed values."""
-    allowed = list(MODES)
-    if not isinstance(mode, str):
-        raise TypeError(f"{argument} must be a string, one of {allowed}; got {mode!r}")
-    if mode not in MODES:
-        raise ValueError(f"{argument} must be one of {allowed}; got {mode!r}")
+    validate_choice(mode, argument, MODES)
+    assert isinstance(mode, str)
     return mode
 
 
 def join_all(threads: Iterable[threading.Thread], timeout: float) -> list[threading.Thread]:
-    """Join every thread, all within one shared ``timeout``; return those still alive."""
+    """Join every thread, all within one shared ``timeout``; return those still alive.
+
+    ``timeout=0`` does not wait: it only reports which threads are still running.
+    """
+    threads = validate_items(threads, "threads")
+    for thread in threads:
+        validate_instance(thread, "threads", threading.Thread)
+    validate_timeout(timeout)
     deadline = time.monotonic() + timeout
     alive = []
     for thread in threads:
@@ -87,6 +101,15 @@ def run_threads(
     may finish before the last has started). An exception in a thread is re-raised here.
     Raises ``TimeoutError`` if they are not done within ``timeout`` seconds.
     """
+    validate_callable(target, "target")
+    args_per_thread = validate_items(args_per_thread, "args_per_thread")
+    if not args_per_thread:
+        raise ValueError("args_per_thread must hold one tuple of arguments per thread")
+    for args in args_per_thread:
+        if not isinstance(args, (tuple, list)):
+            raise TypeError(f"args_per_thread must hold one tuple per thread; got {args!r}")
+    validate_seconds(timeout, "timeout", maximum=MAX_TIMEOUT_S)
+    validate_instance(name, "name", str)
     start_together = threading.Barrier(len(args_per_thread))
     errors: list[BaseException] = []
 
@@ -180,6 +203,7 @@ def race_counter(
     validate_workers(threads, "threads")
     validate_positive_int(increments, "increments")
     validate_mode(mode)
+    validate_seconds(timeout, "timeout", maximum=MAX_TIMEOUT_S)
     counter = Counter()
     if mode == "locked":
         lock = threading.Lock()
@@ -198,13 +222,16 @@ def lost_updates(
     progress: Progress | None = None,
 ) -> dict[str, list[RaceResult]]:
     """Run the race for every mode and thread count; results per mode, by thread count."""
-    counts = [validate_workers(n, "thread_counts") for n in thread_counts]
+    counts = [
+        validate_workers(n, "thread_counts") for n in validate_items(thread_counts, "thread_counts")
+    ]
     if not counts:
         raise ValueError("thread_counts must list at least one thread count")
-    for mode in modes:
-        validate_mode(mode, "modes")
+    validate_positive_int(increments, "increments")
+    modes = [validate_mode(mode, "modes") for mode in validate_items(modes, "modes")]
     if not modes:
         raise ValueError(f"modes must name at least one of {list(MODES)}")
+    validate_callable(progress, "progress", optional=True)
     results: dict[str, list[RaceResult]] = {mode: [] for mode in modes}
     total, done = len(counts) * len(modes), 0
     for mode in modes:
@@ -284,6 +311,8 @@ def withdraw_race(
     validate_positive_int(accounts, "accounts")
     validate_positive_int(opening, "opening")
     validate_positive_int(amount, "amount")
+    validate_flag(locked, "locked")
+    validate_seconds(timeout, "timeout", maximum=MAX_TIMEOUT_S)
     balances = [opening] * accounts
     withdrawals: list[int] = []  # list.append is atomic: safe to share without a lock
     lock = threading.Lock()

@@ -24,7 +24,7 @@ import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from .conditions import FactTable, fact_table
+from .conditions import FactTable, fact_table, validate_classes
 from .plots import MARKERS, colour, finish, new_figure
 from .sketches import article_semaphore_example, lost_permit_deadlock
 from .sketches import wait_until as wait_until  # re-exported for notebook 06
@@ -32,6 +32,7 @@ from .sketches import waiting_count as waiting_count
 from .teaching.semaphore import BoundedSemaphore as TeachingBoundedSemaphore
 from .timeline import draw_rows
 from .timing import Progress, max_overlap
+from .validate import validate_callable, validate_choice, validate_int, validate_ms
 from .workloads import validate_positive_int
 
 #: Semaphore classes the pool demos can run on.
@@ -48,32 +49,16 @@ _MAX_TASK_MS = 500
 
 def semaphore_class(implementation: object) -> MakeSemaphore:
     """The BoundedSemaphore class behind an :data:`IMPLEMENTATIONS` key."""
-    allowed = list(IMPLEMENTATIONS)
-    if not isinstance(implementation, str):
-        raise TypeError(
-            f"implementation must be a string, one of {allowed}; got {implementation!r}"
-        )
-    if implementation not in IMPLEMENTATIONS:
-        raise ValueError(f"implementation must be one of {allowed}; got {implementation!r}")
+    validate_choice(implementation, "implementation", IMPLEMENTATIONS)
     return threading.BoundedSemaphore if implementation == "threading" else TeachingBoundedSemaphore
 
 
 def _count(value: object, argument: str, maximum: int) -> int:
-    validate_positive_int(value, argument)
-    assert isinstance(value, int)
-    if value > maximum:
-        raise ValueError(f"{argument} must be between 1 and {maximum}; got {value}")
-    return value
+    return validate_int(value, argument, 1, maximum)
 
 
 def _milliseconds(value: object, argument: str, minimum: float = 1) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"{argument} must be a number of milliseconds; got {value!r}")
-    if not minimum <= value <= _MAX_TASK_MS:
-        raise ValueError(
-            f"{argument} must be between {minimum:g} and {_MAX_TASK_MS} milliseconds; got {value!r}"
-        )
-    return float(value)
+    return validate_ms(value, argument, minimum, _MAX_TASK_MS)
 
 
 # --- A connection pool limited by a semaphore -------------------------------------------------
@@ -89,6 +74,7 @@ class ConnectionPool:
 
     def __init__(self, size: int, make_semaphore: MakeSemaphore = threading.BoundedSemaphore):
         self.size = validate_positive_int(size, "size")
+        validate_callable(make_semaphore, "make_semaphore")
         self._permits = make_semaphore(size)
         self._free = list(range(1, size + 1))  # connection numbers not in use
         self._free_lock = threading.Lock()
@@ -179,7 +165,9 @@ def run_pool(
     _count(permits, "permits", _MAX_WORKERS)
     _count(tasks, "tasks", 256)
     seconds = _milliseconds(task_ms, "task_ms") / 1e3
-    pool = ConnectionPool(permits, semaphore_class(implementation))
+    make_semaphore = semaphore_class(implementation)
+    validate_callable(progress, "progress", optional=True)
+    pool = ConnectionPool(permits, make_semaphore)
     todo: queue.SimpleQueue[int] = queue.SimpleQueue()
     for index in range(tasks):
         todo.put(index)
@@ -280,6 +268,7 @@ def pool_explorer(
     _count(tasks, "tasks", 256)
     _milliseconds(task_ms, "task_ms")
     semaphore_class(implementation)
+    validate_callable(progress, "progress", optional=True)
     ks = _sweep_values(workers, permits)
     runs: dict[int, PoolRun] = {}
     for step, k in enumerate(ks):
@@ -431,8 +420,8 @@ def compare_limits(
     *,
     make_semaphore: MakeSemaphore = threading.BoundedSemaphore,
 ) -> tuple[Figure, LimitComparison]:
-    """Each task prepares (``prepare_ms``) and then uses the database (``use_ms``), which
-    allows ``permits`` connections. Two ways to respect that limit:
+    """Each task prepares (``prepare_ms``, may be 0) and then uses the database (``use_ms``),
+    which allows ``permits`` connections. Two ways to respect that limit:
 
     * a pool of ``workers`` threads and a semaphore of ``permits`` around the database step;
     * a pool of only ``permits`` threads (``max_workers=permits``), no semaphore.
@@ -440,8 +429,9 @@ def compare_limits(
     _count(tasks, "tasks", 256)
     _count(workers, "workers", _MAX_WORKERS)
     _count(permits, "permits", _MAX_WORKERS)
-    prepare = _milliseconds(prepare_ms, "prepare_ms", minimum=0) / 1e3
+    prepare = _milliseconds(prepare_ms, "prepare_ms", minimum=0) / 1e3  # 0: nothing to prepare
     use = _milliseconds(use_ms, "use_ms") / 1e3
+    validate_callable(make_semaphore, "make_semaphore")
     with_semaphore = _limited_run(
         "semaphore", workers, tasks, prepare, use, make_semaphore(permits)
     )
@@ -531,4 +521,5 @@ SEMAPHORE_FACTS: tuple[tuple[str, Callable[[Any], bool]], ...] = (
 
 def compare_semaphores(classes: Mapping[str, MakeSemaphore]) -> FactTable:
     """Check :data:`SEMAPHORE_FACTS` on each Semaphore class."""
+    validate_classes(classes)
     return fact_table(SEMAPHORE_FACTS, classes)

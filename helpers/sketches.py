@@ -28,6 +28,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from .validate import (
+    validate_callable,
+    validate_has,
+    validate_int,
+    validate_seconds,
+    validate_timeout,
+)
+
 #: The longest any wait in this module can last (the syllabus would wait forever).
 SAFETY_CAP_S = 10.0
 
@@ -115,11 +123,16 @@ def waiting_count(primitive: object) -> int:
     their waiters in ``_waiters`` (a semaphore's are on its condition, ``_cond``).
     """
     inner = getattr(primitive, "_cond", primitive)
-    return len(inner._waiters)  # type: ignore[attr-defined]
+    waiters = getattr(inner, "_waiters", None)
+    if waiters is None:
+        raise TypeError(f"primitive must be a condition or a semaphore; got {primitive!r}")
+    return len(waiters)
 
 
 def wait_until(predicate: Callable[[], bool], timeout: float) -> bool:
-    """Poll ``predicate`` every millisecond for at most ``timeout`` seconds."""
+    """Poll ``predicate`` every millisecond for at most ``timeout`` seconds (0: look once)."""
+    validate_callable(predicate, "predicate")
+    validate_timeout(timeout)
     deadline = time.monotonic() + timeout
     while not predicate():
         if time.monotonic() > deadline:
@@ -129,7 +142,10 @@ def wait_until(predicate: Callable[[], bool], timeout: float) -> bool:
 
 
 def take(lock: Any, timeout: float = SAFETY_CAP_S) -> None:
-    """Acquire ``lock`` (or a condition's lock), waiting at most ``timeout`` seconds."""
+    """Acquire ``lock`` (or a condition's lock), waiting at most ``timeout`` seconds (0: only
+    if it is free now)."""
+    validate_has(lock, "lock", ("acquire", "release"), "a lock")
+    validate_timeout(timeout)
     if not lock.acquire(True, timeout):
         raise TimeoutError(f"could not get the lock within {timeout:g} s")
 
@@ -165,6 +181,8 @@ def lost_wakeup(make_condition: Callable[[], Any], short_wait: float = 0.02) -> 
     The sketch keeps the stale waiter at the head of its list: the notify goes there and the
     real waiter sleeps on. (We then notify a second time so the demo ends at once.)
     """
+    validate_callable(make_condition, "make_condition")
+    validate_seconds(short_wait, "short_wait", maximum=SAFETY_CAP_S)
     cond = make_condition()
     cond.acquire()
     cond.wait(short_wait)  # times out: nobody notifies
@@ -207,6 +225,8 @@ def wait_holding_rlock_twice(make_condition: Callable[[], Any], patience: float 
     ``wait()`` must release the lock completely, or the notifier can never get in.
     The notifier tries for ``patience`` seconds; the waiter gives up a little later.
     """
+    validate_callable(make_condition, "make_condition")
+    validate_seconds(patience, "patience", maximum=SAFETY_CAP_S)
     cond = make_condition()  # default lock: an RLock
     ready = threading.Event()
     notified: list[bool] = []
@@ -254,6 +274,9 @@ def article_semaphore_example(
     releases really hand permits over (the syllabus relied on ``sleep(2)`` for that).
     A correct semaphore ends with all its permits; the sketch loses one per hand-over.
     """
+    validate_callable(make_semaphore, "make_semaphore")
+    validate_int(permits, "permits", 1, 32)
+    validate_int(threads, "threads", permits, 64)  # at least one thread per permit
     sem = make_semaphore(permits)
     holding = threading.Barrier(permits + 1)
     let_go = threading.Event()
@@ -295,6 +318,8 @@ def lost_permit_deadlock(
     counter ends at 0: the newcomer waits for a permit that no longer exists (bounded here by
     ``patience`` seconds; in real code, forever).
     """
+    validate_callable(make_semaphore, "make_semaphore")
+    validate_seconds(patience, "patience", maximum=SAFETY_CAP_S)
     sem = make_semaphore(1)
     sem.acquire()  # thread A (the main thread) holds the only permit
 

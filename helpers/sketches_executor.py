@@ -35,7 +35,10 @@ from typing import Any
 
 from .teaching import executor as teaching
 from .timing import Progress
+from .validate import validate_callable, validate_choice, validate_items
 from .workloads import validate_seconds
+
+_MAX_PATIENCE_S = 10.0  # a failing scenario costs a few patience periods
 
 # --- The syllabus's first sketch ("a quick look at the source"), as written ------------------
 
@@ -422,11 +425,9 @@ SCENARIOS: dict[str, tuple[str, Scenario]] = {
 
 def run_scenario(scenario: str, pool: str, patience: float = 0.3) -> Outcome:
     """Run one scenario on one pool; bounded by a few ``patience`` periods, leaves nothing."""
-    if scenario not in SCENARIOS:
-        raise ValueError(f"scenario must be one of {list(SCENARIOS)}; got {scenario!r}")
-    if pool not in POOLS:
-        raise ValueError(f"pool must be one of {list(POOLS)}; got {pool!r}")
-    validate_seconds(patience, "patience", maximum=10.0)
+    validate_choice(scenario, "scenario", SCENARIOS)
+    validate_choice(pool, "pool", POOLS)
+    validate_seconds(patience, "patience", maximum=_MAX_PATIENCE_S)
     _, run = SCENARIOS[scenario]
     with _thread_deaths() as deaths:
         made, ok, detail = run(POOLS[pool], patience)
@@ -513,6 +514,17 @@ class Comparison:
         return f"<table><tr><th></th>{head}</tr>{''.join(rows)}</table>{footer}"
 
 
+def _validate_names(values: object, argument: str, allowed: dict[str, Any]) -> list[str]:
+    """A list of names, each a key of ``allowed``."""
+    names = validate_items(values, argument)
+    for name in names:
+        if not isinstance(name, str):
+            raise TypeError(f"{argument} must hold strings, among {list(allowed)}; got {name!r}")
+        if name not in allowed:
+            raise ValueError(f"{argument} must be among {list(allowed)}; got {name!r}")
+    return names
+
+
 def compare(
     pools: Sequence[str] = tuple(POOLS),
     scenarios: Sequence[str] = tuple(SCENARIOS),
@@ -521,14 +533,12 @@ def compare(
     progress: Progress | None = None,
 ) -> Comparison:
     """Run every scenario on every pool. A failure costs about ``patience`` seconds."""
-    for pool in pools:
-        if pool not in POOLS:
-            raise ValueError(f"pools must be among {list(POOLS)}; got {pool!r}")
-    for scenario in scenarios:
-        if scenario not in SCENARIOS:
-            raise ValueError(f"scenarios must be among {list(SCENARIOS)}; got {scenario!r}")
+    pools = _validate_names(pools, "pools", POOLS)
+    scenarios = _validate_names(scenarios, "scenarios", SCENARIOS)
     if not pools or not scenarios:
         raise ValueError("pools and scenarios must each name at least one value")
+    validate_seconds(patience, "patience", maximum=_MAX_PATIENCE_S)
+    validate_callable(progress, "progress", optional=True)
     outcomes = []
     total = len(pools) * len(scenarios)
     for scenario in scenarios:
@@ -577,8 +587,7 @@ def exit_check(pool: str, *, exit_timeout: float = 1.0, startup_timeout: float =
     machine); after it prints ``main done`` it gets ``exit_timeout`` seconds to exit, then it
     is killed. Nothing outlives the call.
     """
-    if pool not in POOLS:
-        raise ValueError(f"pool must be one of {list(POOLS)}; got {pool!r}")
+    validate_choice(pool, "pool", POOLS)
     validate_seconds(exit_timeout, "exit_timeout")
     validate_seconds(startup_timeout, "startup_timeout")
     child = subprocess.Popen(

@@ -71,6 +71,8 @@ def source_of(
     ``start`` to the first later match of ``end`` (inclusive). ``mark``: a regular expression;
     matching lines are highlighted.
     """
+    for argument, pattern in (("mark", mark), ("start", start), ("end", end)):
+        _validate_pattern(pattern, argument)
     try:
         lines, first = inspect.getsourcelines(obj)  # type: ignore[arg-type]
     except (OSError, TypeError) as error:
@@ -84,6 +86,22 @@ def source_of(
         n for n, line in enumerate(lines, start=first) if mark is not None and re.search(mark, line)
     )
     return Source("".join(lines), _origin(inspect.unwrap(obj)), first, marks)
+
+
+def _validate_pattern(pattern: object, argument: str) -> None:
+    """None, or a regular expression that compiles."""
+    if pattern is None:
+        return
+    if not isinstance(pattern, str):
+        raise TypeError(
+            f"{argument} must be a regular expression (a string) or None; got {pattern!r}"
+        )
+    try:
+        re.compile(pattern)
+    except re.error as error:
+        raise ValueError(
+            f"{argument} is not a valid regular expression ({error}): {pattern!r}"
+        ) from None
 
 
 def _find(lines: list[str], pattern: str, begin: int, obj: object) -> int:

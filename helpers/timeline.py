@@ -15,6 +15,7 @@ from matplotlib.patches import Patch
 
 from .plots import colour, finish, new_figure
 from .timing import RunResult
+from .validate import validate_flag, validate_instance, validate_number
 from .workloads import TaskRecord
 
 _LEGEND = {
@@ -28,6 +29,7 @@ Row = tuple[str, Sequence[TaskRecord]]
 
 def rows_of(result: RunResult) -> list[Row]:
     """Group a run's records by worker, in the order the workers first started."""
+    validate_instance(result, "result", RunResult)
     labels = result.worker_labels()
     rows: dict[str, list[TaskRecord]] = {label: [] for label in labels.values()}
     for record in result.records:
@@ -47,7 +49,15 @@ def draw_rows(
 
     Other notebooks reuse this for their own records (a semaphore's holders, a pool's tasks):
     anything with ``index``, ``start``, ``end`` and ``running`` intervals can be drawn.
+    ``legend`` labels the solid and the faded parts of a bar ("" leaves one out).
     """
+    validate_instance(ax, "ax", Axes)
+    validate_number(t0, "t0")
+    if not (
+        isinstance(legend, tuple) and len(legend) == 2 and all(isinstance(x, str) for x in legend)
+    ):
+        raise TypeError(f"legend must be a (solid, faded) pair of strings; got {legend!r}")
+    validate_flag(show_running, "show_running")
     height = 0.7
     for row_number, (_, records) in enumerate(rows):
         y = row_number - height / 2
@@ -83,6 +93,8 @@ def draw_rows(
 
 def plot_timeline(result: RunResult, *, ax: Axes | None = None, title: str | None = None) -> Figure:
     """A Gantt chart of one run: rows are workers, bars are tasks (colour = task number)."""
+    validate_instance(result, "result", RunResult)
+    validate_instance(ax, "ax", Axes, optional=True)
     if ax is None:
         fig, (ax,) = new_figure(height=1.2 + 0.45 * max(1, result.workers))
     else:

@@ -28,6 +28,13 @@ from concurrent.futures import TimeoutError as FuturesTimeout
 from dataclasses import dataclass
 
 from . import machine
+from .validate import (
+    validate_callable,
+    validate_choice,
+    validate_instance,
+    validate_items,
+    validate_number,
+)
 from .workloads import (
     TaskRecord,
     TaskSpec,
@@ -58,6 +65,7 @@ Progress = Callable[[int, int], None]
 """Called as ``progress(done, total)`` from the calling thread as tasks finish."""
 
 _MAX_WORKERS = 256
+_MAX_RUN_SECONDS = 24 * 3600  # the longest timeout a batch of tasks may be given
 _WARM_UP_SECONDS = {"threads": 0.005, "interpreters": 0.005, "processes": 0.02}
 
 
@@ -94,13 +102,17 @@ class Stats:
 
 def summarize(samples: Sequence[float]) -> Stats:
     """Median, min and max of a non-empty list of timings."""
+    samples = validate_items(samples, "samples")
     if not samples:
         raise ValueError("samples must not be empty")
+    for sample in samples:
+        validate_number(sample, "samples", minimum=0, unit="seconds")
     return Stats(statistics.median(samples), min(samples), max(samples), len(samples))
 
 
 def repeat(fn: Callable[[], object], runs: int = 5) -> Stats:
     """Call ``fn()`` ``runs`` times and summarise the wall times."""
+    validate_callable(fn, "fn")
     validate_positive_int(runs, "runs")
     samples = []
     for _ in range(runs):
@@ -112,11 +124,8 @@ def repeat(fn: Callable[[], object], runs: int = 5) -> Stats:
 
 def validate_executor(executor: object, argument: str = "executor") -> str:
     """Return ``executor`` if it is a known executor kind, else raise naming the allowed ones."""
-    allowed = list(EXECUTOR_KINDS)
-    if not isinstance(executor, str):
-        raise TypeError(f"{argument} must be a string, one of {allowed}; got {executor!r}")
-    if executor not in EXECUTOR_KINDS:
-        raise ValueError(f"{argument} must be one of {allowed}; got {executor!r}")
+    validate_choice(executor, argument, EXECUTOR_KINDS)
+    assert isinstance(executor, str)
     return executor
 
 
@@ -143,6 +152,8 @@ def ideal_speedup(workers: int, tasks: int) -> float:
 def speedup_limit(kind: str, workers: int, tasks: int, cores: int | None = None) -> float:
     """The physical ceiling on speedup: CPU work is capped by the usable cores, waiting is not."""
     validate_kind(kind)
+    validate_positive_int(workers, "workers")
+    validate_positive_int(tasks, "tasks")
     cores = machine.usable_cores() if cores is None else validate_positive_int(cores, "cores")
     if kind == "io":
         return ideal_speedup(workers, tasks)
@@ -151,8 +162,14 @@ def speedup_limit(kind: str, workers: int, tasks: int, cores: int | None = None)
 
 def max_overlap(intervals: Iterable[tuple[float, float]]) -> int:
     """The largest number of intervals open at the same instant (touching ends do not overlap)."""
+    pairs = validate_items(intervals, "intervals")
+    for pair in pairs:
+        if not (isinstance(pair, (tuple, list)) and len(pair) == 2):
+            raise TypeError(f"intervals must hold (start, end) pairs; got {pair!r}")
+        for moment in pair:
+            validate_number(moment, "intervals")
     events = []
-    for start, end in intervals:
+    for start, end in pairs:
         events.append((start, 1))
         events.append((end, -1))
     events.sort(key=lambda event: (event[0], event[1]))  # an end sorts before a start at a tie
@@ -265,6 +282,7 @@ def stop_pool(pool: Executor) -> None:
     Worker processes are terminated, so pressing Stop in Jupyter leaves no child behind.
     Threads cannot be killed; the course's tasks are short, so waiting for them is bounded.
     """
+    validate_instance(pool, "pool", Executor)
     if isinstance(pool, ProcessPoolExecutor):
         processes = list((getattr(pool, "_processes", None) or {}).values())
         terminate = getattr(pool, "terminate_workers", None)  # 3.14+
@@ -315,9 +333,20 @@ def run_specs(
     progress: Progress | None = None,
     timeout: float | None = None,
 ) -> RunResult:
-    """Run prepared tasks (see :func:`helpers.workloads.make_tasks`) and record everything."""
+    """Run prepared tasks (see :func:`helpers.workloads.make_tasks`) and record everything.
+
+    ``timeout`` (seconds) bounds the whole run; None gives the tasks ample time (20 times
+    their serial duration, at least a minute).
+    """
+    specs = validate_items(specs, "specs")
+    for spec in specs:
+        validate_instance(spec, "specs", TaskSpec)
+        validate_kind(spec.kind, "specs")
     validate_executor(executor)
     validate_workers(workers)
+    _validate_options(start_method, progress)
+    if timeout is not None:
+        validate_seconds(timeout, "timeout", maximum=_MAX_RUN_SECONDS)
     if not specs:
         raise ValueError("specs must hold at least one task")
     kinds = {spec.kind for spec in specs}
@@ -327,11 +356,9 @@ def run_specs(
     task_seconds = _task_seconds(specs[0])
     if executor == "serial":
         workers = 1
-    if start_method is not None:
-        machine.validate_start_method(start_method)
     method = (start_method or machine.start_method()) if executor == "processes" else None
     budget = _default_timeout(len(specs), task_seconds) if timeout is None else timeout
-    validate_seconds(budget, "timeout", maximum=24 * 3600)
+    validate_seconds(budget, "timeout", maximum=_MAX_RUN_SECONDS)
     deadline = time.perf_counter() + budget
 
     startup = 0.0
@@ -376,6 +403,12 @@ def _task_seconds(spec: TaskSpec) -> float:
     return spec.amount * seconds_per_unit(spec.kind)
 
 
+def _validate_options(start_method: object, progress: object) -> None:
+    """The keyword options every run shares: a start method (or None), a progress callback."""
+    machine.validate_start_method(start_method, optional=True)
+    validate_callable(progress, "progress", optional=True)
+
+
 def run_tasks(
     kind: str = "cpu",
     executor: str = "threads",
@@ -393,9 +426,14 @@ def run_tasks(
     or ``"processes"``; ``start_method`` (processes only) defaults to the course's setting
     (:func:`helpers.machine.start_method`). Nothing runs longer than ``timeout`` seconds.
     """
+    validate_kind(kind)
     validate_executor(executor)
     validate_workers(workers)
+    validate_positive_int(tasks, "tasks")
     validate_seconds(task_seconds, "task_seconds")
+    _validate_options(start_method, progress)
+    if timeout is not None:
+        validate_seconds(timeout, "timeout", maximum=_MAX_RUN_SECONDS)
     specs = make_tasks(kind, tasks, task_seconds)
     return run_specs(
         specs, executor, workers, start_method=start_method, progress=progress, timeout=timeout
@@ -424,9 +462,13 @@ def measure(
 
     Pass ``baseline`` (an earlier serial run of the same tasks) to skip the serial run.
     """
+    validate_kind(kind)
     validate_executor(executor)
     validate_workers(workers)
+    validate_positive_int(tasks, "tasks")
     validate_seconds(task_seconds, "task_seconds")
+    _validate_options(start_method, progress)
+    validate_instance(baseline, "baseline", RunResult, optional=True)
     specs = make_tasks(kind, tasks, task_seconds)
     total = 2 * len(specs) if baseline is None else len(specs)
     if baseline is None:
@@ -454,11 +496,14 @@ def sweep(
     progress: Progress | None = None,
 ) -> list[Measurement]:
     """Speedup at each worker count, all against one serial run of the same tasks."""
-    counts = [validate_workers(w, "workers") for w in workers]
+    counts = [validate_workers(w, "workers") for w in validate_items(workers, "workers")]
     if not counts:
         raise ValueError("workers must list at least one worker count")
+    validate_kind(kind)
     validate_executor(executor)
+    validate_positive_int(tasks, "tasks")
     validate_seconds(task_seconds, "task_seconds")
+    _validate_options(start_method, progress)
     specs = make_tasks(kind, tasks, task_seconds)
     total = len(specs) * (len(counts) + 1)
     baseline = run_specs(specs, "serial", progress=_chain(progress, 0, total))

@@ -19,9 +19,10 @@ from IPython.display import Image, display
 from matplotlib.figure import Figure
 
 from . import machine
-from .explore import SpeedupHistory, explore_workers
-from .timing import EXECUTOR_KINDS
-from .workloads import WORKLOAD_KINDS
+from .explore import SpeedupHistory, explore_workers, task_seconds_from_ms
+from .timing import EXECUTOR_KINDS, validate_executor, validate_workers
+from .validate import validate_callable, validate_choice, validate_instance, validate_int
+from .workloads import WORKLOAD_KINDS, validate_kind, validate_positive_int
 
 Compute = Callable[..., Any]
 """``compute(**values, progress=callback)`` returning a ``Figure`` (or ``(Figure, data)``)."""
@@ -33,7 +34,15 @@ _CONTROL_LAYOUT = widgets.Layout(width="460px")
 def int_slider(
     description: str, value: int, low: int, high: int, step: int = 1
 ) -> widgets.IntSlider:
-    """A slider that can only produce integers in ``low..high`` (invalid values are impossible)."""
+    """A slider that can only produce integers in ``low..high`` (invalid values are impossible).
+
+    A starting ``value`` outside the range is moved to its nearest end.
+    """
+    validate_instance(description, "description", str)
+    validate_int(value, "value", minimum=None)
+    validate_int(low, "low", minimum=None)
+    validate_int(high, "high", minimum=low)
+    validate_int(step, "step", 1)
     return widgets.IntSlider(
         value=min(max(value, low), high),
         min=low,
@@ -48,6 +57,9 @@ def int_slider(
 
 def dropdown(description: str, options: Mapping[str, str], value: str) -> widgets.Dropdown:
     """A dropdown over ``{value: label}``; only listed values can be chosen."""
+    validate_instance(description, "description", str)
+    validate_instance(options, "options", Mapping)
+    validate_choice(value, "value", options)
     return widgets.Dropdown(
         options=[(label, key) for key, label in options.items()],
         value=value,
@@ -59,6 +71,7 @@ def dropdown(description: str, options: Mapping[str, str], value: str) -> widget
 
 def figure_png(figure: Figure) -> Image:
     """The figure as a PNG, shown the same way whatever matplotlib backend the kernel uses."""
+    validate_instance(figure, "figure", Figure)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", bbox_inches="tight")
     return Image(buffer.getvalue())
@@ -75,6 +88,13 @@ class Explorer:
         title: str = "",
         run_label: str = "Run",
     ) -> None:
+        validate_callable(compute, "compute")
+        validate_instance(controls, "controls", Mapping)
+        for name, control in controls.items():
+            validate_instance(name, "controls", str)
+            validate_instance(control, "controls", widgets.ValueWidget)
+        validate_instance(title, "title", str)
+        validate_instance(run_label, "run_label", str)
         self.compute = compute
         self.controls = dict(controls)
         self.figure: Figure | None = None
@@ -160,7 +180,16 @@ def worker_explorer(
     tasks: int = 8,
     task_ms: int = 40,
 ) -> Explorer:
-    """Workers, tasks, task size, kind of work, executor and start method → timeline + speedup."""
+    """Workers, tasks, task size, kind of work, executor and start method → timeline + speedup.
+
+    Values the explorer would refuse are refused here; valid ones outside a slider's range
+    (e.g. 100 workers) are moved to its nearest end.
+    """
+    validate_kind(kind)
+    validate_executor(executor)
+    validate_workers(workers)
+    validate_positive_int(tasks, "tasks")
+    task_seconds_from_ms(task_ms)
     cores = machine.usable_cores()
     history = SpeedupHistory()
 

@@ -23,6 +23,23 @@ import threading
 import time
 from dataclasses import dataclass, field
 
+# The course's validators live in helpers.validate; they are re-exported here, where the
+# course has always imported them from (``from .workloads import validate_positive_int``).
+from .validate import MAX_TIMEOUT_S as MAX_TIMEOUT_S
+from .validate import validate_callable as validate_callable
+from .validate import validate_choice as validate_choice
+from .validate import validate_flag as validate_flag
+from .validate import validate_has as validate_has
+from .validate import validate_instance as validate_instance
+from .validate import validate_int as validate_int
+from .validate import validate_items as validate_items
+from .validate import validate_ms as validate_ms
+from .validate import validate_non_negative_int as validate_non_negative_int
+from .validate import validate_number as validate_number
+from .validate import validate_positive_int as validate_positive_int
+from .validate import validate_seconds as validate_seconds
+from .validate import validate_timeout as validate_timeout
+
 #: Kinds of work, with the words the widgets and plots use for them.
 WORKLOAD_KINDS: dict[str, str] = {
     "cpu": "CPU-bound (pure Python)",
@@ -36,37 +53,15 @@ PAUSE_THRESHOLD_S = 0.001
 
 _SLICE_ITERATIONS = 1_000
 _HASH_BLOCK = bytes(4 * 1024 * 1024)  # zero bytes: hashing speed does not depend on content
-_MAX_TASK_SECONDS = 60.0
 
 Interval = tuple[float, float]
 
 
 def validate_kind(kind: object, argument: str = "kind") -> str:
     """Return ``kind`` if it is a known workload kind, else raise naming the allowed values."""
-    allowed = list(WORKLOAD_KINDS)
-    if not isinstance(kind, str):
-        raise TypeError(f"{argument} must be a string, one of {allowed}; got {kind!r}")
-    if kind not in WORKLOAD_KINDS:
-        raise ValueError(f"{argument} must be one of {allowed}; got {kind!r}")
+    validate_choice(kind, argument, WORKLOAD_KINDS)
+    assert isinstance(kind, str)
     return kind
-
-
-def validate_positive_int(value: object, argument: str) -> int:
-    """Return ``value`` if it is an int >= 1 (bools are refused), else raise naming ``argument``."""
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{argument} must be an int >= 1; got {value!r}")
-    if value < 1:
-        raise ValueError(f"{argument} must be >= 1; got {value}")
-    return value
-
-
-def validate_seconds(value: object, argument: str, maximum: float = _MAX_TASK_SECONDS) -> float:
-    """Return ``value`` as a float if it is a number in (0, maximum], else raise naming it."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise TypeError(f"{argument} must be a number of seconds; got {value!r}")
-    if not 0 < value <= maximum:
-        raise ValueError(f"{argument} must be > 0 and <= {maximum:g} seconds; got {value!r}")
-    return float(value)
 
 
 def spin(iterations: int) -> int:
@@ -223,5 +218,6 @@ def make_tasks(kind: str, tasks: int, task_seconds: float) -> list[TaskSpec]:
     """``tasks`` equal tasks of ``kind``, each calibrated to take about ``task_seconds``."""
     validate_kind(kind)
     validate_positive_int(tasks, "tasks")
+    validate_seconds(task_seconds, "task_seconds")
     amount = calibrate(kind, task_seconds)
     return [TaskSpec(index=i, kind=kind, amount=amount) for i in range(tasks)]

@@ -163,19 +163,22 @@ def _delete_sessions(lab: dict[str, str]) -> None:
 
 KERNEL_IDLE = """() => {
   const panel = window.jupyterapp && window.jupyterapp.shell.currentWidget;
-  const kernel = panel && panel.sessionContext && panel.sessionContext.session
-    && panel.sessionContext.session.kernel;
-  return !!kernel && kernel.status === 'idle';
+  const session = panel && panel.sessionContext && panel.sessionContext.session;
+  return !!(panel && panel.context && panel.context.isReady && panel.sessionContext.isReady
+    && session && session.kernel && session.kernel.status === 'idle');
 }"""
 
 # Done when the kernel is idle and every code cell has run, or as soon as a cell that is not
-# tagged `raises-exception` shows an error (Run All stops there).
+# tagged `raises-exception` shows an error (Run All stops there). A session that is briefly
+# missing (the kernel reconnecting) counts as "not done yet".
 RUN_FINISHED = """() => {
   const panel = window.jupyterapp.shell.currentWidget;
+  const session = panel && panel.sessionContext && panel.sessionContext.session;
+  if (!session || !session.kernel) return false;
   const cells = panel.content.widgets.filter(c => c.model.type === 'code');
   const failed = cells.some(c => !(c.model.getMetadata('tags') || []).includes('raises-exception')
     && c.model.outputs.toJSON().some(o => o.output_type === 'error'));
-  const idle = panel.sessionContext.session.kernel.status === 'idle';
+  const idle = session.kernel.status === 'idle';
   return failed || (idle && cells.every(c => c.model.executionCount !== null));
 }"""
 
