@@ -115,7 +115,7 @@ def test_take_turns_accepts_the_reference() -> None:
         (None, ("function",)),
         (take_turns_stub, ("not started",)),
         (take_turns_notify_one, ("stopped after", "notify_all")),
-        (take_turns_if, ("but it was player", "wait_for")),
+        (take_turns_if, ("turns.current == me",)),
         (take_turns_no_lock, ("holding the condition's lock",)),
         (take_turns_no_timeout, ("timeout",)),
         (take_turns_returns_nothing, ("return True",)),

@@ -2,7 +2,8 @@
 
     python3 tools/matrix.py                 # full: each Python x each start method
     python3 tools/matrix.py --plan ci       # each Python with its default method, and every
-                                            # method on the main Python (what CI can afford)
+                                            # method on the main Python for the notebooks that
+                                            # start processes (what CI can afford)
     python3 tools/matrix.py --python ft=build/python3.13t/bin/python3.13t \
         --notebooks "notebooks/0[0-7]_*.ipynb"  # an extra interpreter, some notebooks
 
@@ -18,6 +19,7 @@ import argparse
 import glob
 import multiprocessing
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -75,6 +77,15 @@ def _version_of(python: str) -> str | None:
     return out.stdout.strip()
 
 
+_PROCESS_WORDS = re.compile(r"multiprocessing|ProcessPool|mp_context|\bprocesses\b|Process\(")
+
+
+def starts_processes(notebook: str) -> bool:
+    """Whether a notebook's lesson uses multiprocessing (so its start method matters)."""
+    lesson = ROOT / "lessons" / f"{Path(notebook).stem}.md"
+    return not lesson.exists() or bool(_PROCESS_WORDS.search(lesson.read_text()))
+
+
 def venv_for(label: str) -> str:
     return ".venv" if label == "main" else f".venv-{label}"
 
@@ -124,11 +135,14 @@ def plan(args: argparse.Namespace) -> tuple[list[Leg], list[str]]:
         elif version != main_version:  # ci: `make test` already ran the main Python
             legs.append(Leg(version, python, None, unit=True, notebooks=notebooks))
     if args.plan == "ci":
+        # A start method only matters to notebooks that start processes; CI runs just those
+        # under the other methods (`make test-matrix` runs every notebook under each).
         main_python = find_python(main_version) if main_version else None
         default = multiprocessing.get_start_method()
+        with_processes = " ".join(p for p in notebooks.split() if starts_processes(p))
         for method in args.methods:
-            if method != default and main_python:
-                legs.append(Leg("main", main_python, method, unit=False, notebooks=notebooks))
+            if method != default and main_python and with_processes:
+                legs.append(Leg("main", main_python, method, False, with_processes))
     for spec in args.python:
         label, _, path = spec.partition("=")
         if not Path(path).exists():

@@ -166,21 +166,34 @@ class Turns:
 
 
 def play_turns(
-    take_turns: Callable[..., Any], players: int = 3, rounds: int = 4, timeout: float = 0.5
+    take_turns: Callable[..., Any],
+    players: int = 3,
+    rounds: int = 4,
+    timeout: float = 0.5,
+    *,
+    spurious: bool = False,
 ) -> tuple[Turns, ThreadRun, bool]:
     """Start the players *last first* (each waiting before the next starts), then player 0.
 
-    That queue order is what exposes a ``notify()`` that wakes the wrong player.
+    That queue order is what exposes a ``notify()`` that wakes the wrong player. With
+    ``spurious``, the checker wakes all the waiting players once before player 0 starts, without
+    changing the turn, as any other notifier sharing the condition may: a player that does not
+    check the turn again after waking then moves out of turn, on every build and every run.
     Returns the state, the threads' outcome, and whether the checker had to rescue them.
     """
     turns = Turns(players)
 
+    def all_waiting(count: int, run: ThreadRun) -> bool:
+        live = [t for t in run.threads[:count] if t.is_alive()]
+        return waiting_count(turns.cond) >= len(live)
+
     def queued(i: int, run: ThreadRun) -> None:
         if i < players - 1:  # every player but the last one started (player 0) must be waiting
-            thread = run.threads[i]
-            wait_until(
-                lambda: waiting_count(turns.cond) >= i + 1 or not thread.is_alive(), PATIENCE_S
-            )
+            wait_until(lambda: all_waiting(i + 1, run), PATIENCE_S)
+        if spurious and i == players - 2:
+            with turns.cond:
+                turns.cond.notify_all()
+            wait_until(lambda: all_waiting(players - 1, run), PATIENCE_S)
 
     run = start_threads(
         [(lambda me=me: take_turns(turns, me, rounds, timeout)) for me in reversed(range(players))],
@@ -215,6 +228,15 @@ def check_take_turns(take_turns: object) -> Feedback:
             raise Wrong(
                 f"the moves are right, but take_turns returned {list(run.results.values())!r}"
                 "; return True once all the rounds are played."
+            )
+        woken, again, _ = play_turns(take_turns, players, rounds, spurious=True)
+        again.raise_first_error()
+        if woken.log != expected:
+            raise Wrong(
+                "a player that was woken while it was not its turn moved anyway (log: "
+                f"{woken.log}). A wait can end for reasons other than your turn (another "
+                "notify_all(), a timeout): check the turn again after waking, with "
+                "`turns.cond.wait_for(lambda: turns.current == me, timeout)`."
             )
         return passed(
             "every player moved in turn. notify_all() wakes every player; each checks whose "
