@@ -947,7 +947,7 @@ def explore_pool(
 
 
 def pool_explorer(
-    workers: int = 2, task_us: int = 1_000, tasks: int = 200, chunksize: int = 1
+    workers: int = 2, task_us: int = 1_000, tasks: int = 100, chunksize: int = 1
 ) -> Any:
     """Sliders and dropdowns over :func:`explore_pool` (imports ipywidgets only when called).
 

@@ -88,7 +88,7 @@ class Sizes:
     ipc_messages: int
 
 
-FULL = Sizes(5, 0.05, 4, (1, 2, 4, 8, 16), 0.01, 5_000, 2, True, 2_000)
+FULL = Sizes(5, 0.1, 6, (1, 2, 4, 8, 16), 0.01, 5_000, 2, True, 2_000)
 SMOKE = Sizes(1, 0.005, 1, (1, 2), 0.002, 200, 1, False, 20)
 
 
@@ -97,7 +97,17 @@ def _repeat(fn: Callable[[], float], repeats: int) -> Sample:
 
 
 def _speedup(kind: str, executor: str, workers: int, tasks: int, seconds: float) -> float:
-    return timing.measure(kind, executor, workers, tasks, seconds).speedup
+    """Serial wall over executor wall, with the serial run taken just before *and* just after.
+
+    On a shared machine the speed of a core drifts from second to second; averaging a serial
+    run on each side of the parallel one cancels most of that drift (the demos, which must
+    stay fast, measure the serial run once).
+    """
+    specs = workloads.make_tasks(kind, tasks, seconds)
+    before = timing.run_specs(specs, "serial")
+    run = timing.run_specs(specs, executor, workers)
+    after = timing.run_specs(specs, "serial")
+    return (before.wall + after.wall) / 2 / run.wall
 
 
 def fidelity(sizes: Sizes, report: Report, log: Callable[[str], None]) -> None:
@@ -162,8 +172,13 @@ def timeline_overhead(sizes: Sizes, report: Report, log: Callable[[str], None]) 
     spec = workloads.TaskSpec(0, "cpu", iterations)
 
     def bare() -> float:
+        # The same slices of the same loop, without reading the clock or keeping intervals.
         start = time.perf_counter()
-        workloads.spin(iterations)
+        done = 0
+        while done < iterations:
+            step = min(1_000, iterations - done)
+            workloads.spin(step)
+            done += step
         return time.perf_counter() - start
 
     def recorded() -> float:
