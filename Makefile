@@ -28,7 +28,7 @@ PARAMS ?=
 
 help:
 	@echo "make lab         install if needed, open the course in JupyterLab"
-	@echo "make test        install if needed, run every check (lint, unit, sync, notebooks)"
+	@echo "make test        install if needed, run every check (lint, unit, sync, notebooks, browser)"
 	@echo "make notebooks   regenerate notebooks/ from lessons/"
 	@echo "make bench       measure fidelity and cost: build/bench/report.md"
 	@echo "make test-matrix every Python 3.10-3.13 found x every start method"
