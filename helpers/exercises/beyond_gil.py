@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import sys
 import threading
-import time
 import types
 from collections.abc import Callable
 
 from ..checks import Feedback, Wrong, call_with_timeout, checker, expect_callable, passed
+from ..races import pause
 
 
 def _fake_sys(gil: bool | None) -> types.SimpleNamespace:
@@ -78,7 +78,7 @@ def _widened(counter_class: type) -> type:
         @property
         def value(self) -> int:
             current = self.__dict__.get("_checked_value", 0)
-            time.sleep(0)  # let another thread run between the read and the write
+            pause()  # a bare sleep(0) may not switch threads on 3.10; a real sleep always does
             return current
 
         @value.setter
