@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
 import time
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
+from typing import Any
 
 import pytest
 
@@ -206,3 +209,30 @@ def test_timer_and_repeat() -> None:
         timing.repeat(lambda: None, runs=0)
     with pytest.raises(ValueError, match="must not be empty"):
         timing.summarize([])
+
+
+def _across(fn: Callable[..., Any], args: tuple, kwargs: dict) -> Any:
+    return pickle.loads(pickle.dumps(fn(*args, **kwargs)))
+
+
+class PicklingPool(ThreadPoolExecutor):
+    """Stands in for 3.14's InterpreterPoolExecutor before 3.14.
+
+    Like the real one, it sends every call and every result across as a pickle, so a task that
+    only works by sharing objects in memory fails here too.
+    """
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        call = pickle.loads(pickle.dumps((fn, args, kwargs)))
+        return super().submit(_across, *call)
+
+
+def test_the_interpreter_pool_kind_runs_tasks(monkeypatch: pytest.MonkeyPatch) -> None:
+    if timing.InterpreterPoolExecutor is None:
+        monkeypatch.setattr(timing, "InterpreterPoolExecutor", PicklingPool)
+        monkeypatch.setitem(timing.EXECUTOR_KINDS, "interpreters", "interpreter pool (3.14+)")
+    result = timing.run_tasks("cpu", "interpreters", workers=2, tasks=4, task_seconds=0.01)
+    assert_consistent(result, tasks=4, workers=2)
+    assert {r.pid for r in result.records} == {os.getpid()}  # one process, many interpreters
+    assert set(result.worker_labels().values()) <= {"interpreter 1", "interpreter 2"}
+    assert "interpreter pool" in result.describe() and "with 2 workers" in result.describe()
