@@ -12,6 +12,7 @@ import multiprocessing
 import os
 import threading
 import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,12 +55,11 @@ def multiprocessing_helper_pids() -> set[int]:
     return pids
 
 
-def _proc_children(parent: int) -> dict[int, str]:
-    """Living (non-zombie) children of ``parent`` from /proc, with their command names."""
-    found: dict[int, str] = {}
+def _proc_stats() -> Iterator[tuple[int, str, str, int]]:
+    """``(pid, command name, state, parent pid)`` of every process in /proc (Linux only)."""
     proc = Path("/proc")
     if not proc.is_dir():
-        return found
+        return
     for entry in proc.iterdir():
         if not entry.name.isdigit():
             continue
@@ -70,9 +70,43 @@ def _proc_children(parent: int) -> dict[int, str]:
         # "pid (comm) state ppid ...": comm may contain spaces, so split after the last ')'.
         name = stat[stat.index("(") + 1 : stat.rindex(")")]
         state, ppid = stat[stat.rindex(")") + 2 :].split()[:2]
-        if int(ppid) == parent and state != "Z":
-            found[int(entry.name)] = name
-    return found
+        yield int(entry.name), name, state, int(ppid)
+
+
+def _proc_children(parent: int) -> dict[int, str]:
+    """Living (non-zombie) children of ``parent`` from /proc, with their command names."""
+    return {
+        pid: name for pid, name, state, ppid in _proc_stats() if ppid == parent and state != "Z"
+    }
+
+
+def _process_tree(root: int) -> set[int]:
+    """``root`` and every process descended from it."""
+    children: dict[int, list[int]] = {}
+    for pid, _name, _state, ppid in _proc_stats():
+        children.setdefault(ppid, []).append(pid)
+    tree, todo = set(), [root]
+    while todo:
+        pid = todo.pop()
+        if pid not in tree:
+            tree.add(pid)
+            todo.extend(children.get(pid, []))
+    return tree
+
+
+def _shm_mappers(names: set[str]) -> dict[str, set[int]]:
+    """For each of ``names``, the processes (that we may inspect) which map it right now."""
+    mappers: dict[str, set[int]] = {name: set() for name in names}
+    for pid, _name, _state, _ppid in _proc_stats():
+        try:
+            maps = Path(f"/proc/{pid}/maps").read_text()
+        except OSError:
+            continue
+        for line in maps.splitlines():
+            path = line.rpartition(" ")[2]
+            if path.startswith("/dev/shm/") and path[9:] in mappers:
+                mappers[path[9:]].add(pid)
+    return mappers
 
 
 def child_processes() -> dict[int, str]:
@@ -99,6 +133,29 @@ def shared_memory_segments() -> set[str]:
         return set()
 
 
+def new_segments(before: Iterable[str]) -> set[str]:
+    """Shared-memory segments created since ``before`` that may belong to this process.
+
+    /dev/shm is shared by the whole machine, and another kernel or program may create a segment
+    at the same moment. One owned by another user, or mapped only by processes outside this
+    process and its children, is theirs; a segment nobody maps any more (a leak: closed, never
+    unlinked) or that this process tree still maps is counted.
+    """
+    fresh = shared_memory_segments() - set(before)
+    if not fresh:
+        return fresh
+    ours, uid = _process_tree(os.getpid()), os.getuid()
+    mine = set()
+    for name, mapped_by in _shm_mappers(fresh).items():
+        try:
+            owner = (_SHM_DIR / name).stat().st_uid
+        except OSError:
+            continue  # already gone
+        if owner == uid and (not mapped_by or mapped_by & ours):
+            mine.add(name)
+    return mine
+
+
 def snapshot() -> Snapshot:
     """What is running now; the baseline that :func:`leftovers` compares against."""
     return Snapshot(
@@ -120,7 +177,7 @@ def leftovers(baseline: Snapshot) -> list[str]:
     for pid, name in sorted(child_processes().items()):
         if pid not in baseline.children:
             found.append(f"child process {pid} ({name})")
-    for name in sorted(shared_memory_segments() - baseline.shared_memory):
+    for name in sorted(new_segments(baseline.shared_memory)):
         found.append(f"shared-memory segment {name!r}")
     return found
 

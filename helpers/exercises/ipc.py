@@ -103,10 +103,6 @@ def check_mechanisms(choices: dict[str, Any] | None) -> Feedback:
 SUM_DATA = bytes(range(256)) * 40
 
 
-def _segments() -> set[str]:
-    return leftovers.shared_memory_segments()
-
-
 def _remove_segments(names: set[str]) -> list[str]:
     """Unlink shared-memory blocks a wrong answer left behind, so the notebook stays clean."""
     removed = []
@@ -129,12 +125,12 @@ def check_sum_in_child(sum_in_child: Callable[[bytes], Any] | None) -> Feedback:
     if sum_in_child is None:
         raise Wrong("define sum_in_child(data) first (it is still None).")
     expect_callable(sum_in_child, "sum_in_child")
-    segments_before = _segments()
+    segments_before = leftovers.shared_memory_segments()
     children_before = set(leftovers.child_processes())
     try:
         total = call_with_timeout(sum_in_child, SUM_DATA, timeout=90)
     finally:
-        leaked = {name for name in _segments() - segments_before if not name.startswith("sem.")}
+        leaked = leftovers.new_segments(segments_before)
         removed = _remove_segments(leaked)
     if removed:
         raise Wrong(
