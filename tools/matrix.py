@@ -2,8 +2,8 @@
 
     python3 tools/matrix.py                 # full: each Python x each start method
     python3 tools/matrix.py --plan ci       # each Python with its default method, and every
-                                            # method on the main Python for the notebooks that
-                                            # start processes (what CI can afford)
+                                            # method on the main Python for the tests and
+                                            # notebooks that start processes (what CI affords)
     python3 tools/matrix.py --python ft=build/python3.13t/bin/python3.13t \
         --notebooks "notebooks/0[0-7]_*.ipynb"  # an extra interpreter, some notebooks
 
@@ -37,7 +37,7 @@ class Leg:
     label: str
     python: str
     method: str | None  # None: the platform's default
-    unit: bool
+    unit: str | None  # the helpers tests to run ("tests", or some files), or None for none
     notebooks: str
     requirements: str = "requirements.txt"
     results: dict[str, str] = field(default_factory=dict)
@@ -86,6 +86,15 @@ def starts_processes(notebook: str) -> bool:
     return not lesson.exists() or bool(_PROCESS_WORDS.search(lesson.read_text()))
 
 
+def process_tests() -> str:
+    """The helpers test files that start processes: the ones a start method can change."""
+    return " ".join(
+        str(path.relative_to(ROOT))
+        for path in sorted((ROOT / "tests").glob("test_*.py"))
+        if _PROCESS_WORDS.search(path.read_text())
+    )
+
+
 def venv_for(label: str) -> str:
     return ".venv" if label == "main" else f".venv-{label}"
 
@@ -106,7 +115,7 @@ def run_leg(leg: Leg) -> None:
     started = time.monotonic()
     for step in steps:
         print(f"\n=== {leg.label} · {leg.method or 'default'} · make {step}", flush=True)
-        extra = [f"NOTEBOOKS={leg.notebooks}"] if step == "nbval" else []
+        extra = [f"NOTEBOOKS={leg.notebooks}" if step == "nbval" else f"UNIT_TESTS={leg.unit}"]
         done = subprocess.run([*make, step, *extra], cwd=ROOT, env=env, check=False)
         leg.results[step] = "passed" if done.returncode == 0 else "FAILED"
     leg.seconds = time.monotonic() - started
@@ -130,26 +139,28 @@ def plan(args: argparse.Namespace) -> tuple[list[Leg], list[str]]:
             missing.append(version)
             continue
         if args.plan == "full":
-            for number, method in enumerate(args.methods):
-                legs.append(Leg(version, python, method, unit=number == 0, notebooks=notebooks))
+            for method in args.methods:
+                legs.append(Leg(version, python, method, "tests", notebooks))
         elif version != main_version:  # ci: `make test` already ran the main Python
-            legs.append(Leg(version, python, None, unit=True, notebooks=notebooks))
+            legs.append(Leg(version, python, None, "tests", notebooks))
     if args.plan == "ci":
-        # A start method only matters to notebooks that start processes; CI runs just those
-        # under the other methods (`make test-matrix` runs every notebook under each).
+        # A start method only matters to code that starts processes; CI runs just those tests
+        # and notebooks under the other methods (`make test-matrix` runs everything under each).
         main_python = find_python(main_version) if main_version else None
         default = multiprocessing.get_start_method()
         with_processes = " ".join(p for p in notebooks.split() if starts_processes(p))
         for method in args.methods:
             if method != default and main_python and with_processes:
-                legs.append(Leg("main", main_python, method, False, with_processes))
+                legs.append(Leg("main", main_python, method, process_tests(), with_processes))
     for spec in args.python:
         label, _, path = spec.partition("=")
         if not Path(path).exists():
             missing.append(f"{label} ({path})")
             continue
         # Extra interpreters (a free-threaded build) get the kernel-side requirements only.
-        legs.append(Leg(label, path, None, True, notebooks, requirements="requirements-core.txt"))
+        legs.append(
+            Leg(label, path, None, "tests", notebooks, requirements="requirements-core.txt")
+        )
     return legs, missing
 
 
