@@ -13,7 +13,7 @@ PORT   ?= 8888
 CELL_TIMEOUT ?= 90
 ITEM_TIMEOUT ?= 300
 NBVAL := --nbval-lax --nbval-current-env --nbval-cell-timeout=$(CELL_TIMEOUT) \
-         --timeout=$(ITEM_TIMEOUT) -p no:cacheprovider -p nbval_budget
+         --timeout=$(ITEM_TIMEOUT) -p no:cacheprovider -p nbval_budget -p nbval_shutdown
 
 # Running as root (containers, CI) needs --allow-root; everyone else does not.
 ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
