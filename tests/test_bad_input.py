@@ -484,6 +484,8 @@ EXECUTORS = choice(timing.EXECUTOR_KINDS)
 WORKERS = Int(1, 256)
 TASK_MS = millis(1, 5_000)
 RUN_OPTIONS = {"start_method": START_METHOD, "progress": PROGRESS}
+# A batch of tasks, as every runner and explorer takes it.
+BATCH = {"kind": KINDS, "executor": EXECUTORS, "workers": WORKERS, "tasks": Int(1)}
 
 TABLE: list[Case] = [
     # workloads
@@ -531,10 +533,7 @@ TABLE: list[Case] = [
         timing.run_tasks,
         {"kind": "io", "executor": "serial", "workers": 1, "tasks": 1, "task_seconds": 0.001},
         {
-            "kind": KINDS,
-            "executor": EXECUTORS,
-            "workers": WORKERS,
-            "tasks": Int(1),
+            **BATCH,
             "task_seconds": seconds(60),
             "timeout": seconds(24 * 3600, optional=True),
             **RUN_OPTIONS,
@@ -544,10 +543,7 @@ TABLE: list[Case] = [
         timing.measure,
         {"kind": "io", "executor": "serial", "workers": 1, "tasks": 1, "task_seconds": 0.001},
         {
-            "kind": KINDS,
-            "executor": EXECUTORS,
-            "workers": WORKERS,
-            "tasks": Int(1),
+            **BATCH,
             "task_seconds": seconds(60),
             "baseline": Instance(timing.RunResult, optional=True),
             **RUN_OPTIONS,
@@ -557,10 +553,8 @@ TABLE: list[Case] = [
         timing.sweep,
         {"kind": "io", "executor": "serial", "workers": [1], "tasks": 1, "task_seconds": 0.001},
         {
-            "kind": KINDS,
-            "executor": EXECUTORS,
+            **BATCH,
             "workers": Items(WORKERS, 1),
-            "tasks": Int(1),
             "task_seconds": seconds(60),
             **RUN_OPTIONS,
         },
@@ -580,10 +574,7 @@ TABLE: list[Case] = [
         explore.explore_workers,
         {"kind": "io", "executor": "serial", "workers": 1, "tasks": 1, "task_ms": 1},
         {
-            "kind": KINDS,
-            "executor": EXECUTORS,
-            "workers": WORKERS,
-            "tasks": Int(1),
+            **BATCH,
             "task_ms": TASK_MS,
             "history": Instance(explore.SpeedupHistory, optional=True),
             **RUN_OPTIONS,
@@ -1407,10 +1398,7 @@ TABLE: list[Case] = [
         widgets.worker_explorer,
         {"kind": "io", "executor": "serial", "workers": 1, "tasks": 1, "task_ms": 10},
         {
-            "kind": KINDS,
-            "executor": EXECUTORS,
-            "workers": WORKERS,
-            "tasks": Int(1),
+            **BATCH,
             "task_ms": TASK_MS,
         },
     ),
