@@ -26,7 +26,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from helpers import machine, timing, workloads  # noqa: E402
+from helpers.core import machine, timing, workloads  # noqa: E402
 
 
 @dataclass
@@ -212,7 +212,7 @@ def timeline_overhead(sizes: Sizes, report: Report, log: Callable[[str], None]) 
 def executor_overhead(sizes: Sizes, report: Report, log: Callable[[str], None]) -> None:
     """The teaching ThreadPoolExecutor against the standard one, per no-op task."""
 
-    from helpers.pools import per_task_overhead
+    from helpers.lessons.thread_pool_executor.pools import per_task_overhead
     from helpers.teaching.executor import ThreadPoolExecutor as TeachingExecutor
 
     # Interleaved, so a slow patch of the machine hits both pools alike.
@@ -244,7 +244,7 @@ def executor_overhead(sizes: Sizes, report: Report, log: Callable[[str], None]) 
 
 def process_startup(sizes: Sizes, report: Report, log: Callable[[str], None]) -> None:
     """Start and join one do-nothing child, per start method (notebook 08's measurement)."""
-    from helpers.procs import startup_costs
+    from helpers.lessons.multiprocessing.procs import startup_costs
 
     samples = startup_costs(repeats=max(3, sizes.repeats))
     rows = []
@@ -257,7 +257,7 @@ def process_startup(sizes: Sizes, report: Report, log: Callable[[str], None]) ->
 
 def ipc(sizes: Sizes, report: Report, log: Callable[[str], None]) -> None:
     """Latency and throughput by mechanism and message size (notebook 09's measurement)."""
-    from helpers.ipc import DEFAULT_SIZES, MECHANISMS, measure_ipc, size_label
+    from helpers.lessons.ipc.ipc import DEFAULT_SIZES, MECHANISMS, measure_ipc, size_label
 
     chosen = DEFAULT_SIZES if sizes.ipc_messages > 100 else DEFAULT_SIZES[:2]
     runs = [
@@ -282,7 +282,7 @@ def ipc(sizes: Sizes, report: Report, log: Callable[[str], None]) -> None:
 
 _EXPLORER_PROBE = """
 import json as _json, time as _time
-from helpers.widgets import Explorer as _Explorer
+from helpers.draw.widgets import Explorer as _Explorer
 _found = {id(o): (n, o) for n, o in reversed(list(globals().items()))
           if isinstance(o, _Explorer) and not n.startswith("_")}.values()
 _out = []
@@ -350,7 +350,7 @@ def notebooks(report: Report, log: Callable[[str], None]) -> None:
 
 def explorer_latency(sizes: Sizes, report: Report, log: Callable[[str], None]) -> None:
     """Smoke version: the worker explorer's Run, called directly."""
-    from helpers.widgets import worker_explorer
+    from helpers.draw.widgets import worker_explorer
 
     explorer = worker_explorer()
     sample = _repeat(partial(_redraw, explorer, "worker_explorer"), max(2, sizes.repeats))

@@ -90,7 +90,7 @@ def process_tests() -> str:
     """The helpers test files that start processes: the ones a start method can change."""
     return " ".join(
         str(path.relative_to(ROOT))
-        for path in sorted((ROOT / "tests").glob("test_*.py"))
+        for path in sorted((ROOT / "tests").rglob("test_*.py"))
         if _PROCESS_WORDS.search(path.read_text())
     )
 

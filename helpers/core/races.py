@@ -1,0 +1,133 @@
+"""The counter race every lesson comes back to: one shared counter, three ways to add to it.
+
+Adding 1 is a *read-modify-write*: read the value, add 1, write it back. If another thread
+writes between our read and our write, one of the two updates is lost.
+
+On CPython 3.10+ with the GIL, a thread is almost never switched out between the read and the
+write of ``counter += 1``, so a demo of it usually loses nothing. That does not make it safe:
+any call in the window (I/O, logging, a slow computation, a free-threaded build) opens it wide.
+The demos widen the window *honestly and visibly*: :func:`pause` (``time.sleep`` for 0.1 ms)
+between the read and the write, standing for a small I/O call. While a thread sleeps, the
+others run, so updates are lost on every run, on every Python version and platform. (A bare
+``time.sleep(0)`` is not enough: on some versions it returns at once, and no other thread
+gets in.)
+
+Lessons 03 (the race), 04 (the fix) and 10 (free-threading) share it. Child-safe.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+
+from .lifecycle import run_threads
+from .timing import validate_workers
+from .validate import MAX_TIMEOUT_S, validate_choice, validate_positive_int, validate_seconds
+
+_DEFAULT_TIMEOUT = 60.0
+
+#: The ways the demo threads add 1 to the shared counter.
+MODES: dict[str, str] = {
+    "plain": "counter += 1",
+    "pause": "read; pause(); write",
+    "locked": "read; pause(); write, under a Lock",
+}
+
+_DEFAULT_TIMEOUT = 60.0
+
+#: How long :func:`pause` sleeps: long enough for every other thread to run meanwhile.
+PAUSE_SECONDS = 0.0001
+
+
+def pause() -> None:
+    """The widened window: sleep 0.1 ms, as a tiny I/O call would, letting other threads run."""
+    time.sleep(PAUSE_SECONDS)
+
+
+def validate_mode(mode: object, argument: str = "mode") -> str:
+    """Return ``mode`` if it is one of :data:`MODES`, else raise naming the allowed values."""
+    validate_choice(mode, argument, MODES)
+    assert isinstance(mode, str)
+    return mode
+
+
+class Counter:
+    """A shared counter: one attribute, ``value``, that every thread reads and writes."""
+
+    def __init__(self) -> None:
+        self.value = 0
+
+
+def add_plain(counter: Counter, increments: int) -> None:
+    for _ in range(increments):
+        counter.value += 1  # read, add, write: three steps, but rarely interrupted under the GIL
+
+
+def add_with_pause(counter: Counter, increments: int) -> None:
+    for _ in range(increments):
+        value = counter.value  # read
+        pause()  # the widened window: other threads run here, as during any I/O call
+        counter.value = value + 1  # write back a value that may be stale by now
+
+
+def add_locked(counter: Counter, increments: int, lock: threading.Lock) -> None:
+    for _ in range(increments):
+        with lock:  # the whole read-modify-write is one step for every other thread
+            value = counter.value
+            pause()
+            counter.value = value + 1
+
+
+@dataclass(frozen=True)
+class CounterRace:
+    """One run of the counter race."""
+
+    mode: str
+    threads: int
+    increments: int
+    final: int
+
+    @property
+    def expected(self) -> int:
+        return self.threads * self.increments
+
+    @property
+    def lost(self) -> int:
+        return self.expected - self.final
+
+    @property
+    def lost_percent(self) -> float:
+        return 100.0 * self.lost / self.expected
+
+    def __str__(self) -> str:
+        return (
+            f"{self.threads} thread(s) x {self.increments} increments, {MODES[self.mode]!r}: "
+            f"counter = {self.final} (expected {self.expected}, lost {self.lost})"
+        )
+
+
+def race_counter(
+    threads: int = 4,
+    increments: int = 200,
+    mode: str = "pause",
+    *,
+    timeout: float = _DEFAULT_TIMEOUT,
+) -> CounterRace:
+    """Let ``threads`` threads each add 1 to a shared counter ``increments`` times.
+
+    ``mode`` is ``"plain"`` (``counter += 1``), ``"pause"`` (read, :func:`pause`, write: the
+    widened window) or ``"locked"`` (the same, under one shared ``Lock``).
+    """
+    validate_workers(threads, "threads")
+    validate_positive_int(increments, "increments")
+    validate_mode(mode)
+    validate_seconds(timeout, "timeout", maximum=MAX_TIMEOUT_S)
+    counter = Counter()
+    if mode == "locked":
+        lock = threading.Lock()
+        run_threads(add_locked, [(counter, increments, lock)] * threads, timeout=timeout)
+    else:
+        adder = add_plain if mode == "plain" else add_with_pause
+        run_threads(adder, [(counter, increments)] * threads, timeout=timeout)
+    return CounterRace(mode, threads, increments, counter.value)

@@ -1,0 +1,198 @@
+"""Plain functions behind the explorers: measure, then draw. Tests and papermill call these.
+
+A widget only collects values from its controls and calls one of these functions, so whatever
+a learner can see by moving a slider, a headless run can produce too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from matplotlib.figure import Figure
+
+from ..core import machine
+from ..core.timing import (
+    EXECUTOR_KINDS,
+    Measurement,
+    Progress,
+    RunResult,
+    measure,
+    validate_executor,
+    validate_workers,
+)
+from ..core.validate import validate_callable, validate_instance, validate_items, validate_ms
+from ..core.workloads import WORKLOAD_KINDS, validate_kind, validate_positive_int
+from .plots import new_figure, plot_speedup
+from .timeline import plot_timeline
+
+
+def task_seconds_from_ms(task_ms: object) -> float:
+    """Explorers speak milliseconds (1 to 5000); the timing API speaks seconds."""
+    return validate_ms(task_ms, "task_ms", 1, 5_000) / 1e3
+
+
+@dataclass
+class SpeedupHistory:
+    """Measurements kept between explorer runs: each run adds one point to its curve.
+
+    Serial baselines are reused for the same tasks, which halves the time of every later run.
+    """
+
+    baselines: dict[tuple[str, int, float], RunResult] = field(default_factory=dict)
+    points: dict[tuple[str, str, int, float, str | None], dict[int, Measurement]] = field(
+        default_factory=dict
+    )
+
+    def curve(self, m: Measurement) -> list[Measurement]:
+        key = (m.run.kind, m.run.executor, m.run.tasks, m.run.task_seconds, m.run.start_method)
+        return sorted(self.points.get(key, {}).values(), key=lambda x: x.run.workers)
+
+    def add(self, m: Measurement, task_ms: float) -> None:
+        run = m.run
+        self.baselines[(run.kind, run.tasks, task_ms)] = m.serial
+        key = (run.kind, run.executor, run.tasks, run.task_seconds, run.start_method)
+        self.points.setdefault(key, {})[run.workers] = m
+
+
+def explore_workers(
+    kind: str = "cpu",
+    executor: str = "threads",
+    workers: int = 2,
+    tasks: int = 8,
+    task_ms: float = 40,
+    *,
+    start_method: str | None = None,
+    progress: Progress | None = None,
+    history: SpeedupHistory | None = None,
+) -> Figure:
+    """Run ``tasks`` tasks of ``kind`` on ``executor`` with ``workers`` workers; draw the
+    timeline of the run and its speedup over serial, next to the ideal and the machine's limit.
+
+    With a ``history``, earlier runs of the same configuration stay on the speedup plot, so
+    moving the workers slider traces the whole curve.
+    """
+    validate_kind(kind)
+    validate_executor(executor)
+    validate_workers(workers)
+    validate_positive_int(tasks, "tasks")
+    seconds = task_seconds_from_ms(task_ms)
+    machine.validate_start_method(start_method, optional=True)
+    validate_callable(progress, "progress", optional=True)
+    validate_instance(history, "history", SpeedupHistory, optional=True)
+    if executor == "serial":
+        workers = 1
+    history = SpeedupHistory() if history is None else history
+    baseline = history.baselines.get((kind, tasks, task_ms))
+    result = measure(
+        kind,
+        executor,
+        workers,
+        tasks,
+        seconds,
+        start_method=start_method,
+        progress=progress,
+        baseline=baseline,
+    )
+    history.add(result, task_ms)
+
+    fig, (left, right) = new_figure(ncols=2, height=1.6 + 0.4 * max(2, workers))
+    fig.set_size_inches(12.5, fig.get_size_inches()[1])
+    plot_timeline(result.run, ax=left, title=_timeline_title(result))
+    plot_speedup(
+        {EXECUTOR_KINDS[executor]: history.curve(result)},
+        ax=right,
+        highlight=result,
+        title=f"Speedup, {WORKLOAD_KINDS[kind]}",
+    )
+    fig.suptitle(_headline(result), fontsize=11)
+    return fig
+
+
+def _timeline_title(m: Measurement) -> str:
+    run = m.run
+    startup = ""
+    if run.executor == "processes":
+        startup = f"; pool start-up {run.startup_seconds * 1e3:.0f} ms, not counted"
+    return (
+        f"{run.describe()}\n{run.wall * 1e3:.0f} ms (serial {m.serial.wall * 1e3:.0f} ms){startup}"
+    )
+
+
+def _headline(m: Measurement) -> str:
+    return (
+        f"speedup over serial {m.speedup:.2f}x "
+        f"(ideal {m.ideal:.2f}x, this machine's limit {m.limit:.2f}x)"
+    )
+
+
+def compare_executors(
+    workers: int = 2,
+    tasks: int = 8,
+    task_ms: float = 40,
+    *,
+    kinds: tuple[str, ...] = ("cpu", "io"),
+    executors: tuple[str, ...] = ("threads", "processes"),
+    start_method: str | None = None,
+    progress: Progress | None = None,
+) -> tuple[Figure, list[Measurement]]:
+    """The central picture of the course: each kind of work on each executor, side by side.
+
+    Returns the figure (one timeline per kind x executor, titled with its speedup) and the
+    measurements, so a notebook can assert facts about them or print them.
+    """
+    validate_workers(workers)
+    validate_positive_int(tasks, "tasks")
+    seconds = task_seconds_from_ms(task_ms)
+    kinds = tuple(validate_kind(kind, "kinds") for kind in validate_items(kinds, "kinds"))
+    executors = tuple(
+        validate_executor(executor, "executors")
+        for executor in validate_items(executors, "executors")
+    )
+    if not kinds or not executors:
+        raise ValueError("kinds and executors must each name at least one value")
+    machine.validate_start_method(start_method, optional=True)
+    validate_callable(progress, "progress", optional=True)
+
+    stages = len(kinds) * (len(executors) + 1)
+    done_stages = 0
+
+    def stage_progress(done: int, total: int) -> None:
+        if progress is not None:
+            progress(done_stages * tasks + done, stages * tasks)
+
+    fig, axes = new_figure(
+        ncols=len(executors), nrows=len(kinds), height=1.4 + 0.45 * max(2, workers)
+    )
+    measurements = []
+    for row, kind in enumerate(kinds):
+        baseline = None
+        for col, executor in enumerate(executors):
+            m = measure(
+                kind,
+                executor,
+                workers,
+                tasks,
+                seconds,
+                start_method=start_method,
+                baseline=baseline,
+                progress=stage_progress,
+            )
+            done_stages += 2 if baseline is None else 1
+            baseline = m.serial
+            measurements.append(m)
+            ax = axes[row * len(executors) + col]
+            plot_timeline(
+                m.run,
+                ax=ax,
+                title=(
+                    f"{WORKLOAD_KINDS[kind]} on {EXECUTOR_KINDS[executor]}: "
+                    f"{m.speedup:.2f}x (ideal {m.ideal:.2f}x, limit {m.limit:.2f}x)"
+                ),
+            )
+    cores = machine.usable_cores()
+    fig.suptitle(
+        f"{tasks} tasks of ~{task_ms:g} ms on {workers} workers; "
+        f"{cores} usable core{'s' if cores != 1 else ''}",
+        fontsize=11,
+    )
+    return fig, measurements

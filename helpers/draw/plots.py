@@ -1,0 +1,177 @@
+"""Speedup and throughput plots: labelled axes with units, ideal lines, colour-blind-safe colours.
+
+Every function returns a matplotlib ``Figure`` that is already closed for pyplot, so a notebook
+shows it exactly once: end the cell with the figure, or ``display(fig)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import matplotlib.pyplot as plt
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from ..core.timing import Measurement, ideal_speedup, speedup_limit
+from ..core.validate import validate_flag, validate_instance, validate_int, validate_number
+
+#: Okabe & Ito's palette: distinguishable with every common form of colour blindness.
+PALETTE: tuple[str, ...] = (
+    "#0072B2",  # blue
+    "#E69F00",  # orange
+    "#009E73",  # bluish green
+    "#CC79A7",  # reddish purple
+    "#56B4E9",  # sky blue
+    "#D55E00",  # vermillion
+    "#F0E442",  # yellow
+    "#000000",  # black
+)
+#: Markers paired with the palette, so series differ in shape as well as colour.
+MARKERS: tuple[str, ...] = ("o", "s", "^", "D", "v", "P", "X", "*")
+
+IDEAL_STYLE = {"color": "#555555", "linestyle": "--", "linewidth": 1.2}
+LIMIT_STYLE = {"color": "#D55E00", "linestyle": ":", "linewidth": 1.6}
+
+
+def colour(index: int) -> str:
+    """The ``index``-th colour of the palette (cycling)."""
+    validate_int(index, "index", minimum=None)  # any int: the palette cycles both ways
+    return PALETTE[index % len(PALETTE)]
+
+
+def new_figure(
+    ncols: int = 1, nrows: int = 1, width: float = 6.0, height: float = 3.6
+) -> tuple[Figure, list[Axes]]:
+    """A figure with ``nrows x ncols`` axes, each ``width`` x ``height`` inches, closed for
+    pyplot so it is only shown once."""
+    validate_int(ncols, "ncols", 1)
+    validate_int(nrows, "nrows", 1)
+    validate_number(width, "width", minimum=0, above_minimum=True, unit="inches")
+    validate_number(height, "height", minimum=0, above_minimum=True, unit="inches")
+    fig, axes = plt.subplots(
+        nrows, ncols, figsize=(width * ncols, height * nrows), squeeze=False, layout="constrained"
+    )
+    plt.close(fig)
+    return fig, [ax for row in axes for ax in row]
+
+
+def finish(ax: Axes, *, xlabel: str, ylabel: str, title: str | None = None) -> Axes:
+    """Label the axes (with units, by convention in parentheses) and add a light grid."""
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title, fontsize=10)
+    ax.grid(True, alpha=0.3)
+    return ax
+
+
+def plot_lines(
+    x: Sequence[float],
+    series: Mapping[str, Sequence[float]],
+    *,
+    xlabel: str,
+    ylabel: str,
+    title: str | None = None,
+    ax: Axes | None = None,
+    logx: bool = False,
+    logy: bool = False,
+) -> Figure:
+    """One line with markers per series over a shared x axis (throughput curves and the like)."""
+    validate_instance(series, "series", Mapping)
+    validate_flag(logx, "logx")
+    validate_flag(logy, "logy")
+    validate_instance(ax, "ax", Axes, optional=True)
+    if ax is None:
+        fig, (ax,) = new_figure()
+    else:
+        fig = ax.figure  # type: ignore[assignment]
+    for i, (label, ys) in enumerate(series.items()):
+        if len(ys) != len(x):
+            raise ValueError(f"series {label!r} has {len(ys)} values for {len(x)} x values")
+        ax.plot(x, ys, marker=MARKERS[i % len(MARKERS)], color=colour(i), label=label)
+    if logx:
+        ax.set_xscale("log")
+    if logy:
+        ax.set_yscale("log")
+    if len(series) > 1:
+        ax.legend(fontsize=8)
+    finish(ax, xlabel=xlabel, ylabel=ylabel, title=title)
+    return fig  # type: ignore[return-value]
+
+
+def plot_speedup(
+    series: Mapping[str, Sequence[Measurement]] | Sequence[Measurement],
+    *,
+    ax: Axes | None = None,
+    title: str | None = None,
+    highlight: Measurement | None = None,
+) -> Figure:
+    """Measured speedup against the number of workers, with the ideal line and the core limit.
+
+    ``series`` maps a label (e.g. ``"threads"``) to measurements at several worker counts; a
+    plain list is one series labelled by its executor.
+    """
+    validate_instance(ax, "ax", Axes, optional=True)
+    validate_instance(highlight, "highlight", Measurement, optional=True)
+    if not isinstance(series, Mapping):
+        measurements = list(series)
+        label = measurements[0].run.executor if measurements else "measured"
+        series = {label: measurements}
+    points = [m for ms in series.values() for m in ms]
+    if not points:
+        raise ValueError("series must hold at least one measurement")
+    if ax is None:
+        fig, (ax,) = new_figure()
+    else:
+        fig = ax.figure  # type: ignore[assignment]
+
+    top = max(m.run.workers for m in points)
+    xs = list(range(1, top + 1))
+    sample = points[0]
+    ideal = [ideal_speedup(w, sample.run.tasks) for w in xs]
+    ax.plot(xs, ideal, label="ideal: every worker in parallel", **IDEAL_STYLE)
+    cores = sample.run.cores
+    if sample.run.kind != "io" and cores < top:
+        limit = [speedup_limit(sample.run.kind, w, sample.run.tasks, cores) for w in xs]
+        ax.plot(xs, limit, label=f"limit of this machine ({cores} usable cores)", **LIMIT_STYLE)
+
+    for i, (label, measurements) in enumerate(series.items()):
+        ordered = sorted(measurements, key=lambda m: m.run.workers)
+        ax.plot(
+            [m.run.workers for m in ordered],
+            [m.speedup for m in ordered],
+            marker=MARKERS[i % len(MARKERS)],
+            color=colour(i),
+            label=f"measured: {label}",
+        )
+    if highlight is not None:
+        ax.plot(
+            [highlight.run.workers],
+            [highlight.speedup],
+            marker="o",
+            markersize=12,
+            markerfacecolor="none",
+            markeredgecolor="#000000",
+            linestyle="none",
+            label="this run",
+        )
+    ax.set_xticks(xs if top <= 16 else xs[:: max(1, top // 8)])
+    ax.set_ylim(bottom=0)
+    ax.legend(fontsize=8, loc="upper left")
+    finish(
+        ax,
+        xlabel="workers",
+        ylabel="speedup over serial (×)",
+        title=title or f"Speedup, {sample.run.kind}-bound tasks",
+    )
+    return fig  # type: ignore[return-value]
+
+
+def plain_log_ticks(axis: Any) -> None:
+    """Log-scale ticks at 1, 2, 5, 10, 20… written as plain numbers (20, not 2×10¹)."""
+    from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+    axis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
+    axis.set_major_formatter(FuncFormatter(lambda value, _pos: f"{value:g}"))
+    axis.set_minor_formatter(NullFormatter())

@@ -1,0 +1,243 @@
+"""Checkers for notebook 01 (the GIL)."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+
+from ...core.checks import Feedback, Wrong, call_with_timeout, checker, expect_callable, passed
+
+# --- exercise 1: predict the wall time -------------------------------------------------------
+
+
+def _milliseconds(answer: object, name: str) -> float:
+    if answer is None:
+        raise Wrong(f"set {name} to a number of milliseconds first (it is still None).")
+    if isinstance(answer, bool) or not isinstance(answer, (int, float)):
+        raise Wrong(f"{name} should be a number of milliseconds; got {answer!r}.")
+    if answer <= 0:
+        raise Wrong(f"{name} should be a positive number of milliseconds; got {answer!r}.")
+    return float(answer)
+
+
+@checker
+def check_predicted_times(threads_ms: object, processes_ms: object) -> Feedback:
+    """4 pure-Python tasks of 100 ms each, 4 free cores, GIL on: on 4 threads, on 4 processes."""
+    on_threads = _milliseconds(threads_ms, "threads_ms")
+    on_processes = _milliseconds(processes_ms, "processes_ms")
+    if 80 <= on_threads <= 130:
+        raise Wrong(
+            "threads_ms: 4 threads cannot run pure Python at the same time under the GIL. "
+            "They take turns, so the 4 tasks take as long as running them one after another."
+        )
+    if on_threads < 80:
+        raise Wrong("threads_ms: even a single task takes 100 ms; the total cannot be less.")
+    if not 340 <= on_threads <= 480:
+        raise Wrong(
+            f"threads_ms = {on_threads:g} is off. Only one thread runs Python at a time: "
+            "add up the work of the 4 tasks."
+        )
+    if on_processes >= 340:
+        raise Wrong(
+            "processes_ms: each process has its own interpreter and its own GIL, so with 4 "
+            "free cores the 4 tasks run side by side."
+        )
+    if on_processes < 95:
+        raise Wrong("processes_ms: each task still needs its 100 ms of work on its own core.")
+    if on_processes > 200:
+        raise Wrong(
+            f"processes_ms = {on_processes:g} is too slow: the tasks run in parallel, so expect "
+            "one task's time plus a little start-up."
+        )
+    return passed(
+        f"threads about 400 ms (they take turns on the GIL), processes about 100 ms plus "
+        f"start-up (one task per core). You said {on_threads:g} and {on_processes:g}."
+    )
+
+
+# --- exercise 2: which calls release the GIL --------------------------------------------------
+
+#: Each call, whether it releases the GIL while it works, and why.
+GIL_RELEASE_FACTS: dict[str, tuple[bool, str]] = {
+    "hashlib.sha256(big_buffer)": (
+        True,
+        "hashlib releases the GIL while it hashes a large buffer: it only reads raw bytes.",
+    ),
+    "zlib.compress(big_buffer)": (
+        True,
+        "zlib releases the GIL while it compresses: it only reads and writes raw bytes.",
+    ),
+    "time.sleep(0.1)": (
+        True,
+        "every blocking wait (sleep, socket reads, file I/O) releases the GIL while it waits.",
+    ),
+    "sum(i * i for i in range(10**6))": (
+        False,
+        "a generator expression is Python bytecode: each step runs in the interpreter, which "
+        "needs the GIL.",
+    ),
+    "sorted(list_of_a_million_ints)": (
+        False,
+        "sorted() is written in C, but it compares Python objects all the time, so it keeps "
+        "the GIL. C code releases it only while it does not touch Python objects.",
+    ),
+}
+
+
+@checker
+def check_releases_gil(releases_gil: object) -> Feedback:
+    """A dict mapping each call in :data:`GIL_RELEASE_FACTS` to True/False."""
+    if releases_gil is None:
+        raise Wrong("set releases_gil to the dict of answers first (it is still None).")
+    if not isinstance(releases_gil, dict):
+        raise Wrong(f"releases_gil should be a dict; got {type(releases_gil).__name__}.")
+    missing = [call for call in GIL_RELEASE_FACTS if call not in releases_gil]
+    if missing:
+        raise Wrong(f"keep every key of the dict; missing: {missing}.")
+    undecided = [call for call in GIL_RELEASE_FACTS if not isinstance(releases_gil[call], bool)]
+    if undecided:
+        raise Wrong(f"answer True or False for: {undecided}.")
+    wrong = [call for call, (truth, _) in GIL_RELEASE_FACTS.items() if releases_gil[call] != truth]
+    if wrong:
+        call = wrong[0]
+        truth, why = GIL_RELEASE_FACTS[call]
+        others = f" ({len(wrong) - 1} more to fix after this one)" if len(wrong) > 1 else ""
+        raise Wrong(f"{call} → {truth}: {why}{others}")
+    return passed(
+        "C code that works on raw bytes (hashing, compression) and blocking waits release the "
+        "GIL, so threads run them in parallel; anything that runs bytecode or handles Python "
+        "objects keeps it."
+    )
+
+
+# --- exercise 3: change the switch interval safely --------------------------------------------
+
+
+@checker
+def check_run_with_switch_interval(
+    run_with_switch_interval: Callable[[float, Callable[[], object]], object],
+) -> Feedback:
+    """``run_with_switch_interval(seconds, work)``: set, call ``work()``, restore, return."""
+    if run_with_switch_interval is None:
+        raise Wrong("define run_with_switch_interval first (it is still None).")
+    expect_callable(run_with_switch_interval, "run_with_switch_interval")
+    original = sys.getswitchinterval()
+    try:
+        return _check_switch_interval(run_with_switch_interval, original)
+    finally:
+        sys.setswitchinterval(original)  # whatever the answer did, the kernel gets its value back
+
+
+def _check_switch_interval(
+    run_with_switch_interval: Callable[[float, Callable[[], object]], object], original: float
+) -> Feedback:
+    target = 0.02 if abs(original - 0.02) > 1e-6 else 0.03
+    seen: list[float] = []
+
+    def work() -> str:
+        seen.append(sys.getswitchinterval())
+        return "the result of work()"
+
+    result = call_with_timeout(run_with_switch_interval, target, work, timeout=5)
+    if not seen:
+        raise Wrong("work() was never called: call it between setting and restoring.")
+    if len(seen) > 1:
+        raise Wrong(f"work() was called {len(seen)} times; call it exactly once.")
+    if abs(seen[0] - target) > 1e-6:
+        raise Wrong(
+            f"while work() ran the switch interval was {seen[0]:g} s, not {target:g} s: "
+            "call sys.setswitchinterval(seconds) before work()."
+        )
+    if abs(sys.getswitchinterval() - original) > 1e-6:
+        raise Wrong(
+            f"after the call the switch interval is still {sys.getswitchinterval():g} s; "
+            f"put the old value ({original:g} s) back."
+        )
+    if result != "the result of work()":
+        raise Wrong(f"return what work() returned; you returned {result!r}.")
+
+    class Boom(Exception):
+        pass
+
+    def failing_work() -> None:
+        raise Boom("work failed")
+
+    try:
+        call_with_timeout(run_with_switch_interval, target, failing_work, timeout=5)
+    except Boom:
+        pass
+    else:
+        raise Wrong("when work() raises, let the exception propagate to the caller.")
+    if abs(sys.getswitchinterval() - original) > 1e-6:
+        raise Wrong(
+            "when work() raised, the switch interval was not restored: the whole process kept "
+            "the changed value. Restore it in a `finally:` block (or a context manager)."
+        )
+    return passed(
+        "set, run, and restore in `finally`, so the process-wide setting never leaks out."
+    )
+
+
+# --- exercise 4: what really runs Python in parallel -----------------------------------------
+
+#: The options, and why each does or does not run Python bytecode on several cores at once.
+PARALLEL_OPTIONS: dict[str, tuple[bool, str]] = {
+    "threads": (
+        False,
+        "on a standard CPython the threads share one GIL and take turns running bytecode.",
+    ),
+    "thread pool": (
+        False,
+        "ThreadPoolExecutor is threads with a nicer interface; they still share one GIL.",
+    ),
+    "processes": (
+        True,
+        "each process has its own interpreter and its own GIL.",
+    ),
+    "asyncio": (
+        False,
+        "asyncio interleaves tasks on one thread: concurrency, not parallelism.",
+    ),
+    "pypy threads": (
+        False,
+        "PyPy has a GIL too (its experiment to remove it was abandoned).",
+    ),
+    "free-threaded threads": (
+        True,
+        "a free-threaded build (PEP 703: 3.13t experimental, 3.14t supported) runs with the GIL "
+        "disabled, so its threads run bytecode in parallel.",
+    ),
+    "subinterpreters": (
+        True,
+        "since 3.12 each subinterpreter can have its own GIL (PEP 684), and 3.14 adds "
+        "concurrent.interpreters and InterpreterPoolExecutor to the standard library (PEP 734).",
+    ),
+}
+
+
+@checker
+def check_parallel_python(parallel_python: object) -> Feedback:
+    """A set of option names (keys of :data:`PARALLEL_OPTIONS`) that run Python in parallel."""
+    if parallel_python is None:
+        raise Wrong("set parallel_python to a set of option names first (it is still None).")
+    if isinstance(parallel_python, str) or not isinstance(
+        parallel_python, (set, frozenset, list, tuple)
+    ):
+        raise Wrong(
+            "parallel_python should be a set of option names, e.g. {'processes'}; "
+            f"got {parallel_python!r}."
+        )
+    chosen = set(parallel_python)
+    unknown = sorted(str(x) for x in chosen if x not in PARALLEL_OPTIONS)
+    if unknown:
+        raise Wrong(f"unknown option(s) {unknown}; choose from {sorted(PARALLEL_OPTIONS)}.")
+    for option, (runs_in_parallel, why) in PARALLEL_OPTIONS.items():
+        if option in chosen and not runs_in_parallel:
+            raise Wrong(f"'{option}' does not belong: {why}")
+    for option, (runs_in_parallel, why) in PARALLEL_OPTIONS.items():
+        if runs_in_parallel and option not in chosen:
+            raise Wrong(f"'{option}' is missing: {why}")
+    return passed(
+        "processes, free-threaded threads and subinterpreters. Everything else still runs "
+        "one piece of bytecode at a time per process."
+    )

@@ -1,0 +1,288 @@
+"""Checkers for notebook 06 (semaphores).
+
+The learner's code runs in threads the checker owns; every wait is bounded, and a thread
+stuck waiting for a permit is freed by the checker (it releases extra permits), so a wrong
+answer never leaves a thread behind.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from ...core import learner
+from ...core.checks import Feedback, Wrong, checker, expect_callable, passed
+from ...core.learner import (
+    ThreadRun,
+    call_bounded,
+    hint_if_lock_not_held,
+    number_answer,
+    rescue,
+    start_threads,
+)
+from ...core.lifecycle import wait_until, waiting_count
+
+# --- Exercise 1: the worker's critical section ------------------------------------------------
+
+
+class FetchProbe:
+    """A pretend download that records how many calls run at the same time.
+
+    Each call waits (at most ``gate`` seconds) until ``limit`` calls are in flight, so a
+    correct worker really reaches the limit and a serial one cannot hide.
+    """
+
+    def __init__(self, limit: int, gate: float = 0.2, fail_on: int | None = None):
+        self.limit = limit
+        self.gate = gate
+        self.fail_on = fail_on
+        self.active = 0
+        self.peak = 0
+        self.calls = 0
+        self._cond = threading.Condition()
+
+    def __call__(self, i: int) -> int:
+        with self._cond:
+            self.active += 1
+            self.calls += 1
+            self.peak = max(self.peak, self.active)
+            self._cond.notify_all()
+            self._cond.wait_for(lambda: self.active >= self.limit, self.gate)
+        time.sleep(0.005)
+        with self._cond:
+            self.active -= 1
+        if i == self.fail_on:
+            raise ConnectionError(f"download {i} failed")
+        return 10 * i
+
+
+def _run_workers(
+    worker: Callable[..., Any], sem: Any, fetch: FetchProbe, jobs: int
+) -> tuple[list[Any], ThreadRun, bool]:
+    """Run ``worker(sem, fetch, i, results)`` for every job on its own thread."""
+    results: list[Any] = [None] * jobs
+    run = start_threads([(lambda i=i: worker(sem, fetch, i, results)) for i in range(jobs)])
+    finished = run.join(jobs * fetch.gate + learner.PATIENCE_S)
+    if not finished:  # stuck waiting for permits nobody gave back: hand out spares
+        deadline = time.monotonic() + 3.0
+        while run.alive() and time.monotonic() < deadline:
+            sem.release(len(run.alive()))
+            run.join(0.05)
+    return results, run, finished
+
+
+@checker
+def check_worker(worker: object) -> Feedback:
+    """``worker(sem, fetch, i, results)``: at most ``k`` downloads at a time, results stored."""
+    expect_callable(worker, "worker")
+    assert callable(worker)
+    k, jobs = 2, 6
+    sem = threading.Semaphore(k)
+    fetch = FetchProbe(k)
+    results, run, finished = _run_workers(worker, sem, fetch, jobs)
+    run.raise_first_error()
+    if not finished:
+        raise Wrong(
+            "some workers waited forever for a permit: a permit was taken and never given "
+            "back. `with sem:` gives it back when the block ends."
+        )
+    if fetch.calls != jobs:
+        raise Wrong(
+            f"fetch should be called once per job ({jobs} calls); it was called {fetch.calls} "
+            "times."
+        )
+    expected = [10 * i for i in range(jobs)]
+    if results != expected:
+        raise Wrong(f"results should be {expected}; got {results}. Store results[i] = fetch(i).")
+    if fetch.peak > k:
+        raise Wrong(
+            f"{fetch.peak} downloads ran at the same time, but the semaphore allows {k}: "
+            "call fetch *inside* `with sem:`."
+        )
+    if fetch.peak < k:
+        raise Wrong(
+            f"only one download ran at a time, but the semaphore allows {k}. Did you use a "
+            "Lock, or hold something else while downloading?"
+        )
+    return _check_worker_gives_back_on_error(worker)
+
+
+def _check_worker_gives_back_on_error(worker: Callable[..., Any]) -> Feedback:
+    k, jobs = 2, 4
+    sem = threading.Semaphore(k)
+    fetch = FetchProbe(k, gate=0.05, fail_on=1)
+    _, _, finished = _run_workers(worker, sem, fetch, jobs)
+    spare = 0
+    while sem.acquire(blocking=False):
+        spare += 1
+    if not finished or spare < k:
+        raise Wrong(
+            "when fetch raised an exception, your worker kept its permit: the semaphore now "
+            "has fewer permits for good. Use `with sem:` (or try/finally) to give it back."
+        )
+    return passed(
+        f"at most {k} downloads at a time, exactly {k} at the busiest moment, and the permit "
+        "comes back even when a download fails."
+    )
+
+
+# --- Exercise 2: throughput of a limited resource ---------------------------------------------
+
+
+@checker
+def check_throughput(throughput: object) -> Feedback:
+    """8 threads; each request holds a connection 50 ms; the database allows 3 connections."""
+    value = number_answer(throughput, "throughput")
+    expected = 3 / 0.050
+    if math.isclose(value, expected, rel_tol=0.02):
+        return passed(
+            "60 requests/s: 3 connections, each finishing 20 requests a second. The other 5 "
+            "threads only wait; more threads would not help, more connections would."
+        )
+    if math.isclose(value, 8 / 0.050, rel_tol=0.02):
+        raise Wrong("8 threads, but only 3 of them can hold a connection at any moment.")
+    if math.isclose(value, 1 / 0.050, rel_tol=0.02):
+        raise Wrong("that is one connection's rate; 3 work side by side.")
+    if math.isclose(value, 3 / 50, rel_tol=0.02):
+        raise Wrong("that is per millisecond; the question asks per second.")
+    raise Wrong(
+        f"{value:g} is not it. How many requests does one connection finish per second, and "
+        "how many connections work at once?"
+    )
+
+
+# --- Exercise 3: acquire, built on a condition ---------------------------------------------------
+
+
+class CountingState:
+    """A semaphore's insides for exercise 3: a counter and the condition that guards it."""
+
+    def __init__(self, value: int):
+        self.value = value
+        self.cond = threading.Condition(threading.Lock())
+
+    def release(self) -> None:
+        with self.cond:
+            self.value += 1
+            self.cond.notify()
+
+    def __repr__(self) -> str:
+        return f"CountingState(value={self.value})"
+
+
+def _call(acquire: Callable[..., Any], state: CountingState, timeout: float) -> Any:
+    def one_more() -> None:
+        state.value += 1
+
+    return call_bounded(
+        acquire,
+        state,
+        timeout,
+        timeout=timeout + learner.PATIENCE_S,
+        cond=state.cond,
+        unstick=one_more,
+        stuck="acquire(sem, timeout) must give up when the time runs out: pass the timeout "
+        "to wait_for() (or wait()).",
+    )
+
+
+@checker
+def check_acquire(acquire: object) -> Feedback:
+    """``acquire(sem, timeout)``: take one permit from a :class:`CountingState`, or time out."""
+    expect_callable(acquire, "acquire")
+    assert callable(acquire)
+    state = CountingState(1)
+    got = _call(acquire, state, 0.5)
+    if got is not True or state.value != 0:
+        raise Wrong(
+            f"with one permit free, acquire should take it (value 1 → 0) and return True; "
+            f"it returned {got!r} and left value={state.value}."
+        )
+    got = _call(acquire, state, 0.05)
+    if got is not False or state.value != 0:
+        raise Wrong(
+            f"with no permit free, acquire(sem, 0.05) should give up and return False, leaving "
+            f"value at 0; it returned {got!r}, value={state.value}."
+        )
+    _check_wakes_on_release(acquire)
+    _check_rechecks_after_waking(acquire)
+    return _check_under_load(acquire)
+
+
+def _check_wakes_on_release(acquire: Callable[..., Any]) -> None:
+    state = CountingState(0)
+    run = start_threads([lambda: acquire(state, 2.0)])
+    wait_until(lambda: waiting_count(state.cond) == 1 or bool(run.errors), learner.PATIENCE_S)
+    state.release()
+    if not run.join(2.0 + learner.PATIENCE_S):
+        rescue(run, state.cond, lambda: setattr(state, "value", state.value + 1))
+    for error in run.errors.values():
+        hint_if_lock_not_held(error)
+    run.raise_first_error()
+    if run.results.get(0) is not True or state.value != 0:
+        raise Wrong(
+            "a thread waiting in acquire should take the permit that release() gives back; "
+            f"it returned {run.results.get(0)!r} and value is {state.value}."
+        )
+
+
+def _check_rechecks_after_waking(acquire: Callable[..., Any]) -> None:
+    """Two threads wait; one permit appears and *both* are woken. Only one may take it."""
+    state = CountingState(0)
+    run = start_threads([lambda: acquire(state, 0.5)] * 2)
+    wait_until(lambda: waiting_count(state.cond) == 2 or bool(run.errors), learner.PATIENCE_S)
+    with state.cond:
+        state.value += 1
+        state.cond.notify_all()
+    if not run.join(0.5 + learner.PATIENCE_S):
+        rescue(run, state.cond, lambda: setattr(state, "value", state.value + 2))
+    run.raise_first_error()
+    if state.value < 0:
+        raise Wrong(
+            "two waiting threads were woken for one permit and both took it: the counter went "
+            "to -1. After waking, check the counter again: `while` or `wait_for`, not `if`."
+        )
+    if sorted(run.results.values(), key=str) != [False, True]:
+        raise Wrong(
+            "two threads waited for one permit: exactly one should get it (True) and the "
+            f"other time out (False); they returned {list(run.results.values())}."
+        )
+
+
+def _check_under_load(acquire: Callable[..., Any]) -> Feedback:
+    permits, threads, cycles = 2, 6, 30
+    state = CountingState(permits)
+    holders = [0, 0]  # [now, most ever]
+    count_lock = threading.Lock()
+
+    def cycle() -> bool:
+        for _ in range(cycles):
+            if acquire(state, 2.0) is not True:
+                return False
+            with count_lock:
+                holders[0] += 1
+                holders[1] = max(holders)
+            time.sleep(0)
+            with count_lock:
+                holders[0] -= 1
+            state.release()
+        return True
+
+    run = start_threads([cycle] * threads)
+    if not run.join(10.0):
+        rescue(run, state.cond, lambda: setattr(state, "value", state.value + threads))
+    run.raise_first_error()
+    if not all(run.results.values()) or state.value != permits:
+        raise Wrong(
+            f"under load ({threads} threads x {cycles} acquire/release), an acquire failed or "
+            f"permits went missing: value ended at {state.value}, not {permits}."
+        )
+    if holders[1] > permits:
+        raise Wrong(f"{holders[1]} threads held a permit at once; there are only {permits}.")
+    return passed(
+        f"{threads * cycles} acquire/release pairs by {threads} threads: never more than "
+        f"{permits} holders, no permit lost, and timeouts reported as False."
+    )

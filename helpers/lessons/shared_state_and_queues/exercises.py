@@ -1,0 +1,242 @@
+"""Checkers for notebook 03 (shared state and queues)."""
+
+from __future__ import annotations
+
+import math
+import queue
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from ...core.checks import Feedback, Wrong, call_with_timeout, checker, expect_callable, passed
+from ...core.lifecycle import stop
+
+# ----------------------------------------------------------------------------- exercise 1
+
+#: The operations of exercise 1, each run by many threads on shared objects.
+OPERATIONS: dict[str, str] = {
+    "a": "results.append(x)",
+    "b": "counter += 1",
+    "c": "if key not in cache: cache[key] = load(key)",
+    "d": "cache[key] = value",
+    "e": "q.put(item)   # q is a queue.Queue",
+}
+_SAFE = {"a", "d", "e"}
+_WHY_UNSAFE = {
+    "b": (
+        "'counter += 1' is not safe: it is a read, an add and a write (dis showed the steps). "
+        "Another thread can write between your read and your write, and one update is lost."
+    ),
+    "c": (
+        "the check-then-act 'if key not in cache: cache[key] = load(key)' is not safe: two "
+        "threads can both see the key missing and both load it; the check no longer holds "
+        "when they act."
+    ),
+}
+_WHY_SAFE = {
+    "a": (
+        "'results.append(x)' is safe: one call on a built-in list is done as a whole; no "
+        "other thread sees a half-appended list."
+    ),
+    "d": (
+        "'cache[key] = value' is safe: a single store into a built-in dict. (It is the check "
+        "before a store that makes option c unsafe, not the store.)"
+    ),
+    "e": "'q.put(item)' is safe: queue.Queue takes its own lock inside put and get.",
+}
+
+
+def _letters(answer: object) -> set[str]:
+    if answer is None:
+        raise Wrong("set safe to a set of letters first, for example {'a', 'b'}.")
+    if isinstance(answer, str) or not isinstance(answer, (set, frozenset, list, tuple)):
+        raise Wrong(f"safe should be a set of letters like {{'a', 'b'}}; got {answer!r}.")
+    letters = {str(item).strip().lower() for item in answer}
+    unknown = sorted(letters - set(OPERATIONS))
+    if unknown:
+        raise Wrong(f"{unknown} are not options; choose among {sorted(OPERATIONS)}.")
+    return letters
+
+
+@checker
+def check_safe_operations(safe: object) -> Feedback:
+    """Which operations are safe from many threads without a lock (CPython)?"""
+    letters = _letters(safe)
+    for letter in sorted(letters - _SAFE):
+        raise Wrong(_WHY_UNSAFE[letter])
+    for letter in sorted(_SAFE - letters):
+        raise Wrong(f"you left out a safe one. {_WHY_SAFE[letter]}")
+    return passed(
+        "a, d and e: single operations on built-in containers and on a Queue are safe; "
+        "read-modify-write (b) and check-then-act (c) need a lock."
+    )
+
+
+# ----------------------------------------------------------------------------- exercise 2
+
+_ITEMS = list(range(1, 21))
+_CONSUMERS = 3
+_STUCK_AFTER = 1.0  # seconds a blocking get may wait in the checker before we call it stuck
+
+
+class _BoundedQueue(queue.Queue):  # type: ignore[type-arg]
+    """A Queue whose waits end: a get that would wait forever gives up after a while.
+
+    The checker hands this to the learner's consumers, so a consumer that never stops raises
+    ``queue.Empty`` instead of hanging, and the checker can say what went wrong.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.stuck = threading.Event()
+
+    def get(self, block: bool = True, timeout: float | None = None) -> Any:
+        forever = block and timeout is None
+        try:
+            return super().get(block, _STUCK_AFTER if forever else timeout)
+        except queue.Empty:
+            if forever:
+                self.stuck.set()
+            raise
+
+
+def _run_consumers(
+    consume: Callable[..., Any],
+) -> tuple[_BoundedQueue, list[Any], list[Exception]]:
+    q = _BoundedQueue()
+    results: list[Any] = []
+    errors: list[Exception] = []
+
+    def guarded() -> None:
+        try:
+            consume(q, results)
+        except queue.Empty:
+            pass  # reported through q.stuck
+        except Exception as error:
+            errors.append(error)
+
+    threads = [
+        threading.Thread(target=guarded, name=f"exercise-consumer-{n}", daemon=True)
+        for n in range(_CONSUMERS)
+    ]
+    for thread in threads:
+        thread.start()
+    for item in _ITEMS:
+        q.put(item)
+        time.sleep(0.002)  # a producer slower than the consumers: the queue is often empty
+    for _ in threads:
+        q.put(None)
+    stop(threads, _STUCK_AFTER + 3.0)
+    return q, results, errors
+
+
+@checker
+def check_consumer(consume: object) -> Feedback:
+    """``consume(q, results)``: square items until the sentinel ``None``; task_done each."""
+    if consume is None:
+        raise Wrong("write the function consume(q, results) first (it is still None).")
+    expect_callable(consume, "consume")
+    q, results, errors = call_with_timeout(_run_consumers, consume, timeout=15)
+    for error in errors:
+        if isinstance(error, NotImplementedError):
+            raise error  # the placeholder: @checker answers "not started yet"
+    none_errors = [e for e in errors if "NoneType" in str(e)]
+    if none_errors:
+        raise Wrong(
+            "a consumer treated the sentinel None as an item "
+            f"({type(none_errors[0]).__name__}: {none_errors[0]}). "
+            "Check `if item is None:` first, and return."
+        )
+    if errors:
+        raise Wrong(f"a consumer raised {type(errors[0]).__name__}: {errors[0]}")
+    if q.stuck.is_set():
+        raise Wrong(
+            "a consumer was still waiting in q.get() after every item and every sentinel had "
+            "been taken. Each consumer must return when it gets None (one None per consumer)."
+        )
+    expected = sorted(item * item for item in _ITEMS)
+    if len(results) < len(expected):
+        raise Wrong(
+            f"only {len(results)} of {len(expected)} items were processed: a consumer stopped "
+            "before it got its sentinel. An empty queue only means the producer is slower "
+            "right now, not that it is done; stop on None, nothing else."
+        )
+    if sorted(results) != expected:
+        raise Wrong(
+            f"results should hold item * item for every item, once; got {sorted(results)[:6]}…"
+        )
+    if q.qsize():
+        raise Wrong(
+            f"{q.qsize()} item(s) were left in the queue. There is one sentinel per consumer: "
+            "take yours and return, do not put it back."
+        )
+    if q.unfinished_tasks:
+        raise Wrong(
+            f"q.join() would wait forever: {q.unfinished_tasks} item(s) were never marked "
+            "done. Call q.task_done() once for every get(), the sentinel included."
+        )
+    return passed(
+        f"{_CONSUMERS} consumers processed {len(_ITEMS)} items, each stopped on its own "
+        "sentinel, and every get() was matched by task_done()."
+    )
+
+
+# ----------------------------------------------------------------------------- exercise 3
+
+_PRODUCERS, _PRODUCE_MS = 2, 20
+_WORKERS, _PROCESS_MS = 3, 100
+_MAXSIZE = 10
+
+
+def _number(answer: object, name: str) -> float:
+    if answer is None:
+        raise Wrong(f"set {name} to a number first (it is still None).")
+    if isinstance(answer, bool) or not isinstance(answer, (int, float)):
+        raise Wrong(f"{name} should be a number; got {type(answer).__name__} {answer!r}.")
+    return float(answer)
+
+
+@checker
+def check_bottleneck(throughput: object, bottleneck: object, queue_length: object) -> Feedback:
+    """2 producers at 20 ms/item, 3 consumers at 100 ms/item, maxsize 10, after a while."""
+    make = _PRODUCERS * 1000 / _PRODUCE_MS  # 100 items/s
+    work = _WORKERS * 1000 / _PROCESS_MS  # 30 items/s
+    rate = _number(throughput, "throughput")
+    if math.isclose(rate, make):
+        raise Wrong(
+            f"{make:g} items/s is what the producers could make. Items leave the pipeline only "
+            "as fast as the consumers finish them."
+        )
+    if math.isclose(rate, make + work):
+        raise Wrong("the stages do not add up: every item goes through both, one after another.")
+    if math.isclose(rate, 1000 / _PROCESS_MS):
+        raise Wrong("that is one consumer's rate; three consumers work at the same time.")
+    if not math.isclose(rate, min(make, work), rel_tol=0.02):
+        raise Wrong(
+            f"{rate:g} items/s is not it. Work out each stage's rate (workers x items per "
+            "second each); the pipeline runs at the slower one."
+        )
+    stage = str(bottleneck).strip().lower() if bottleneck is not None else None
+    if stage not in {"producers", "consumers"}:
+        raise Wrong(f"bottleneck should be 'producers' or 'consumers'; got {bottleneck!r}.")
+    if stage == "producers":
+        raise Wrong(
+            f"the producers could make {make:g} items/s; the consumers manage {work:g}. "
+            "The bottleneck is the slower stage."
+        )
+    length = _number(queue_length, "queue_length")
+    if length == 0:
+        raise Wrong(
+            "an empty queue is what you see when the consumers are faster. Here the producers "
+            "are faster: what happens to the queue?"
+        )
+    if length != _MAXSIZE:
+        raise Wrong(
+            "the producers are faster, so the queue fills up, and then put() blocks: the queue "
+            "stays at its maximum size. What is maxsize here?"
+        )
+    return passed(
+        f"{work:g} items/s, limited by the consumers; the queue sits full at {_MAXSIZE} and "
+        "put() makes the producers wait: that is back-pressure."
+    )

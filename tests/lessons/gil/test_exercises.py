@@ -1,0 +1,191 @@
+"""The checkers of notebooks 01 (the GIL) and 02 (threading): each accepts the reference solution
+and rejects the typical wrong answers with a specific message, without ever raising."""
+
+from __future__ import annotations
+
+import sys
+import threading
+import time
+
+import pytest
+
+from helpers.lessons.gil import exercises as ex01
+
+
+@pytest.fixture
+def no_new_threads():
+    """Fail the test if it leaves a thread running that was not there before it."""
+    before = set(threading.enumerate())
+    yield
+    deadline = time.monotonic() + 2  # a thread that was just told to stop may need a moment
+    while time.monotonic() < deadline and any(t not in before for t in threading.enumerate()):
+        time.sleep(0.01)
+    assert [t.name for t in threading.enumerate() if t not in before] == []
+
+
+def not_started(*args: object) -> object:
+    raise NotImplementedError
+
+
+# --- 01, exercise 1: predicted times ---------------------------------------------------------
+
+
+def test_predicted_times_accepts_the_reference() -> None:
+    assert ex01.check_predicted_times(400, 100)
+    assert ex01.check_predicted_times(420.0, 120)
+
+
+@pytest.mark.parametrize(
+    ("threads_ms", "processes_ms", "message"),
+    [
+        (None, 100, "set threads_ms to a number"),
+        (400, None, "set processes_ms"),
+        (True, 100, "should be a number of milliseconds"),
+        (100, 100, "cannot run pure Python at the same time"),
+        (50, 100, "cannot be less"),
+        (1600, 100, "add up the work"),
+        (400, 400, "its own GIL"),
+        (400, 25, "each task still needs its 100 ms"),
+        (400, 250, "too slow"),
+    ],
+)
+def test_predicted_times_rejects(threads_ms: object, processes_ms: object, message: str) -> None:
+    feedback = ex01.check_predicted_times(threads_ms, processes_ms)
+    assert not feedback and message in feedback.message
+
+
+# --- 01, exercise 2: which calls release the GIL ---------------------------------------------
+
+RELEASES_GIL = {call: truth for call, (truth, _) in ex01.GIL_RELEASE_FACTS.items()}
+
+
+def test_releases_gil_accepts_the_reference() -> None:
+    assert ex01.check_releases_gil(dict(RELEASES_GIL))
+
+
+def test_releases_gil_placeholder_and_shape() -> None:
+    assert "still None" in ex01.check_releases_gil(None).message
+    assert "should be a dict" in ex01.check_releases_gil(["x"]).message
+    assert "answer True or False" in ex01.check_releases_gil(dict.fromkeys(RELEASES_GIL)).message
+    partial = dict(RELEASES_GIL)
+    del partial["time.sleep(0.1)"]
+    assert "missing" in ex01.check_releases_gil(partial).message
+
+
+@pytest.mark.parametrize(
+    ("call", "reason"),
+    [
+        ("sorted(list_of_a_million_ints)", "compares Python objects"),
+        ("sum(i * i for i in range(10**6))", "Python bytecode"),
+        ("zlib.compress(big_buffer)", "raw bytes"),
+        ("time.sleep(0.1)", "blocking wait"),
+    ],
+)
+def test_releases_gil_explains_each_wrong_answer(call: str, reason: str) -> None:
+    answers = dict(RELEASES_GIL)
+    answers[call] = not answers[call]
+    feedback = ex01.check_releases_gil(answers)
+    assert not feedback and feedback.message.startswith(call) and reason in feedback.message
+
+
+def test_releases_gil_counts_the_remaining_mistakes() -> None:
+    answers = {call: not truth for call, truth in RELEASES_GIL.items()}
+    assert "4 more to fix" in ex01.check_releases_gil(answers).message
+
+
+# --- 01, exercise 3: run with a switch interval ----------------------------------------------
+
+
+def reference_run_with_switch_interval(seconds, work):
+    previous = sys.getswitchinterval()
+    sys.setswitchinterval(seconds)
+    try:
+        return work()
+    finally:
+        sys.setswitchinterval(previous)
+
+
+def no_finally(seconds, work):
+    previous = sys.getswitchinterval()
+    sys.setswitchinterval(seconds)
+    result = work()
+    sys.setswitchinterval(previous)
+    return result
+
+
+def never_restores(seconds, work):
+    sys.setswitchinterval(seconds)
+    return work()
+
+
+def never_sets(seconds, work):
+    return work()
+
+
+def forgets_result(seconds, work):
+    reference_run_with_switch_interval(seconds, work)
+
+
+def swallows(seconds, work):
+    try:
+        return reference_run_with_switch_interval(seconds, work)
+    except Exception:
+        return None
+
+
+def test_switch_interval_exercise_accepts_the_reference() -> None:
+    before = sys.getswitchinterval()
+    assert ex01.check_run_with_switch_interval(reference_run_with_switch_interval)
+    assert sys.getswitchinterval() == before
+
+
+@pytest.mark.parametrize(
+    ("answer", "message"),
+    [
+        (None, "still None"),
+        (42, "should be a function"),
+        (not_started, "not started yet"),
+        (never_sets, "call sys.setswitchinterval(seconds) before work()"),
+        (never_restores, "put the old value"),
+        (forgets_result, "return what work() returned"),
+        (swallows, "let the exception propagate"),
+        (no_finally, "in a `finally:` block"),
+        (lambda seconds, work: None, "work() was never called"),
+        (lambda seconds, work: (work(), work())[0], "called 2 times"),
+    ],
+)
+def test_switch_interval_exercise_rejects(answer: object, message: str) -> None:
+    before = sys.getswitchinterval()
+    feedback = ex01.check_run_with_switch_interval(answer)
+    assert not feedback and message in feedback.message
+    assert sys.getswitchinterval() == before  # the checker cleans up after a wrong answer
+
+
+# --- 01, exercise 4: what runs Python in parallel --------------------------------------------
+
+PARALLEL = {"processes", "free-threaded threads", "subinterpreters"}
+
+
+def test_parallel_python_accepts_the_reference() -> None:
+    assert ex01.check_parallel_python(set(PARALLEL))
+    assert ex01.check_parallel_python(sorted(PARALLEL))  # a list is fine too
+
+
+@pytest.mark.parametrize(
+    ("answer", "message"),
+    [
+        (None, "still None"),
+        ("processes", "should be a set of option names"),
+        ({"processes", "gpu"}, "unknown option(s) ['gpu']"),
+        (PARALLEL | {"asyncio"}, "'asyncio' does not belong: asyncio interleaves"),
+        (PARALLEL | {"pypy threads"}, "PyPy has a GIL"),
+        (PARALLEL | {"thread pool"}, "still share one GIL"),
+        (PARALLEL | {"threads"}, "take turns"),
+        ({"processes", "subinterpreters"}, "'free-threaded threads' is missing"),
+        ({"processes", "free-threaded threads"}, "'subinterpreters' is missing"),
+        ({"free-threaded threads", "subinterpreters"}, "'processes' is missing"),
+    ],
+)
+def test_parallel_python_rejects(answer: object, message: str) -> None:
+    feedback = ex01.check_parallel_python(answer)
+    assert not feedback and message in feedback.message

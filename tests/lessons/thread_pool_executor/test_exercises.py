@@ -1,0 +1,272 @@
+"""Checkers of notebook 07: each accepts the reference solution and rejects typical mistakes."""
+
+from __future__ import annotations
+
+import queue
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from typing import Any
+
+import pytest
+
+from helpers.core import leftovers
+from helpers.lessons.thread_pool_executor.exercises import (
+    check_fetch_all,
+    check_relay_worker,
+    check_results_or_errors,
+    check_workers_needed,
+)
+
+
+@pytest.fixture(autouse=True)
+def nothing_left() -> Any:
+    baseline = leftovers.snapshot()
+    yield
+    assert not leftovers.leftovers(baseline), "a checker left a thread running"
+
+
+def assert_rejected(feedback: Any, *fragments: str) -> None:
+    assert not feedback, feedback.message
+    for fragment in fragments:
+        assert fragment in feedback.message, feedback.message
+
+
+# --- Exercise 1 --------------------------------------------------------------------------------
+
+
+def test_workers_needed_accepts_littles_law() -> None:
+    assert check_workers_needed(30)
+    assert check_workers_needed(30.0)
+
+
+@pytest.mark.parametrize(
+    ("answer", "fragment"),
+    [
+        (None, "still None"),
+        ("30", "should be a number"),
+        (750, "divides by the latency"),
+        (150, "0.2 s"),
+        (6, "at most 30 calls per second"),
+        (100, "more than needed"),
+    ],
+)
+def test_workers_needed_rejects_mistakes(answer: object, fragment: str) -> None:
+    assert_rejected(check_workers_needed(answer), fragment)
+
+
+# --- Exercise 2 --------------------------------------------------------------------------------
+
+
+def fetch_all(fetch: Callable[[Any], Any], pages: list[Any], max_workers: int) -> list[Any]:
+    with ThreadPoolExecutor(max_workers=max_workers) as pool:
+        return list(pool.map(fetch, pages))
+
+
+def test_fetch_all_accepts_the_reference() -> None:
+    feedback = check_fetch_all(fetch_all)
+    assert feedback, feedback.message
+
+
+def test_fetch_all_accepts_submit_in_order() -> None:
+    def with_submit(fetch: Callable[[Any], Any], pages: list[Any], max_workers: int) -> list[Any]:
+        with ThreadPoolExecutor(max_workers=max_workers) as pool:
+            submitted = [pool.submit(fetch, page) for page in pages]
+            return [f.result() for f in submitted]
+
+    assert check_fetch_all(with_submit)
+
+
+def serial(fetch: Callable[[Any], Any], pages: list[Any], max_workers: int) -> list[Any]:
+    return [fetch(page) for page in pages]
+
+
+def completion_order(fetch: Callable[[Any], Any], pages: list[Any], max_workers: int) -> list[Any]:
+    with ThreadPoolExecutor(max_workers=max_workers) as pool:
+        return [f.result() for f in as_completed([pool.submit(fetch, p) for p in pages])]
+
+
+def too_many_workers(fetch: Callable[[Any], Any], pages: list[Any], max_workers: int) -> list[Any]:
+    with ThreadPoolExecutor(max_workers=len(pages)) as pool:
+        return list(pool.map(fetch, pages))
+
+
+def lazy(fetch: Callable[[Any], Any], pages: list[Any], max_workers: int) -> Any:
+    with ThreadPoolExecutor(max_workers=max_workers) as pool:
+        return pool.map(fetch, pages)
+
+
+_KEPT: list[ThreadPoolExecutor] = []
+
+
+def never_shut_down(fetch: Callable[[Any], Any], pages: list[Any], max_workers: int) -> list[Any]:
+    pool = ThreadPoolExecutor(max_workers=max_workers)
+    _KEPT.append(pool)  # still referenced: its threads never exit
+    return list(pool.map(fetch, pages))
+
+
+@pytest.mark.parametrize(
+    ("answer", "fragment"),
+    [
+        (None, "still None"),
+        (42, "should be a function"),
+        (serial, "one at a time"),
+        (completion_order, "out of order"),
+        (too_many_workers, "max_workers was 4"),
+        (lazy, "iterator"),
+    ],
+)
+def test_fetch_all_rejects_mistakes(answer: object, fragment: str) -> None:
+    assert_rejected(check_fetch_all(answer), fragment)
+
+
+def test_fetch_all_rejects_a_pool_left_running() -> None:
+    try:
+        assert_rejected(check_fetch_all(never_shut_down), "still running", "with ThreadPool")
+    finally:
+        for pool in _KEPT:
+            pool.shutdown(wait=True)
+        _KEPT.clear()
+
+
+# --- Exercise 3 --------------------------------------------------------------------------------
+
+
+def results_or_errors(fn: Callable[[Any], Any], items: list[Any], max_workers: int) -> list[Any]:
+    with ThreadPoolExecutor(max_workers=max_workers) as pool:
+        submitted = [pool.submit(fn, item) for item in items]
+        return [f.exception() or f.result() for f in submitted]
+
+
+def test_results_or_errors_accepts_the_reference() -> None:
+    feedback = check_results_or_errors(results_or_errors)
+    assert feedback, feedback.message
+
+
+def with_map(fn: Callable[[Any], Any], items: list[Any], max_workers: int) -> list[Any]:
+    with ThreadPoolExecutor(max_workers=max_workers) as pool:
+        return list(pool.map(fn, items))
+
+
+def dropping_errors(fn: Callable[[Any], Any], items: list[Any], max_workers: int) -> list[Any]:
+    with ThreadPoolExecutor(max_workers=max_workers) as pool:
+        submitted = [pool.submit(fn, item) for item in items]
+        return [f.result() for f in submitted if f.exception() is None]
+
+
+def as_strings(fn: Callable[[Any], Any], items: list[Any], max_workers: int) -> list[Any]:
+    with ThreadPoolExecutor(max_workers=max_workers) as pool:
+        submitted = [pool.submit(fn, item) for item in items]
+        return [str(f.exception()) if f.exception() else f.result() for f in submitted]
+
+
+def as_completed_order(fn: Callable[[Any], Any], items: list[Any], max_workers: int) -> list[Any]:
+    with ThreadPoolExecutor(max_workers=max_workers) as pool:
+        submitted = [pool.submit(fn, item) for item in items]
+        return [f.exception() or f.result() for f in as_completed(submitted)]
+
+
+@pytest.mark.parametrize(
+    ("answer", "fragment"),
+    [
+        (None, "still None"),
+        (with_map, "raised ValueError"),
+        (dropping_errors, "must not vanish"),
+        (as_strings, "exception object"),
+        (as_completed_order, "should be"),
+    ],
+)
+def test_results_or_errors_rejects_mistakes(answer: object, fragment: str) -> None:
+    assert_rejected(check_results_or_errors(answer), fragment)
+
+
+# --- Exercise 4 --------------------------------------------------------------------------------
+
+
+def worker(q: Any) -> None:
+    while True:
+        item = q.get()
+        if item is None:
+            q.put(None)
+            return
+        item()
+
+
+def test_relay_worker_accepts_the_reference() -> None:
+    feedback = check_relay_worker(worker)
+    assert feedback, feedback.message
+
+
+def no_relay(q: Any) -> None:
+    while True:
+        item = q.get()
+        if item is None:
+            return
+        item()
+
+
+def never_exits(q: Any) -> None:
+    while True:
+        item = q.get()
+        if item is not None:
+            item()
+
+
+def two_sentinels(q: Any) -> None:
+    while True:
+        item = q.get()
+        if item is None:
+            q.put(None)
+            q.put(None)
+            return
+        item()
+
+
+def skips_work(q: Any) -> None:
+    while True:
+        item = q.get()
+        if item is None:
+            q.put(None)
+            return
+
+
+def polling(q: Any) -> None:
+    while True:
+        try:
+            item = q.get(timeout=0.05)
+        except queue.Empty:
+            continue
+        if item is None:
+            q.put(None)
+            return
+        item()
+
+
+def stub(q: Any) -> None:
+    raise NotImplementedError
+
+
+def test_the_stubs_say_not_started_yet() -> None:
+    def fetch_stub(fetch: Any, pages: Any, max_workers: int) -> Any:
+        raise NotImplementedError
+
+    assert_rejected(check_relay_worker(stub), "not started yet")
+    assert_rejected(check_fetch_all(fetch_stub), "not started yet")
+    assert_rejected(check_results_or_errors(fetch_stub), "not started yet")
+
+
+def test_relay_worker_accepts_a_worker_with_a_timeout() -> None:
+    assert check_relay_worker(polling)
+
+
+@pytest.mark.parametrize(
+    ("answer", "fragment"),
+    [
+        (None, "still None"),
+        (no_relay, "put it back"),
+        (never_exits, "still waiting"),
+        (two_sentinels, "holds 4 sentinels"),
+        (skips_work, "exactly once"),
+    ],
+)
+def test_relay_worker_rejects_mistakes(answer: object, fragment: str) -> None:
+    assert_rejected(check_relay_worker(answer), fragment)

@@ -1,0 +1,463 @@
+"""One behavioural suite, run against the teaching executor and the standard one.
+
+Every test is parametrized over both classes: the teaching ``ThreadPoolExecutor`` must behave
+exactly like ``concurrent.futures.ThreadPoolExecutor`` wherever the standard one is specified.
+Blocking calls are bounded; gates (``threading.Event``) make orders deterministic, so nothing
+here depends on timing.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+import threading
+import time
+import weakref
+from collections.abc import Callable, Iterator
+from concurrent import futures
+from concurrent.futures import (
+    ALL_COMPLETED,
+    FIRST_COMPLETED,
+    FIRST_EXCEPTION,
+    BrokenExecutor,
+    CancelledError,
+    Future,
+    as_completed,
+    wait,
+)
+from concurrent.futures.thread import BrokenThreadPool
+from typing import Any
+
+import pytest
+
+from helpers.lessons.thread_pool_executor import scenarios as sketches_executor
+from helpers.teaching import executor as teaching
+
+T = 5.0  # generous bound for anything that should happen promptly
+
+POOLS = {
+    "teaching": teaching.ThreadPoolExecutor,
+    "standard": futures.ThreadPoolExecutor,
+}
+LABELS = {"teaching": "teaching executor", "standard": "standard executor"}
+
+
+@pytest.fixture(params=list(POOLS))
+def kind(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture
+def gate() -> Iterator[threading.Event]:
+    """Tasks wait on this; it is always opened at teardown so no task stays blocked."""
+    event = threading.Event()
+    yield event
+    event.set()
+
+
+@pytest.fixture
+def make(kind: str, gate: threading.Event) -> Iterator[Callable[..., Any]]:
+    """Create pools of the class under test; every one is shut down at teardown."""
+    made: list[Any] = []
+
+    def factory(*args: Any, **kwargs: Any) -> Any:
+        pool = POOLS[kind](*args, **kwargs)
+        made.append(pool)
+        return pool
+
+    yield factory
+    gate.set()
+    for pool in made:
+        pool.shutdown(wait=True, cancel_futures=True)
+        assert not any(t.is_alive() for t in pool._threads)
+
+
+def blocked(gate: threading.Event, value: object = None) -> object:
+    if not gate.wait(T):
+        raise TimeoutError("the test never opened the gate")
+    return value
+
+
+def wait_idle(pool: Any) -> None:
+    """Wait until a worker has marked itself idle (it does so just after finishing a task)."""
+    deadline = time.monotonic() + T
+    while pool._idle_semaphore._value == 0:
+        assert time.monotonic() < deadline, "no worker became idle"
+        time.sleep(0.001)
+
+
+def record(*args: Any, **kwargs: Any) -> tuple[tuple[Any, ...], dict[str, Any]]:
+    return args, kwargs
+
+
+# --- submit and Future -----------------------------------------------------------------------
+
+
+def test_submit_returns_a_real_future_with_the_result(make: Callable[..., Any]) -> None:
+    pool = make(max_workers=2)
+    future = pool.submit(pow, 2, 10)
+    assert isinstance(future, Future)
+    assert future.result(timeout=T) == 1024
+    assert future.done() and not future.cancelled() and future.exception() is None
+
+
+def test_positional_and_keyword_arguments_reach_the_task(make: Callable[..., Any]) -> None:
+    pool = make(max_workers=1)
+    # ``fn`` is positional-only in submit, so a task may take a keyword called ``fn``.
+    future = pool.submit(record, 1, (2,), key="k", fn="also a keyword")
+    assert future.result(timeout=T) == ((1, (2,)), {"key": "k", "fn": "also a keyword"})
+
+
+def test_an_exception_is_set_on_the_future_and_the_worker_lives_on(
+    make: Callable[..., Any],
+) -> None:
+    pool = make(max_workers=1)
+    failing = pool.submit(int, "not a number")
+    assert isinstance(failing.exception(timeout=T), ValueError)
+    with pytest.raises(ValueError):
+        failing.result(timeout=T)
+    assert pool.submit(int, "7").result(timeout=T) == 7
+    assert len(pool._threads) == 1
+
+
+@pytest.mark.parametrize("error", [SystemExit, KeyboardInterrupt, GeneratorExit])
+def test_base_exceptions_resolve_the_future_without_killing_the_worker(
+    make: Callable[..., Any], error: type[BaseException]
+) -> None:
+    pool = make(max_workers=1)
+
+    def fail() -> None:
+        raise error("from a task")
+
+    future = pool.submit(fail)
+    assert isinstance(future.exception(timeout=T), error)
+    worker = next(iter(pool._threads))
+    assert pool.submit(threading.current_thread).result(timeout=T) is worker
+    assert worker.is_alive()
+
+
+def test_done_callbacks_run_with_the_finished_future(make: Callable[..., Any]) -> None:
+    pool = make(max_workers=1)
+    seen: list[tuple[Future[Any], str]] = []
+    called = threading.Event()
+
+    def callback(future: Future[Any]) -> None:
+        seen.append((future, threading.current_thread().name))
+        called.set()
+
+    future = pool.submit(pow, 3, 2)
+    future.add_done_callback(callback)
+    assert called.wait(T)
+    assert seen[0][0] is future and future.result() == 9
+
+
+# --- cancellation ------------------------------------------------------------------------------
+
+
+def test_cancel_skips_a_pending_task_but_not_a_running_one(
+    make: Callable[..., Any], gate: threading.Event
+) -> None:
+    pool = make(max_workers=1)
+    ran: list[str] = []
+    running = pool.submit(blocked, gate, "first")
+    pending = pool.submit(ran.append, "cancelled")
+    after = pool.submit(ran.append, "after")
+    assert pending.cancel() is True
+    assert pending.cancelled() and pending.done()
+    with pytest.raises(CancelledError):
+        pending.result(timeout=T)
+    gate.set()
+    assert running.result(timeout=T) == "first"
+    after.result(timeout=T)
+    assert ran == ["after"]
+    assert running.cancel() is False  # finished futures cannot be cancelled
+
+
+def test_a_running_task_cannot_be_cancelled(
+    make: Callable[..., Any], gate: threading.Event
+) -> None:
+    pool = make(max_workers=1)
+    started = threading.Event()
+
+    def task() -> str:
+        started.set()
+        return str(blocked(gate, "done"))
+
+    future = pool.submit(task)
+    assert started.wait(T)
+    assert future.running()
+    assert future.cancel() is False
+    gate.set()
+    assert future.result(timeout=T) == "done"
+
+
+# --- map, as_completed, wait ---------------------------------------------------------------
+
+
+def test_map_yields_results_in_input_order(make: Callable[..., Any]) -> None:
+    pool = make(max_workers=4)
+    assert list(pool.map(pow, [2, 3, 4], [3, 2, 1], timeout=T)) == [8, 9, 4]
+
+
+def test_map_raises_a_task_exception_when_iteration_reaches_it(
+    make: Callable[..., Any],
+) -> None:
+    pool = make(max_workers=2)
+    results = pool.map(int, ["1", "2", "three", "4"], timeout=T)
+    assert next(results) == 1
+    assert next(results) == 2
+    with pytest.raises(ValueError):
+        next(results)
+
+
+def test_map_timeout_raises_during_iteration(
+    make: Callable[..., Any], gate: threading.Event
+) -> None:
+    pool = make(max_workers=1)
+    results = pool.map(blocked, [gate, gate], timeout=0.05)
+    with pytest.raises(futures.TimeoutError):
+        next(results)
+
+
+def test_as_completed_and_wait_see_every_future(
+    make: Callable[..., Any], gate: threading.Event
+) -> None:
+    pool = make(max_workers=3)
+    slow = pool.submit(blocked, gate, "slow")
+    fast = pool.submit(pow, 2, 2)
+    failing = pool.submit(int, "x")
+    done, not_done = wait([slow, fast, failing], timeout=T, return_when=FIRST_EXCEPTION)
+    assert failing in done and slow in not_done
+    done, not_done = wait([slow, fast], timeout=T, return_when=FIRST_COMPLETED)
+    assert done == {fast} and not_done == {slow}
+    gate.set()
+    finished = list(as_completed([slow, fast, failing], timeout=T))
+    assert set(finished) == {slow, fast, failing}
+    done, not_done = wait([slow, fast, failing], timeout=T, return_when=ALL_COMPLETED)
+    assert not not_done
+
+
+# --- threads: lazy, reused, named, never left behind ---------------------------------------
+
+
+def test_threads_are_created_lazily_and_reused(
+    make: Callable[..., Any], gate: threading.Event
+) -> None:
+    pool = make(max_workers=3, thread_name_prefix="lazy")
+    assert len(pool._threads) == 0
+    for n in range(5):
+        assert pool.submit(pow, n, 2).result(timeout=T) == n * n
+        wait_idle(pool)
+    assert len(pool._threads) == 1  # one idle thread was reused every time
+    futures_ = [pool.submit(blocked, gate, n) for n in range(6)]
+    assert len(pool._threads) == 3  # never more than max_workers
+    gate.set()
+    assert [f.result(timeout=T) for f in futures_] == list(range(6))
+    assert sorted(t.name for t in pool._threads) == ["lazy_0", "lazy_1", "lazy_2"]
+
+
+def test_thread_name_prefix_names_the_workers(make: Callable[..., Any]) -> None:
+    pool = make(max_workers=1, thread_name_prefix="downloader")
+    name = pool.submit(lambda: threading.current_thread().name).result(timeout=T)
+    assert name == "downloader_0"
+
+
+def test_default_max_workers_follows_the_running_python(make: Callable[..., Any]) -> None:
+    count = os.process_cpu_count if hasattr(os, "process_cpu_count") else os.cpu_count
+    expected = min(32, (count() or 1) + 4)
+    assert make()._max_workers == expected
+    assert teaching.default_max_workers() == expected
+
+
+@pytest.mark.parametrize("bad", [0, -1])
+def test_invalid_max_workers_raise_value_error(kind: str, bad: int) -> None:
+    with pytest.raises(ValueError):
+        POOLS[kind](max_workers=bad)
+
+
+def test_a_non_callable_initializer_is_refused(kind: str) -> None:
+    with pytest.raises(TypeError):
+        POOLS[kind](max_workers=1, initializer="not callable")
+
+
+def test_many_threads_can_submit_at_once(make: Callable[..., Any]) -> None:
+    pool = make(max_workers=4)
+    results: dict[int, list[int]] = {}
+
+    def producer(base: int) -> None:
+        submitted = [pool.submit(pow, base + n, 1) for n in range(50)]
+        results[base] = [f.result(timeout=T) for f in submitted]
+
+    producers = [threading.Thread(target=producer, args=(1000 * k,)) for k in range(4)]
+    for thread in producers:
+        thread.start()
+    for thread in producers:
+        thread.join(T)
+    assert not any(t.is_alive() for t in producers)
+    assert results == {1000 * k: [1000 * k + n for n in range(50)] for k in range(4)}
+
+
+# --- shutdown -------------------------------------------------------------------------------
+
+
+def test_shutdown_wait_returns_and_leaves_no_thread(make: Callable[..., Any]) -> None:
+    pool = make(max_workers=3)
+    for f in [pool.submit(pow, n, 2) for n in range(9)]:
+        f.result(timeout=T)
+    threads = list(pool._threads)
+    closer = threading.Thread(target=pool.shutdown)
+    closer.start()
+    closer.join(T)
+    assert not closer.is_alive(), "shutdown(wait=True) hung"
+    assert threads and not any(t.is_alive() for t in threads)
+
+
+def test_shutdown_without_cancel_runs_the_queued_work(
+    make: Callable[..., Any], gate: threading.Event
+) -> None:
+    pool = make(max_workers=1)
+    first = pool.submit(blocked, gate, 0)
+    queued = [pool.submit(pow, n, 2) for n in range(1, 4)]
+    pool.shutdown(wait=False)
+    gate.set()
+    assert first.result(timeout=T) == 0
+    assert [f.result(timeout=T) for f in queued] == [1, 4, 9]
+
+
+def test_shutdown_cancel_futures_cancels_pending_work_without_waiting(
+    make: Callable[..., Any], gate: threading.Event
+) -> None:
+    pool = make(max_workers=1)
+    started = threading.Event()
+
+    def first() -> str:
+        started.set()
+        return str(blocked(gate, "finished"))
+
+    running = pool.submit(first)
+    pending = [pool.submit(pow, n, 2) for n in range(3)]
+    assert started.wait(T)
+    pool.shutdown(wait=False, cancel_futures=True)  # returns while a task still runs
+    assert all(f.cancelled() for f in pending)
+    assert not running.done()
+    gate.set()
+    assert running.result(timeout=T) == "finished"
+    for thread in list(pool._threads):
+        thread.join(T)
+        assert not thread.is_alive()
+
+
+def test_submit_after_shutdown_raises_runtime_error(make: Callable[..., Any]) -> None:
+    pool = make(max_workers=1)
+    pool.submit(pow, 1, 1).result(timeout=T)
+    pool.shutdown()
+    with pytest.raises(RuntimeError):
+        pool.submit(pow, 1, 1)
+    pool.shutdown()  # a second shutdown is harmless
+
+
+def test_the_context_manager_waits_for_every_task(kind: str) -> None:
+    with POOLS[kind](max_workers=2) as pool:
+        submitted = [pool.submit(time.sleep, 0.01) for _ in range(4)]
+    assert all(f.done() for f in submitted)
+    assert not any(t.is_alive() for t in pool._threads)
+
+
+def test_one_sentinel_is_relayed_through_every_worker(
+    make: Callable[..., Any], gate: threading.Event
+) -> None:
+    pool = make(max_workers=3)
+    submitted = [pool.submit(blocked, gate, n) for n in range(3)]
+    gate.set()
+    for f in submitted:
+        f.result(timeout=T)
+    pool.shutdown(wait=True)
+    assert len(pool._threads) == 3
+    assert pool._work_queue.qsize() == 1  # each exiting worker put the one None back
+    assert pool._work_queue.get_nowait() is None
+
+
+def test_a_dropped_pool_lets_its_threads_exit(kind: str) -> None:
+    pool = POOLS[kind](max_workers=2)
+    for f in [pool.submit(pow, n, 2) for n in range(4)]:
+        f.result(timeout=T)
+    threads = list(pool._threads)
+    ref = weakref.ref(pool)
+    del pool, f
+    gc.collect()
+    assert ref() is None, "the workers must not keep the executor alive"
+    for thread in threads:
+        thread.join(T)
+    assert not any(t.is_alive() for t in threads)
+
+
+def test_the_interpreter_can_exit_without_shutdown(kind: str) -> None:
+    check = sketches_executor.exit_check(LABELS[kind], exit_timeout=10.0)
+    assert check.finished_work, check.output
+    assert check.exited and check.returncode == 0, check.output
+
+
+# --- initializer ----------------------------------------------------------------------------
+
+
+def test_the_initializer_runs_once_in_each_worker(
+    make: Callable[..., Any], gate: threading.Event
+) -> None:
+    calls: list[tuple[str, str]] = []
+    lock = threading.Lock()
+
+    def init(tag: str) -> None:
+        with lock:
+            calls.append((tag, threading.current_thread().name))
+
+    pool = make(max_workers=3, initializer=init, initargs=("db",), thread_name_prefix="init")
+    submitted = [pool.submit(blocked, gate, n) for n in range(6)]
+    gate.set()
+    assert [f.result(timeout=T) for f in submitted] == list(range(6))
+    assert sorted(calls) == [("db", f"init_{n}") for n in range(3)]
+
+
+def test_a_failing_initializer_breaks_the_pool(make: Callable[..., Any]) -> None:
+    def init() -> None:
+        raise OSError("no connection")
+
+    pool = make(max_workers=2, initializer=init)
+    future = pool.submit(pow, 2, 2)
+    error = future.exception(timeout=T)
+    assert isinstance(error, BrokenThreadPool) and isinstance(error, BrokenExecutor)
+    with pytest.raises(BrokenThreadPool):
+        pool.submit(pow, 2, 2)
+
+
+# --- Teaching executor only: choices the standard library leaves open -----------------------
+
+
+@pytest.mark.parametrize("bad", [2.5, "3", True])
+def test_teaching_refuses_a_max_workers_that_is_not_an_int(bad: object) -> None:
+    with pytest.raises(TypeError, match="max_workers"):
+        teaching.ThreadPoolExecutor(max_workers=bad)  # type: ignore[arg-type]
+
+
+def test_teaching_broken_pool_keeps_cancelled_futures_and_the_cause() -> None:
+    """CPython 3.10-3.13 raise InvalidStateError from the worker here and leave the futures
+    queued after a cancelled one unresolved; the teaching executor resolves every one."""
+    go = threading.Event()
+
+    def init() -> None:
+        go.wait(T)
+        raise OSError("no connection")
+
+    pool = teaching.ThreadPoolExecutor(max_workers=1, initializer=init)
+    try:
+        first = pool.submit(pow, 1, 1)
+        cancelled = pool.submit(pow, 2, 2)
+        last = pool.submit(pow, 3, 3)
+        assert cancelled.cancel()
+        go.set()
+        for future in (first, last):
+            error = future.exception(timeout=T)
+            assert isinstance(error, BrokenThreadPool)
+            assert isinstance(error.__cause__, OSError)
+        assert cancelled.cancelled()
+    finally:
+        pool.shutdown(wait=True)

@@ -1,0 +1,62 @@
+"""tools/matrix.py: which tests and notebooks each leg of the matrix runs."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
+import matrix
+
+THIS = f"{sys.version_info[0]}.{sys.version_info[1]}"
+
+
+def plan(kind: str, versions: list[str]) -> list[matrix.Leg]:
+    args = argparse.Namespace(
+        plan=kind,
+        versions=versions,
+        methods=list(matrix.METHODS),
+        notebooks="notebooks/*.ipynb",
+        python=[],
+    )
+    legs, missing = matrix.plan(args)
+    assert missing == []
+    return legs
+
+
+def test_process_tests_are_the_files_that_start_processes() -> None:
+    chosen = matrix.process_tests().split()
+    assert {
+        "tests/lessons/multiprocessing/test_procs.py",
+        "tests/lessons/ipc/test_ipc.py",
+        "tests/core/test_timing.py",
+    } <= set(chosen)
+    assert "tests/test_teaching_condition.py" not in chosen  # threads only
+    assert all(Path(matrix.ROOT / name).is_file() for name in chosen)
+
+
+def test_full_plan_runs_every_test_and_notebook_under_every_method() -> None:
+    if matrix.find_python(THIS) is None:
+        pytest.skip(f"python{THIS} is not on PATH or in pyenv")
+    legs = plan("full", [THIS])
+    assert [leg.method for leg in legs] == list(matrix.METHODS)
+    assert all(leg.unit == "tests" for leg in legs)
+    assert all(
+        len(leg.notebooks.split()) == len(list(matrix.ROOT.glob("notebooks/*.ipynb")))
+        for leg in legs
+    )
+
+
+def test_ci_plan_runs_process_tests_and_notebooks_under_the_other_methods() -> None:
+    other = [leg for leg in plan("ci", []) if leg.label == "main"]
+    if not other:
+        pytest.skip("no main .venv to take the main Python from")
+    default = matrix.multiprocessing.get_start_method()
+    assert sorted(leg.method for leg in other) == sorted(set(matrix.METHODS) - {default})
+    for leg in other:
+        assert leg.unit == matrix.process_tests()
+        notebooks = {Path(p).name for p in leg.notebooks.split()}
+        assert "08_multiprocessing.ipynb" in notebooks and "05_condition.ipynb" not in notebooks
