@@ -114,12 +114,12 @@ def course_map(lessons: tuple[Lesson, ...] = LESSONS) -> str:
     return "\n".join(rows)
 
 
-def with_course_map(readme: str) -> str:
+def with_course_map(readme: str, lessons: tuple[Lesson, ...] = LESSONS) -> str:
     """``readme`` with its course map replaced by the one the manifest gives."""
     start, end = readme.find(MAP_START), readme.find(MAP_END)
     if start < 0 or end < start:
         raise ValueError(f"README.md has no course map between {MAP_START!r} and {MAP_END!r}")
-    return readme[:start] + course_map() + readme[end + len(MAP_END) :]
+    return readme[:start] + course_map(lessons) + readme[end + len(MAP_END) :]
 
 
 if __name__ == "__main__":

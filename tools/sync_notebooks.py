@@ -1,11 +1,13 @@
-"""Regenerate notebooks/*.ipynb from lessons/*.md, or check that they are in sync.
+"""Regenerate notebooks/*.ipynb from lessons/*.md, and the README's course map from
+course.toml; or check that they are all in sync.
 
-    python tools/sync_notebooks.py           # write every notebook from its lesson
-    python tools/sync_notebooks.py --check   # exit 1 naming every notebook that is stale
+    python tools/sync_notebooks.py           # write every notebook and the course map
+    python tools/sync_notebooks.py --check   # exit 1 naming everything that is stale
 
 The lessons (MyST markdown) are the source. Notebooks are written without outputs and with
 cell ids derived from each cell's content, so regenerating an unchanged lesson gives a
-byte-identical notebook and a one-cell edit changes one cell of the notebook.
+byte-identical notebook and a one-cell edit changes one cell of the notebook. The lessons
+that exist are the ones course.toml lists, in its order.
 """
 
 from __future__ import annotations
@@ -15,12 +17,15 @@ import hashlib
 import sys
 from pathlib import Path
 
+import course
 import jupytext
 import nbformat
 
 ROOT = Path(__file__).resolve().parent.parent
 LESSONS = ROOT / "lessons"
 NOTEBOOKS = ROOT / "notebooks"
+README = ROOT / "README.md"
+MANIFEST: tuple[course.Lesson, ...] = course.LESSONS
 
 
 def notebook_path(lesson: Path) -> Path:
@@ -50,9 +55,16 @@ def render(lesson: Path) -> str:
 
 
 def stale() -> list[str]:
-    """Problems, one line each: notebooks out of sync with lessons, orphans, outputs."""
+    """Problems, one line each: notebooks out of sync with lessons, orphans, outputs, lessons
+    the manifest does not list (or lists but are missing), and a stale course map."""
     problems = []
+    listed = {f"{lesson.stem}.md" for lesson in MANIFEST}
     lessons = sorted(LESSONS.glob("*.md"))
+    for lesson in lessons:
+        if lesson.name not in listed:
+            problems.append(f"{lesson.relative_to(ROOT)} is not listed in course.toml")
+    for name in sorted(listed - {lesson.name for lesson in lessons}):
+        problems.append(f"lessons/{name} is listed in course.toml but missing")
     for lesson in lessons:
         target = notebook_path(lesson)
         if not target.exists():
@@ -68,7 +80,15 @@ def stale() -> list[str]:
             problems.append(
                 f"{notebook.relative_to(ROOT)} has no lesson: add lessons/{notebook.stem}.md"
             )
+    if not README.exists():
+        problems.append("README.md is missing")
+    elif _with_map(README.read_text()) != README.read_text():
+        problems.append("README.md's course map disagrees with course.toml: run `make notebooks`")
     return problems
+
+
+def _with_map(readme: str) -> str:
+    return course.with_course_map(readme, MANIFEST)
 
 
 def write_all() -> list[Path]:
@@ -79,6 +99,9 @@ def write_all() -> list[Path]:
         if not target.exists() or target.read_text() != text:
             target.write_text(text)
             written.append(target)
+    if README.exists() and _with_map(README.read_text()) != README.read_text():
+        README.write_text(_with_map(README.read_text()))
+        written.append(README)
     return written
 
 

@@ -18,9 +18,10 @@ import html
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, ParamSpec, TypeVar
+from typing import Annotated, Any, ParamSpec, TypeVar
 
-from .validate import MAX_TIMEOUT_S, validate_callable, validate_seconds
+from .domains import Fn, Seconds, Text, validated
+from .validate import MAX_TIMEOUT_S
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -55,17 +56,19 @@ class CheckTimeout(Exception):
     """The learner's code did not finish in time."""
 
 
-def passed(message: str = "well done.") -> Feedback:
+@validated
+def passed(message: Text = "well done.") -> Feedback:
     return Feedback(True, message)
 
 
-def failed(message: str) -> Feedback:
+@validated
+def failed(message: Text) -> Feedback:
     return Feedback(False, message)
 
 
-def checker(check: Callable[P, Feedback]) -> Callable[P, Feedback]:
+@validated
+def checker(check: Annotated[Callable[P, Feedback], Fn()]) -> Callable[P, Feedback]:
     """Turn every exception escaping ``check`` into failing feedback, never into a traceback."""
-    validate_callable(check, "check")  # raised when a checker module is written, not in a lesson
 
     @functools.wraps(check)
     def guarded(*args: P.args, **kwargs: P.kwargs) -> Feedback:
@@ -85,14 +88,18 @@ def checker(check: Callable[P, Feedback]) -> Callable[P, Feedback]:
     return guarded
 
 
-def call_with_timeout(fn: Callable[..., T], *args: Any, timeout: float = 10.0, **kwargs: Any) -> T:
+@validated
+def call_with_timeout(
+    fn: Annotated[Callable[..., T], Fn()],
+    *args: Any,
+    timeout: Annotated[float, Seconds(MAX_TIMEOUT_S)] = 10.0,
+    **kwargs: Any,
+) -> T:
     """Call ``fn`` in a helper thread and wait at most ``timeout`` seconds for it.
 
     A learner's deadlock must not freeze the notebook. If the call does not return in time we
     stop waiting and say so; the stuck thread is a daemon, and restarting the kernel clears it.
     """
-    validate_callable(fn, "fn")
-    validate_seconds(timeout, "timeout", maximum=MAX_TIMEOUT_S)
     outcome: dict[str, Any] = {}
 
     def target() -> None:
@@ -115,12 +122,14 @@ def call_with_timeout(fn: Callable[..., T], *args: Any, timeout: float = 10.0, *
     return outcome["value"]
 
 
-def expect_equal(actual: object, expected: object, what: str) -> None:
+@validated
+def expect_equal(actual: object, expected: object, what: Text) -> None:
     """Raise :class:`Wrong` with a precise message unless ``actual == expected``."""
     if actual != expected:
         raise Wrong(f"{what} should be {expected!r}, but it is {actual!r}.")
 
 
-def expect_callable(obj: object, name: str) -> None:
+@validated
+def expect_callable(obj: object, name: Text) -> None:
     if not callable(obj):
         raise Wrong(f"{name} should be a function; got {type(obj).__name__}.")

@@ -20,6 +20,7 @@ from __future__ import annotations
 import functools
 import inspect
 import math
+import types
 import typing
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -101,7 +102,7 @@ class Number(Domain):
     def check(self, value: Any, argument: str) -> Any:
         if self.optional and value is None:
             return None
-        return v.validate_number(
+        v.validate_number(
             value,
             argument,
             minimum=self.minimum,
@@ -109,6 +110,7 @@ class Number(Domain):
             above_minimum=self.above,
             unit=self.unit,
         )
+        return value  # as given: an int stays an int
 
     def example(self) -> Any:
         if self.minimum == -math.inf:
@@ -141,16 +143,20 @@ def Wait(maximum: float = v.MAX_TIMEOUT_S) -> Number:
     return Number(0, maximum, unit="seconds")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Choice(Domain):
-    """One of ``allowed`` (strings, or ints): the keys of a mapping, or a sequence."""
+    """One of ``options`` (strings, or ints): the keys of a mapping, or a sequence.
 
-    allowed: tuple[Any, ...]
+    A mapping is read at each check, so a choice added to it later (the interpreter pool on
+    Python 3.14) is allowed from then on.
+    """
+
+    options: Iterable[Any]
     optional: bool = False
 
-    def __init__(self, allowed: Iterable[Any], optional: bool = False) -> None:
-        object.__setattr__(self, "allowed", tuple(allowed))
-        object.__setattr__(self, "optional", optional)
+    @property
+    def allowed(self) -> tuple[Any, ...]:
+        return tuple(self.options)
 
     def check(self, value: Any, argument: str) -> Any:
         if self.optional and value is None:
@@ -252,13 +258,15 @@ class Items(Domain):
     empty_ok: bool = False
     optional: bool = False
     most: int | None = None
+    what: str = ""  # for the message when empty: "list at least one <what>"
 
     def check(self, value: Any, argument: str) -> Any:
         if self.optional and value is None:
             return None
         values = v.validate_items(value, argument)
         if not values and not self.empty_ok:
-            raise ValueError(f"{argument} must not be empty; got {value!r}")
+            wanted = f"list at least one {self.what}" if self.what else "not be empty"
+            raise ValueError(f"{argument} must {wanted}; got {value!r}")
         if self.most is not None and len(values) > self.most:
             raise ValueError(f"{argument} must hold at most {self.most} values; got {len(values)}")
         if self.each is not None:
@@ -312,6 +320,8 @@ Timeout = Annotated[float, Wait()]
 Progress = Annotated[Callable[[int, int], None] | None, Fn(optional=True)]
 AnyInt = Annotated[int, Int(None)]
 Text = Annotated[str, Of(str)]
+OptionalText = Annotated[str | None, Of(str, optional=True)]
+Bool = Annotated[bool, Flag()]
 
 
 # --- The decorator --------------------------------------------------------------------------------
@@ -350,8 +360,12 @@ def _parameter_annotations(fn: Callable[..., Any]) -> dict[str, Any]:
 
 
 def _domain_in(annotation: Any) -> Domain | None:
+    """The domain in ``Annotated[T, domain]``, also inside ``Annotated[...] | None``."""
     if typing.get_origin(annotation) is Annotated:
         return next((m for m in annotation.__metadata__ if isinstance(m, Domain)), None)
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        found = [_domain_in(arg) for arg in typing.get_args(annotation)]
+        return next((domain for domain in found if domain is not None), None)
     return None
 
 
@@ -398,6 +412,7 @@ def is_validated(fn: object) -> bool:
 __all__ = [
     "MAX_WORKERS",
     "AnyInt",
+    "Bool",
     "Choice",
     "Count",
     "Domain",
@@ -409,6 +424,7 @@ __all__ = [
     "Millis",
     "Number",
     "Of",
+    "OptionalText",
     "Progress",
     "Seconds",
     "Text",

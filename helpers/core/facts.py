@@ -10,9 +10,9 @@ from __future__ import annotations
 import html
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
-from .validate import validate_callable, validate_instance, validate_items
+from .domains import Items, Where, validated
 
 
 @dataclass(frozen=True)
@@ -50,15 +50,37 @@ class FactTable:
         return f"<table><tr><th></th>{head}</tr>{body}</table>"
 
 
+def _fact(entry: object, argument: str) -> tuple[str, Callable[[Any], bool]]:
+    if not (isinstance(entry, tuple) and len(entry) == 2 and callable(entry[1])):
+        raise TypeError(f"{argument} must hold (fact, check function) pairs; got {entry!r}")
+    return entry
+
+
+def _classes(classes: object, argument: str) -> Mapping[str, Any]:
+    """``{column name: class or factory}``, as :func:`fact_table` and the comparisons take."""
+    if not isinstance(classes, Mapping):
+        raise TypeError(f"{argument} must be a dict of names to classes; got {classes!r}")
+    for name, make in classes.items():
+        if not isinstance(name, str) or not callable(make):
+            raise TypeError(f"{argument} must map names (str) to classes; got {name!r}: {make!r}")
+    return classes
+
+
+#: ``{column name: class or factory}``.
+Classes = Annotated[
+    Mapping[str, Any], Where(_classes, {"a": object}, (3, None, [1], {"x": 3}, {1: object}))
+]
+
+
+@validated
 def fact_table(
-    checks: Sequence[tuple[str, Callable[[Any], bool]]], classes: Mapping[str, Any]
+    checks: Annotated[
+        Sequence[tuple[str, Callable[[Any], bool]]],
+        Items(Where(_fact, ("fact", bool), (3, "a", ("a",), ("a", 1)))),
+    ],
+    classes: Classes,
 ) -> FactTable:
     """Run every check on every class. A check that raises counts as a failed fact."""
-    checks = validate_items(checks, "checks")
-    for entry in checks:
-        if not (isinstance(entry, tuple) and len(entry) == 2 and callable(entry[1])):
-            raise TypeError(f"checks must hold (fact, check function) pairs; got {entry!r}")
-    validate_classes(classes)
     values: dict[str, tuple[bool, ...]] = {}
     for name, cls in classes.items():
         row = []
@@ -69,12 +91,3 @@ def fact_table(
                 row.append(False)
         values[name] = tuple(row)
     return FactTable(tuple(f for f, _ in checks), tuple(classes), values)
-
-
-def validate_classes(classes: object) -> None:
-    """``{column name: class or factory}``, as :func:`fact_table` and the comparisons take."""
-    validate_instance(classes, "classes", Mapping)
-    assert isinstance(classes, Mapping)
-    for name, make in classes.items():
-        validate_instance(name, "classes", str)
-        validate_callable(make, "classes")

@@ -13,9 +13,10 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Annotated, Any
 
 from .checks import Wrong
+from .domains import Fn, Items, Of, Seconds, Text, Timeout, validated
 
 #: How long a checker waits for learner code that should answer at once (seconds). A correct
 #: answer takes milliseconds; a wrong one costs the learner this long, at most, to learn it.
@@ -46,10 +47,11 @@ class ThreadRun:
             raise self.errors[i]
 
 
+@validated
 def start_threads(
-    targets: Sequence[Callable[[], Any]],
+    targets: Annotated[Sequence[Callable[[], Any]], Items(Fn())],
     *,
-    before_next: Callable[[int, ThreadRun], None] | None = None,
+    before_next: Annotated[Callable[[int, ThreadRun], None] | None, Fn(optional=True)] = None,
 ) -> ThreadRun:
     """Start one daemon thread per target; ``before_next(i, run)`` runs after thread ``i``
     started (e.g. to wait until it is queued on a condition)."""
@@ -70,7 +72,13 @@ def start_threads(
     return run
 
 
-def rescue(run: ThreadRun, cond: Any, unstick: Callable[[], None], timeout: float = 3.0) -> bool:
+@validated
+def rescue(
+    run: Annotated[ThreadRun, Of(ThreadRun)],
+    cond: Any,
+    unstick: Annotated[Callable[[], None], Fn()],
+    timeout: Timeout = 3.0,
+) -> bool:
     """Wake learner threads stuck on ``cond``: make their state true and notify everyone,
     again and again, until they finish. True if they all did."""
     deadline = time.monotonic() + timeout
@@ -82,13 +90,14 @@ def rescue(run: ThreadRun, cond: Any, unstick: Callable[[], None], timeout: floa
     return not run.alive()
 
 
+@validated
 def call_bounded(
-    fn: Callable[..., Any],
+    fn: Annotated[Callable[..., Any], Fn()],
     *args: Any,
-    timeout: float,
+    timeout: Annotated[float, Seconds(60)],
     cond: Any,
-    unstick: Callable[[], None] = lambda: None,
-    stuck: str = "",
+    unstick: Annotated[Callable[[], None], Fn()] = lambda: None,
+    stuck: Text = "",
 ) -> Any:
     """Call learner code on a thread of its own and return its result (or raise its error).
 
@@ -116,7 +125,8 @@ def hint_if_lock_not_held(error: BaseException) -> None:
         )
 
 
-def number_answer(answer: object, name: str) -> float:
+@validated
+def number_answer(answer: object, name: Text) -> float:
     if answer is None:
         raise Wrong(f"set {name} to a number first (it is still None).")
     if isinstance(answer, bool) or not isinstance(answer, (int, float)):

@@ -15,9 +15,10 @@ import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated
 
 from .checks import Feedback
-from .validate import validate_instance, validate_timeout
+from .domains import Of, Timeout, validated
 
 _SHM_DIR = Path("/dev/shm")
 
@@ -165,9 +166,9 @@ def snapshot() -> Snapshot:
     )
 
 
-def leftovers(baseline: Snapshot) -> list[str]:
+@validated
+def leftovers(baseline: Annotated[Snapshot, Of(Snapshot)]) -> list[str]:
     """Everything started since ``baseline`` that is still there, described for a human."""
-    validate_instance(baseline, "baseline", Snapshot)
     found = []
     for thread in threading.enumerate():
         if type(thread).__module__.startswith(_KERNEL_THREAD_MODULES):
@@ -182,13 +183,14 @@ def leftovers(baseline: Snapshot) -> list[str]:
     return found
 
 
-def assert_nothing_left(baseline: Snapshot, grace: float = 5.0) -> Feedback:
+@validated
+def assert_nothing_left(
+    baseline: Annotated[Snapshot, Of(Snapshot)], grace: Timeout = 5.0
+) -> Feedback:
     """Fail if threads, processes or shared memory outlived the notebook.
 
     Things that are already shutting down get ``grace`` seconds to finish (0: none).
     """
-    validate_instance(baseline, "baseline", Snapshot)
-    validate_timeout(grace, "grace")
     deadline = time.monotonic() + grace
     remaining = leftovers(baseline)
     while remaining and time.monotonic() < deadline:

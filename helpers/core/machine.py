@@ -17,8 +17,9 @@ import sys
 import sysconfig
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated
 
-from .validate import validate_instance
+from .domains import Choice, Of, validated
 
 #: The one switch that selects the start method for every process demo in the course.
 START_METHOD_ENV = "LAB_START_METHOD"
@@ -40,42 +41,31 @@ def platform_default_start_method() -> str:
     return multiprocessing.get_context().get_start_method()
 
 
-def validate_start_method(
-    method: object, argument: str = "start_method", *, optional: bool = False
-) -> str | None:
-    """Return ``method`` if this platform offers it, else raise a ``ValueError`` naming it.
-
-    With ``optional``, ``None`` (the course's setting, :func:`start_method`) is accepted too.
-    """
-    if optional and method is None:
-        return None
-    allowed = available_start_methods()
-    if not isinstance(method, str):
-        raise TypeError(f"{argument} must be a string, one of {allowed}; got {method!r}")
-    if method not in allowed:
-        raise ValueError(f"{argument} must be one of {allowed} on this platform; got {method!r}")
-    return method
+#: A start method this platform offers, or None for the course's setting (:func:`start_method`).
+StartMethod = Annotated[str | None, Choice(available_start_methods(), optional=True)]
 
 
 def start_method() -> str:
     """The start method the course uses: ``$LAB_START_METHOD`` if set, else the platform's."""
+    return _course_start_method()
+
+
+def _course_start_method() -> str:
     chosen = os.environ.get(START_METHOD_ENV, "").strip()
     if chosen:
-        validate_start_method(chosen, argument=f"${START_METHOD_ENV}")
+        Choice(available_start_methods()).check(chosen, f"${START_METHOD_ENV}")
         return chosen
     return platform_default_start_method()
 
 
-def mp_context(method: str | None = None) -> multiprocessing.context.BaseContext:
-    """A multiprocessing context for ``method`` (default: :func:`start_method`).
+@validated
+def mp_context(start_method: StartMethod = None) -> multiprocessing.context.BaseContext:
+    """A multiprocessing context for ``start_method`` (default: the course's, :func:`start_method`).
 
     Demos pass this explicitly (``ProcessPoolExecutor(mp_context=...)``) instead of relying on
     the global default, so a notebook behaves the same whatever ran before it in the kernel.
     """
-    # Named for what callers pass here (``mp_context(start_method)``), as the message says.
-    validate_start_method(method, "start_method", optional=True)
-    chosen = start_method() if method is None else str(method)
-    return multiprocessing.get_context(chosen)
+    return multiprocessing.get_context(start_method or _course_start_method())
 
 
 def logical_cpus() -> int:
@@ -92,13 +82,13 @@ def affinity_cpus() -> int:
     return logical_cpus()
 
 
-def cpu_quota(root: Path = _CGROUP_ROOT) -> float | None:
+@validated
+def cpu_quota(root: Annotated[Path, Of(os.PathLike)] = _CGROUP_ROOT) -> float | None:
     """The container CPU limit in cores (cgroup v2 ``cpu.max`` or v1 CFS quota), if any.
 
     Binder pods and many containers see every CPU of the host but may only use a share of them;
     the share lives here, not in the affinity mask. ``root`` is where cgroups are mounted.
     """
-    validate_instance(root, "root", os.PathLike)
     root = Path(root)
     try:
         v2 = root / "cpu.max"

@@ -20,10 +20,14 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass
+from typing import Annotated
 
+from .domains import Choice, Count, Has, Of, Seconds, Workers, validated
 from .lifecycle import run_threads
-from .timing import validate_workers
-from .validate import MAX_TIMEOUT_S, validate_choice, validate_positive_int, validate_seconds
+from .validate import MAX_TIMEOUT_S
+
+#: Anything with ``acquire`` and ``release``: a lock.
+Lock = Annotated[threading.Lock, Has(("acquire", "release"), "a lock")]
 
 _DEFAULT_TIMEOUT = 60.0
 
@@ -45,11 +49,8 @@ def pause() -> None:
     time.sleep(PAUSE_SECONDS)
 
 
-def validate_mode(mode: object, argument: str = "mode") -> str:
-    """Return ``mode`` if it is one of :data:`MODES`, else raise naming the allowed values."""
-    validate_choice(mode, argument, MODES)
-    assert isinstance(mode, str)
-    return mode
+#: One of :data:`MODES`.
+Mode = Annotated[str, Choice(MODES)]
 
 
 class Counter:
@@ -59,19 +60,22 @@ class Counter:
         self.value = 0
 
 
-def add_plain(counter: Counter, increments: int) -> None:
+@validated
+def add_plain(counter: Annotated[Counter, Of(Counter)], increments: Count) -> None:
     for _ in range(increments):
         counter.value += 1  # read, add, write: three steps, but rarely interrupted under the GIL
 
 
-def add_with_pause(counter: Counter, increments: int) -> None:
+@validated
+def add_with_pause(counter: Annotated[Counter, Of(Counter)], increments: Count) -> None:
     for _ in range(increments):
         value = counter.value  # read
         pause()  # the widened window: other threads run here, as during any I/O call
         counter.value = value + 1  # write back a value that may be stale by now
 
 
-def add_locked(counter: Counter, increments: int, lock: threading.Lock) -> None:
+@validated
+def add_locked(counter: Annotated[Counter, Of(Counter)], increments: Count, lock: Lock) -> None:
     for _ in range(increments):
         with lock:  # the whole read-modify-write is one step for every other thread
             value = counter.value
@@ -107,22 +111,19 @@ class CounterRace:
         )
 
 
+@validated
 def race_counter(
-    threads: int = 4,
-    increments: int = 200,
-    mode: str = "pause",
+    threads: Workers = 4,
+    increments: Count = 200,
+    mode: Mode = "pause",
     *,
-    timeout: float = _DEFAULT_TIMEOUT,
+    timeout: Annotated[float, Seconds(MAX_TIMEOUT_S)] = _DEFAULT_TIMEOUT,
 ) -> CounterRace:
     """Let ``threads`` threads each add 1 to a shared counter ``increments`` times.
 
     ``mode`` is ``"plain"`` (``counter += 1``), ``"pause"`` (read, :func:`pause`, write: the
     widened window) or ``"locked"`` (the same, under one shared ``Lock``).
     """
-    validate_workers(threads, "threads")
-    validate_positive_int(increments, "increments")
-    validate_mode(mode)
-    validate_seconds(timeout, "timeout", maximum=MAX_TIMEOUT_S)
     counter = Counter()
     if mode == "locked":
         lock = threading.Lock()

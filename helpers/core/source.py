@@ -12,6 +12,9 @@ import inspect
 import re
 import sys
 from dataclasses import dataclass
+from typing import Annotated
+
+from .domains import Where, validated
 
 
 @dataclass(frozen=True)
@@ -62,8 +65,9 @@ def _origin(obj: object) -> str:
     return f"{path or '<unknown file>'} (Python {version}, the interpreter running this notebook)"
 
 
+@validated
 def source_of(
-    obj: object, *, mark: str | None = None, start: str | None = None, end: str | None = None
+    obj: object, *, mark: Pattern = None, start: Pattern = None, end: Pattern = None
 ) -> Source:
     """The source of a module, class or function, from the running interpreter.
 
@@ -71,13 +75,15 @@ def source_of(
     ``start`` to the first later match of ``end`` (inclusive). ``mark``: a regular expression;
     matching lines are highlighted.
     """
-    for argument, pattern in (("mark", mark), ("start", start), ("end", end)):
-        _validate_pattern(pattern, argument)
     try:
         lines, first = inspect.getsourcelines(obj)  # type: ignore[arg-type]
     except (OSError, TypeError) as error:
         raise ValueError(f"no Python source available for {obj!r}: {error}") from None
     first = max(first, 1)
+    # ``@validated`` only checks the arguments against the signature: it is the course's
+    # machinery, not part of what the lesson shows.
+    while lines and lines[0].strip() == "@validated":
+        lines, first = lines[1:], first + 1
     if start is not None:
         begin = _find(lines, start, 0, obj)
         stop = _find(lines, end, begin + 1, obj) + 1 if end is not None else len(lines)
@@ -88,10 +94,10 @@ def source_of(
     return Source("".join(lines), _origin(inspect.unwrap(obj)), first, marks)
 
 
-def _validate_pattern(pattern: object, argument: str) -> None:
+def _check_pattern(pattern: object, argument: str) -> str | None:
     """None, or a regular expression that compiles."""
     if pattern is None:
-        return
+        return None
     if not isinstance(pattern, str):
         raise TypeError(
             f"{argument} must be a regular expression (a string) or None; got {pattern!r}"
@@ -102,6 +108,11 @@ def _validate_pattern(pattern: object, argument: str) -> None:
         raise ValueError(
             f"{argument} is not a valid regular expression ({error}): {pattern!r}"
         ) from None
+    return pattern
+
+
+#: A regular expression (a string that compiles), or None.
+Pattern = Annotated[str | None, Where(_check_pattern, None, ("(", "[a-", "*x", "a{2,1}", 3))]
 
 
 def _find(lines: list[str], pattern: str, begin: int, obj: object) -> int:

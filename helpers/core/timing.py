@@ -26,26 +26,28 @@ from concurrent.futures import (
 )
 from concurrent.futures import TimeoutError as FuturesTimeout
 from dataclasses import dataclass
+from typing import Annotated
 
 from . import machine
-from .validate import (
-    validate_callable,
-    validate_choice,
-    validate_instance,
-    validate_items,
-    validate_number,
+from .domains import (
+    MAX_WORKERS,
+    Choice,
+    Count,
+    Fn,
+    Int,
+    Items,
+    Millis,
+    Number,
+    Of,
+    Progress,
+    Seconds,
+    Where,
+    Workers,
+    validated,
 )
-from .workloads import (
-    TaskRecord,
-    TaskSpec,
-    make_tasks,
-    run_task,
-    seconds_per_unit,
-    validate_kind,
-    validate_positive_int,
-    validate_seconds,
-    warm_up,
-)
+from .lifecycle import stop_pool
+from .machine import StartMethod
+from .workloads import Kind, TaskRecord, TaskSpec, make_tasks, run_task, seconds_per_unit, warm_up
 
 try:  # Python 3.14+: subinterpreters, each with its own GIL, in one process (PEP 734)
     from concurrent.futures import InterpreterPoolExecutor  # type: ignore[attr-defined]
@@ -61,10 +63,17 @@ EXECUTOR_KINDS: dict[str, str] = {
 if InterpreterPoolExecutor is not None:
     EXECUTOR_KINDS["interpreters"] = "interpreter pool (3.14+)"
 
-Progress = Callable[[int, int], None]
-"""Called as ``progress(done, total)`` from the calling thread as tasks finish."""
+#: ``progress(done, total)``, called from the calling thread as tasks finish.
+ProgressFn = Callable[[int, int], None]
+#: One of :data:`EXECUTOR_KINDS`.
+ExecutorKind = Annotated[str, Choice(EXECUTOR_KINDS)]
+#: How long one calibrated task should take.
+TaskSeconds = Annotated[float, Seconds(60)]
+#: How long one task should take, as explorers and lessons say it: 1 ms to 5 s.
+TaskMs = Annotated[float, Millis(1, 5_000)]
+#: A bound on a whole batch of tasks; None gives them ample time.
+RunTimeout = Annotated[float | None, Seconds(24 * 3600, optional=True)]
 
-_MAX_WORKERS = 256
 _MAX_RUN_SECONDS = 24 * 3600  # the longest timeout a batch of tasks may be given
 _WARM_UP_SECONDS = {"threads": 0.005, "interpreters": 0.005, "processes": 0.02}
 
@@ -100,20 +109,17 @@ class Stats:
         )
 
 
-def summarize(samples: Sequence[float]) -> Stats:
+@validated
+def summarize(
+    samples: Annotated[Sequence[float], Items(Number(0, unit="seconds"))],
+) -> Stats:
     """Median, min and max of a non-empty list of timings."""
-    samples = validate_items(samples, "samples")
-    if not samples:
-        raise ValueError("samples must not be empty")
-    for sample in samples:
-        validate_number(sample, "samples", minimum=0, unit="seconds")
     return Stats(statistics.median(samples), min(samples), max(samples), len(samples))
 
 
-def repeat(fn: Callable[[], object], runs: int = 5) -> Stats:
+@validated
+def repeat(fn: Annotated[Callable[[], object], Fn()], runs: Count = 5) -> Stats:
     """Call ``fn()`` ``runs`` times and summarise the wall times."""
-    validate_callable(fn, "fn")
-    validate_positive_int(runs, "runs")
     samples = []
     for _ in range(runs):
         with Timer() as timer:
@@ -122,54 +128,52 @@ def repeat(fn: Callable[[], object], runs: int = 5) -> Stats:
     return summarize(samples)
 
 
-def validate_executor(executor: object, argument: str = "executor") -> str:
-    """Return ``executor`` if it is a known executor kind, else raise naming the allowed ones."""
-    validate_choice(executor, argument, EXECUTOR_KINDS)
-    assert isinstance(executor, str)
-    return executor
-
-
-def validate_workers(workers: object, argument: str = "workers") -> int:
-    """Return ``workers`` if it is an int in 1..256, else raise naming the argument."""
-    validate_positive_int(workers, argument)
-    assert isinstance(workers, int)
-    if workers > _MAX_WORKERS:
-        raise ValueError(f"{argument} must be <= {_MAX_WORKERS}; got {workers}")
-    return workers
-
-
-def ideal_speedup(workers: int, tasks: int) -> float:
+@validated
+def ideal_speedup(workers: Count, tasks: Count) -> float:
     """Best speedup of ``tasks`` equal tasks on ``workers`` perfectly parallel workers.
 
     The work goes in rounds of ``workers`` tasks, so 8 tasks on 3 workers take 3 rounds:
     8 / 3 = 2.67x, not 3x.
     """
-    validate_positive_int(workers, "workers")
-    validate_positive_int(tasks, "tasks")
     return tasks / math.ceil(tasks / workers)
 
 
-def speedup_limit(kind: str, workers: int, tasks: int, cores: int | None = None) -> float:
+@validated
+def speedup_limit(
+    kind: Kind,
+    workers: Count,
+    tasks: Count,
+    cores: Annotated[int | None, Int(1, optional=True)] = None,
+) -> float:
     """The physical ceiling on speedup: CPU work is capped by the usable cores, waiting is not."""
-    validate_kind(kind)
-    validate_positive_int(workers, "workers")
-    validate_positive_int(tasks, "tasks")
-    cores = machine.usable_cores() if cores is None else validate_positive_int(cores, "cores")
+    cores = machine.usable_cores() if cores is None else cores
     if kind == "io":
         return ideal_speedup(workers, tasks)
     return ideal_speedup(min(workers, cores), tasks)
 
 
-def max_overlap(intervals: Iterable[tuple[float, float]]) -> int:
+def _pair(value: object, argument: str) -> tuple[float, float]:
+    if not (isinstance(value, (tuple, list)) and len(value) == 2):
+        raise TypeError(f"{argument} must hold (start, end) pairs; got {value!r}")
+    start, end = (Number().check(moment, argument) for moment in value)
+    return start, end
+
+
+#: (start, end) pairs of times.
+Intervals = Annotated[
+    Iterable[tuple[float, float]],
+    Items(
+        Where(_pair, (0.0, 1.0), (None, "ab", (1,), (1, 2, 3), (0, "x"), (math.nan, 1))),
+        empty_ok=True,
+    ),
+]
+
+
+@validated
+def max_overlap(intervals: Intervals) -> int:
     """The largest number of intervals open at the same instant (touching ends do not overlap)."""
-    pairs = validate_items(intervals, "intervals")
-    for pair in pairs:
-        if not (isinstance(pair, (tuple, list)) and len(pair) == 2):
-            raise TypeError(f"intervals must hold (start, end) pairs; got {pair!r}")
-        for moment in pair:
-            validate_number(moment, "intervals")
     events = []
-    for start, end in pairs:
+    for start, end in intervals:
         events.append((start, 1))
         events.append((end, -1))
     events.sort(key=lambda event: (event[0], event[1]))  # an end sorts before a start at a tie
@@ -276,29 +280,7 @@ def _warm_up(pool: Executor, executor: str, workers: int, deadline: float) -> No
             return
 
 
-def stop_pool(pool: Executor) -> None:
-    """Shut a pool down after an error or an interrupt without waiting for queued work.
-
-    Worker processes are terminated, so pressing Stop in Jupyter leaves no child behind.
-    Threads cannot be killed; the course's tasks are short, so waiting for them is bounded.
-    """
-    validate_instance(pool, "pool", Executor)
-    if isinstance(pool, ProcessPoolExecutor):
-        processes = list((getattr(pool, "_processes", None) or {}).values())
-        terminate = getattr(pool, "terminate_workers", None)  # 3.14+
-        if terminate is not None:
-            terminate()
-        for process in processes:
-            if process.is_alive():
-                process.terminate()
-        pool.shutdown(wait=True, cancel_futures=True)
-        for process in processes:
-            process.join(timeout=5)
-    else:
-        pool.shutdown(wait=True, cancel_futures=True)
-
-
-def _run_serial(specs: Sequence[TaskSpec], progress: Progress | None) -> list[TaskRecord]:
+def _run_serial(specs: Sequence[TaskSpec], progress: ProgressFn | None) -> list[TaskRecord]:
     records = []
     for done, spec in enumerate(specs, start=1):
         records.append(run_task(spec))
@@ -310,7 +292,7 @@ def _run_serial(specs: Sequence[TaskSpec], progress: Progress | None) -> list[Ta
 def _run_pool(
     pool: Executor,
     specs: Sequence[TaskSpec],
-    progress: Progress | None,
+    progress: ProgressFn | None,
     deadline: float,
 ) -> list[TaskRecord]:
     futures: list[Future[TaskRecord]] = [pool.submit(run_task, spec) for spec in specs]
@@ -324,31 +306,21 @@ def _run_pool(
     return records
 
 
+@validated
 def run_specs(
-    specs: Sequence[TaskSpec],
-    executor: str,
-    workers: int = 1,
+    specs: Annotated[Sequence[TaskSpec], Items(Of(TaskSpec), what="task")],
+    executor: ExecutorKind,
+    workers: Workers = 1,
     *,
-    start_method: str | None = None,
-    progress: Progress | None = None,
-    timeout: float | None = None,
+    start_method: StartMethod = None,
+    progress: Progress = None,
+    timeout: RunTimeout = None,
 ) -> RunResult:
     """Run prepared tasks (see :func:`helpers.workloads.make_tasks`) and record everything.
 
     ``timeout`` (seconds) bounds the whole run; None gives the tasks ample time (20 times
     their serial duration, at least a minute).
     """
-    specs = validate_items(specs, "specs")
-    for spec in specs:
-        validate_instance(spec, "specs", TaskSpec)
-        validate_kind(spec.kind, "specs")
-    validate_executor(executor)
-    validate_workers(workers)
-    _validate_options(start_method, progress)
-    if timeout is not None:
-        validate_seconds(timeout, "timeout", maximum=_MAX_RUN_SECONDS)
-    if not specs:
-        raise ValueError("specs must hold at least one task")
     kinds = {spec.kind for spec in specs}
     if len(kinds) != 1:
         raise ValueError(f"specs must all be of one kind; got {sorted(kinds)}")
@@ -357,8 +329,9 @@ def run_specs(
     if executor == "serial":
         workers = 1
     method = (start_method or machine.start_method()) if executor == "processes" else None
-    budget = _default_timeout(len(specs), task_seconds) if timeout is None else timeout
-    validate_seconds(budget, "timeout", maximum=_MAX_RUN_SECONDS)
+    budget = min(
+        _default_timeout(len(specs), task_seconds) if timeout is None else timeout, _MAX_RUN_SECONDS
+    )
     deadline = time.perf_counter() + budget
 
     startup = 0.0
@@ -403,22 +376,17 @@ def _task_seconds(spec: TaskSpec) -> float:
     return spec.amount * seconds_per_unit(spec.kind)
 
 
-def _validate_options(start_method: object, progress: object) -> None:
-    """The keyword options every run shares: a start method (or None), a progress callback."""
-    machine.validate_start_method(start_method, optional=True)
-    validate_callable(progress, "progress", optional=True)
-
-
+@validated
 def run_tasks(
-    kind: str = "cpu",
-    executor: str = "threads",
-    workers: int = 2,
-    tasks: int = 8,
-    task_seconds: float = 0.04,
+    kind: Kind = "cpu",
+    executor: ExecutorKind = "threads",
+    workers: Workers = 2,
+    tasks: Count = 8,
+    task_seconds: TaskSeconds = 0.04,
     *,
-    start_method: str | None = None,
-    progress: Progress | None = None,
-    timeout: float | None = None,
+    start_method: StartMethod = None,
+    progress: Progress = None,
+    timeout: RunTimeout = None,
 ) -> RunResult:
     """Run ``tasks`` calibrated tasks of ``kind`` on ``executor`` with ``workers`` workers.
 
@@ -426,49 +394,35 @@ def run_tasks(
     or ``"processes"``; ``start_method`` (processes only) defaults to the course's setting
     (:func:`helpers.machine.start_method`). Nothing runs longer than ``timeout`` seconds.
     """
-    validate_kind(kind)
-    validate_executor(executor)
-    validate_workers(workers)
-    validate_positive_int(tasks, "tasks")
-    validate_seconds(task_seconds, "task_seconds")
-    _validate_options(start_method, progress)
-    if timeout is not None:
-        validate_seconds(timeout, "timeout", maximum=_MAX_RUN_SECONDS)
     specs = make_tasks(kind, tasks, task_seconds)
     return run_specs(
         specs, executor, workers, start_method=start_method, progress=progress, timeout=timeout
     )
 
 
-def _chain(progress: Progress | None, offset: int, total: int) -> Progress | None:
+def _chain(progress: ProgressFn | None, offset: int, total: int) -> ProgressFn | None:
     """Report progress of one stage as part of a larger job."""
     if progress is None:
         return None
     return lambda done, _stage_total: progress(offset + done, total)
 
 
+@validated
 def measure(
-    kind: str = "cpu",
-    executor: str = "threads",
-    workers: int = 2,
-    tasks: int = 8,
-    task_seconds: float = 0.04,
+    kind: Kind = "cpu",
+    executor: ExecutorKind = "threads",
+    workers: Workers = 2,
+    tasks: Count = 8,
+    task_seconds: TaskSeconds = 0.04,
     *,
-    start_method: str | None = None,
-    progress: Progress | None = None,
-    baseline: RunResult | None = None,
+    start_method: StartMethod = None,
+    progress: Progress = None,
+    baseline: Annotated[RunResult | None, Of(RunResult, optional=True)] = None,
 ) -> Measurement:
     """Run the tasks serially and on ``executor``; the speedup is serial wall / executor wall.
 
     Pass ``baseline`` (an earlier serial run of the same tasks) to skip the serial run.
     """
-    validate_kind(kind)
-    validate_executor(executor)
-    validate_workers(workers)
-    validate_positive_int(tasks, "tasks")
-    validate_seconds(task_seconds, "task_seconds")
-    _validate_options(start_method, progress)
-    validate_instance(baseline, "baseline", RunResult, optional=True)
     specs = make_tasks(kind, tasks, task_seconds)
     total = 2 * len(specs) if baseline is None else len(specs)
     if baseline is None:
@@ -485,25 +439,19 @@ def measure(
     return Measurement(serial=baseline, run=run)
 
 
+@validated
 def sweep(
-    kind: str = "cpu",
-    executor: str = "threads",
-    workers: Iterable[int] = (1, 2, 4),
-    tasks: int = 8,
-    task_seconds: float = 0.04,
+    kind: Kind = "cpu",
+    executor: ExecutorKind = "threads",
+    workers: Annotated[Iterable[int], Items(Int(1, MAX_WORKERS), what="worker count")] = (1, 2, 4),
+    tasks: Count = 8,
+    task_seconds: TaskSeconds = 0.04,
     *,
-    start_method: str | None = None,
-    progress: Progress | None = None,
+    start_method: StartMethod = None,
+    progress: Progress = None,
 ) -> list[Measurement]:
     """Speedup at each worker count, all against one serial run of the same tasks."""
-    counts = [validate_workers(w, "workers") for w in validate_items(workers, "workers")]
-    if not counts:
-        raise ValueError("workers must list at least one worker count")
-    validate_kind(kind)
-    validate_executor(executor)
-    validate_positive_int(tasks, "tasks")
-    validate_seconds(task_seconds, "task_seconds")
-    _validate_options(start_method, progress)
+    counts = list(workers)
     specs = make_tasks(kind, tasks, task_seconds)
     total = len(specs) * (len(counts) + 1)
     baseline = run_specs(specs, "serial", progress=_chain(progress, 0, total))

@@ -21,24 +21,11 @@ import hashlib
 import os
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import Annotated
 
-# The course's validators live in helpers.validate; they are re-exported here, where the
-# course has always imported them from (``from .workloads import validate_positive_int``).
-from .validate import MAX_TIMEOUT_S as MAX_TIMEOUT_S
-from .validate import validate_callable as validate_callable
-from .validate import validate_choice as validate_choice
-from .validate import validate_flag as validate_flag
-from .validate import validate_has as validate_has
-from .validate import validate_instance as validate_instance
-from .validate import validate_int as validate_int
-from .validate import validate_items as validate_items
-from .validate import validate_ms as validate_ms
-from .validate import validate_non_negative_int as validate_non_negative_int
-from .validate import validate_number as validate_number
-from .validate import validate_positive_int as validate_positive_int
-from .validate import validate_seconds as validate_seconds
-from .validate import validate_timeout as validate_timeout
+from .domains import Choice, Int, Of, Seconds, validated
+from .spans import Interval, Span
 
 #: Kinds of work, with the words the widgets and plots use for them.
 WORKLOAD_KINDS: dict[str, str] = {
@@ -54,18 +41,19 @@ PAUSE_THRESHOLD_S = 0.001
 _SLICE_ITERATIONS = 1_000
 _HASH_BLOCK = bytes(4 * 1024 * 1024)  # zero bytes: hashing speed does not depend on content
 
-Interval = tuple[float, float]
+
+Kind = Annotated[str, Choice(WORKLOAD_KINDS)]
 
 
-def validate_kind(kind: object, argument: str = "kind") -> str:
-    """Return ``kind`` if it is a known workload kind, else raise naming the allowed values."""
-    validate_choice(kind, argument, WORKLOAD_KINDS)
-    assert isinstance(kind, str)
-    return kind
-
-
-def spin(iterations: int) -> int:
+@validated
+def spin(iterations: Annotated[int, Int(0)]) -> int:
     """Pure-Python arithmetic: the textbook CPU-bound task. Holds the GIL while it runs."""
+    return _spin(iterations)
+
+
+def _spin(iterations: int) -> int:
+    # The loop itself, unchecked: it runs in slices of a thousand iterations, and a check per
+    # slice would show up in the timings.
     total = 0
     for i in range(iterations):
         total += i * i % 7
@@ -81,49 +69,46 @@ class TaskSpec:
     amount: float
 
 
-@dataclass(frozen=True)
-class TaskRecord:
+@dataclass(frozen=True, kw_only=True)
+class TaskRecord(Span):
     """What happened to one task: who ran it, when, and when it was really running.
 
-    Times are ``time.perf_counter()`` values. That clock is system-wide on Linux, macOS and
-    Windows, so records from worker processes line up with the parent's.
-    ``running`` lists the intervals in which the task made progress; between them it waited
-    (for the GIL, a core, or I/O).
+    A :class:`~helpers.core.spans.Span` (``running`` lists the intervals in which the task
+    made progress; between them it waited for the GIL, a core, or I/O) that also says which
+    process and thread ran it.
     """
 
-    index: int
     kind: str
     pid: int
     thread_id: int
     thread_name: str
-    start: float
-    end: float
-    running: tuple[Interval, ...] = field(default=())
 
     @property
     def worker_key(self) -> tuple[int, int]:
         """Identifies the worker (process and thread) that ran this task."""
         return (self.pid, self.thread_id)
 
-    @property
-    def duration(self) -> float:
-        return self.end - self.start
 
-
-def cpu_with_running_intervals(iterations: int) -> tuple[Interval, ...]:
+@validated
+def cpu_with_running_intervals(iterations: Annotated[int, Int(0)]) -> tuple[Interval, ...]:
     """Run :func:`spin` in short slices and note when the thread was really running.
 
     After each slice we read the clock. A gap much longer than a slice means another thread
     (or process) had the GIL or the core meanwhile; that is how the timeline shows threads
     taking turns.
     """
+    return _running_intervals(iterations)
+
+
+def _running_intervals(iterations: int) -> tuple[Interval, ...]:
+    # The unchecked loop: the course's own callers pass calibrated amounts.
     clock = time.perf_counter
     first = last = clock()
     intervals: list[Interval] = []
     done = 0
     while done < iterations:
         step = min(_SLICE_ITERATIONS, iterations - done)
-        spin(step)
+        _spin(step)
         done += step
         now = clock()
         if now - last > PAUSE_THRESHOLD_S:
@@ -134,8 +119,13 @@ def cpu_with_running_intervals(iterations: int) -> tuple[Interval, ...]:
     return tuple(intervals)
 
 
-def hash_blocks(blocks: int) -> str:
+@validated
+def hash_blocks(blocks: Annotated[int, Int(0)]) -> str:
     """SHA-256 over ``blocks`` blocks of 4 MiB. hashlib releases the GIL for each block."""
+    return _hash_blocks(blocks)
+
+
+def _hash_blocks(blocks: int) -> str:
     digest = hashlib.sha256()
     view = memoryview(_HASH_BLOCK)
     for _ in range(blocks):
@@ -143,21 +133,21 @@ def hash_blocks(blocks: int) -> str:
     return digest.hexdigest()
 
 
-def run_task(spec: TaskSpec) -> TaskRecord:
+@validated
+def run_task(spec: Annotated[TaskSpec, Of(TaskSpec)]) -> TaskRecord:
     """Run one task and record where and when it ran. This is what every executor calls."""
     current = threading.current_thread()
     start = time.perf_counter()
     if spec.kind == "cpu":
-        running = cpu_with_running_intervals(int(spec.amount))
+        running = _running_intervals(int(spec.amount))
     elif spec.kind == "io":
         time.sleep(spec.amount)
         running = ()
     elif spec.kind == "hash":
-        hash_blocks(int(spec.amount))
+        _hash_blocks(int(spec.amount))
         running = ((start, time.perf_counter()),)
     else:
-        validate_kind(spec.kind, "spec.kind")
-        raise AssertionError("unreachable")
+        raise ValueError(f"spec.kind must be one of {list(WORKLOAD_KINDS)}; got {spec.kind!r}")
     end = time.perf_counter()
     return TaskRecord(
         index=spec.index,
@@ -171,14 +161,15 @@ def run_task(spec: TaskSpec) -> TaskRecord:
     )
 
 
-def warm_up(seconds: float) -> int:
+@validated
+def warm_up(seconds: Annotated[float, Seconds(60)]) -> int:
     """Make a pool start its workers, and warm them, before anything is timed.
 
     A worker's first run of the task loop is slower than the rest: a forked child first copies
     the memory pages it writes to, any child fills its caches. A few slices of the real loop
     move that one-off cost into the pool's start-up time, where it belongs.
     """
-    cpu_with_running_intervals(20 * _SLICE_ITERATIONS)
+    _running_intervals(20 * _SLICE_ITERATIONS)
     time.sleep(seconds)
     return os.getpid()
 
@@ -195,35 +186,34 @@ def _time_best_of(run: object, units: int, repeats: int = 3) -> float:
     return best / units
 
 
-def seconds_per_unit(kind: str) -> float:
+@validated
+def seconds_per_unit(kind: Kind) -> float:
     """Measured cost of one unit of work on this machine (cached for the process).
 
     The fastest of three runs is used: it is the one least disturbed by anything else running.
     """
-    validate_kind(kind)
     if kind == "io":
         return 1.0
     if kind not in _seconds_per_unit:
         if kind == "cpu":
-            _seconds_per_unit[kind] = _time_best_of(cpu_with_running_intervals, 100_000)
+            _seconds_per_unit[kind] = _time_best_of(_running_intervals, 100_000)
         else:
-            _seconds_per_unit[kind] = _time_best_of(hash_blocks, 2)
+            _seconds_per_unit[kind] = _time_best_of(_hash_blocks, 2)
     return _seconds_per_unit[kind]
 
 
-def calibrate(kind: str, seconds: float) -> float:
+@validated
+def calibrate(kind: Kind, seconds: Annotated[float, Seconds(60)]) -> float:
     """How much work of ``kind`` takes about ``seconds`` on this machine, alone on a core."""
-    validate_kind(kind)
-    validate_seconds(seconds, "seconds")
     if kind == "io":
         return seconds
     return max(1, round(seconds / seconds_per_unit(kind)))
 
 
-def make_tasks(kind: str, tasks: int, task_seconds: float) -> list[TaskSpec]:
+@validated
+def make_tasks(
+    kind: Kind, tasks: Annotated[int, Int(1)], task_seconds: Annotated[float, Seconds(60)]
+) -> list[TaskSpec]:
     """``tasks`` equal tasks of ``kind``, each calibrated to take about ``task_seconds``."""
-    validate_kind(kind)
-    validate_positive_int(tasks, "tasks")
-    validate_seconds(task_seconds, "task_seconds")
     amount = calibrate(kind, task_seconds)
     return [TaskSpec(index=i, kind=kind, amount=amount) for i in range(tasks)]

@@ -6,29 +6,25 @@ a learner can see by moving a slider, a headless run can produce too.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Annotated
 
 from matplotlib.figure import Figure
 
 from ..core import machine
-from ..core.timing import (
-    EXECUTOR_KINDS,
-    Measurement,
-    Progress,
-    RunResult,
-    measure,
-    validate_executor,
-    validate_workers,
-)
-from ..core.validate import validate_callable, validate_instance, validate_items, validate_ms
-from ..core.workloads import WORKLOAD_KINDS, validate_kind, validate_positive_int
+from ..core.domains import Choice, Count, Items, Of, Progress, Workers, validated
+from ..core.machine import StartMethod
+from ..core.timing import EXECUTOR_KINDS, ExecutorKind, Measurement, RunResult, TaskMs, measure
+from ..core.workloads import WORKLOAD_KINDS, Kind
 from .plots import new_figure, plot_speedup
 from .timeline import plot_timeline
 
 
-def task_seconds_from_ms(task_ms: object) -> float:
+@validated
+def task_seconds_from_ms(task_ms: TaskMs) -> float:
     """Explorers speak milliseconds (1 to 5000); the timing API speaks seconds."""
-    return validate_ms(task_ms, "task_ms", 1, 5_000) / 1e3
+    return task_ms / 1e3
 
 
 @dataclass
@@ -54,16 +50,17 @@ class SpeedupHistory:
         self.points.setdefault(key, {})[run.workers] = m
 
 
+@validated
 def explore_workers(
-    kind: str = "cpu",
-    executor: str = "threads",
-    workers: int = 2,
-    tasks: int = 8,
-    task_ms: float = 40,
+    kind: Kind = "cpu",
+    executor: ExecutorKind = "threads",
+    workers: Workers = 2,
+    tasks: Count = 8,
+    task_ms: TaskMs = 40,
     *,
-    start_method: str | None = None,
-    progress: Progress | None = None,
-    history: SpeedupHistory | None = None,
+    start_method: StartMethod = None,
+    progress: Progress = None,
+    history: Annotated[SpeedupHistory | None, Of(SpeedupHistory, optional=True)] = None,
 ) -> Figure:
     """Run ``tasks`` tasks of ``kind`` on ``executor`` with ``workers`` workers; draw the
     timeline of the run and its speedup over serial, next to the ideal and the machine's limit.
@@ -71,14 +68,7 @@ def explore_workers(
     With a ``history``, earlier runs of the same configuration stay on the speedup plot, so
     moving the workers slider traces the whole curve.
     """
-    validate_kind(kind)
-    validate_executor(executor)
-    validate_workers(workers)
-    validate_positive_int(tasks, "tasks")
-    seconds = task_seconds_from_ms(task_ms)
-    machine.validate_start_method(start_method, optional=True)
-    validate_callable(progress, "progress", optional=True)
-    validate_instance(history, "history", SpeedupHistory, optional=True)
+    seconds = task_ms / 1e3
     if executor == "serial":
         workers = 1
     history = SpeedupHistory() if history is None else history
@@ -125,33 +115,23 @@ def _headline(m: Measurement) -> str:
     )
 
 
+@validated
 def compare_executors(
-    workers: int = 2,
-    tasks: int = 8,
-    task_ms: float = 40,
+    workers: Workers = 2,
+    tasks: Count = 8,
+    task_ms: TaskMs = 40,
     *,
-    kinds: tuple[str, ...] = ("cpu", "io"),
-    executors: tuple[str, ...] = ("threads", "processes"),
-    start_method: str | None = None,
-    progress: Progress | None = None,
+    kinds: Annotated[Sequence[str], Items(Choice(WORKLOAD_KINDS))] = ("cpu", "io"),
+    executors: Annotated[Sequence[str], Items(Choice(EXECUTOR_KINDS))] = ("threads", "processes"),
+    start_method: StartMethod = None,
+    progress: Progress = None,
 ) -> tuple[Figure, list[Measurement]]:
     """The central picture of the course: each kind of work on each executor, side by side.
 
     Returns the figure (one timeline per kind x executor, titled with its speedup) and the
     measurements, so a notebook can assert facts about them or print them.
     """
-    validate_workers(workers)
-    validate_positive_int(tasks, "tasks")
-    seconds = task_seconds_from_ms(task_ms)
-    kinds = tuple(validate_kind(kind, "kinds") for kind in validate_items(kinds, "kinds"))
-    executors = tuple(
-        validate_executor(executor, "executors")
-        for executor in validate_items(executors, "executors")
-    )
-    if not kinds or not executors:
-        raise ValueError("kinds and executors must each name at least one value")
-    machine.validate_start_method(start_method, optional=True)
-    validate_callable(progress, "progress", optional=True)
+    seconds = task_ms / 1e3
 
     stages = len(kinds) * (len(executors) + 1)
     done_stages = 0

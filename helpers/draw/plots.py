@@ -7,14 +7,17 @@ shows it exactly once: end the cell with the figure, or ``display(fig)``.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Annotated, Any
 
 import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from ..core.domains import AnyInt, Bool, Count, Items, Number, Of, OptionalText, Text, validated
 from ..core.timing import Measurement, ideal_speedup, speedup_limit
-from ..core.validate import validate_flag, validate_instance, validate_int, validate_number
+
+Inches = Annotated[float, Number(0, 100, above=True, unit="inches")]
+OptionalAxes = Annotated[Axes | None, Of(Axes, optional=True)]
 
 #: Okabe & Ito's palette: distinguishable with every common form of colour blindness.
 PALETTE: tuple[str, ...] = (
@@ -34,21 +37,18 @@ IDEAL_STYLE = {"color": "#555555", "linestyle": "--", "linewidth": 1.2}
 LIMIT_STYLE = {"color": "#D55E00", "linestyle": ":", "linewidth": 1.6}
 
 
-def colour(index: int) -> str:
-    """The ``index``-th colour of the palette (cycling)."""
-    validate_int(index, "index", minimum=None)  # any int: the palette cycles both ways
+@validated
+def colour(index: AnyInt) -> str:
+    """The ``index``-th colour of the palette (cycling both ways)."""
     return PALETTE[index % len(PALETTE)]
 
 
+@validated
 def new_figure(
-    ncols: int = 1, nrows: int = 1, width: float = 6.0, height: float = 3.6
+    ncols: Count = 1, nrows: Count = 1, width: Inches = 6.0, height: Inches = 3.6
 ) -> tuple[Figure, list[Axes]]:
     """A figure with ``nrows x ncols`` axes, each ``width`` x ``height`` inches, closed for
     pyplot so it is only shown once."""
-    validate_int(ncols, "ncols", 1)
-    validate_int(nrows, "nrows", 1)
-    validate_number(width, "width", minimum=0, above_minimum=True, unit="inches")
-    validate_number(height, "height", minimum=0, above_minimum=True, unit="inches")
     fig, axes = plt.subplots(
         nrows, ncols, figsize=(width * ncols, height * nrows), squeeze=False, layout="constrained"
     )
@@ -56,7 +56,10 @@ def new_figure(
     return fig, [ax for row in axes for ax in row]
 
 
-def finish(ax: Axes, *, xlabel: str, ylabel: str, title: str | None = None) -> Axes:
+@validated
+def finish(
+    ax: Annotated[Axes, Of(Axes)], *, xlabel: Text, ylabel: Text, title: OptionalText = None
+) -> Axes:
     """Label the axes (with units, by convention in parentheses) and add a light grid."""
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
@@ -66,22 +69,19 @@ def finish(ax: Axes, *, xlabel: str, ylabel: str, title: str | None = None) -> A
     return ax
 
 
+@validated
 def plot_lines(
-    x: Sequence[float],
-    series: Mapping[str, Sequence[float]],
+    x: Annotated[Sequence[float], Items(Number(), empty_ok=True)],
+    series: Annotated[Mapping[str, Sequence[float]], Of(Mapping)],
     *,
-    xlabel: str,
-    ylabel: str,
-    title: str | None = None,
-    ax: Axes | None = None,
-    logx: bool = False,
-    logy: bool = False,
+    xlabel: Text,
+    ylabel: Text,
+    title: OptionalText = None,
+    ax: OptionalAxes = None,
+    logx: Bool = False,
+    logy: Bool = False,
 ) -> Figure:
     """One line with markers per series over a shared x axis (throughput curves and the like)."""
-    validate_instance(series, "series", Mapping)
-    validate_flag(logx, "logx")
-    validate_flag(logy, "logy")
-    validate_instance(ax, "ax", Axes, optional=True)
     if ax is None:
         fig, (ax,) = new_figure()
     else:
@@ -100,20 +100,19 @@ def plot_lines(
     return fig  # type: ignore[return-value]
 
 
+@validated
 def plot_speedup(
     series: Mapping[str, Sequence[Measurement]] | Sequence[Measurement],
     *,
-    ax: Axes | None = None,
-    title: str | None = None,
-    highlight: Measurement | None = None,
+    ax: OptionalAxes = None,
+    title: OptionalText = None,
+    highlight: Annotated[Measurement | None, Of(Measurement, optional=True)] = None,
 ) -> Figure:
     """Measured speedup against the number of workers, with the ideal line and the core limit.
 
     ``series`` maps a label (e.g. ``"threads"``) to measurements at several worker counts; a
     plain list is one series labelled by its executor.
     """
-    validate_instance(ax, "ax", Axes, optional=True)
-    validate_instance(highlight, "highlight", Measurement, optional=True)
     if not isinstance(series, Mapping):
         measurements = list(series)
         label = measurements[0].run.executor if measurements else "measured"

@@ -8,15 +8,16 @@ the solid pieces alternate between rows: that is the GIL being handed from threa
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Annotated
 
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
+from ..core.domains import Bool, Number, Of, OptionalText, Where, validated
+from ..core.spans import Span, rows
 from ..core.timing import RunResult
-from ..core.validate import validate_flag, validate_instance, validate_number
-from ..core.workloads import TaskRecord
-from .plots import colour, finish, new_figure
+from .plots import OptionalAxes, colour, finish, new_figure
 
 _LEGEND = {
     "cpu": ("running Python\n(holds the GIL)", "started, waiting\n(for the GIL\nor a core)"),
@@ -24,40 +25,61 @@ _LEGEND = {
     "hash": ("hashing in C\n(GIL released)", ""),
 }
 
-Row = tuple[str, Sequence[TaskRecord]]
+Row = tuple[str, Sequence[Span]]
 
 
-def rows_of(result: RunResult) -> list[Row]:
-    """Group a run's records by worker, in the order the workers first started."""
-    validate_instance(result, "result", RunResult)
-    labels = result.worker_labels()
-    rows: dict[str, list[TaskRecord]] = {label: [] for label in labels.values()}
-    for record in result.records:
-        rows[labels[record.worker_key]].append(record)
-    return list(rows.items())
-
-
-def draw_rows(
-    ax: Axes,
-    rows: Sequence[Row],
-    t0: float,
-    *,
-    legend: tuple[str, str] = _LEGEND["cpu"],
-    show_running: bool = True,
-) -> Axes:
-    """Draw tasks as bars, one row per worker. Time on x in milliseconds since ``t0``.
-
-    Other notebooks reuse this for their own records (a semaphore's holders, a pool's tasks):
-    anything with ``index``, ``start``, ``end`` and ``running`` intervals can be drawn.
-    ``legend`` labels the solid and the faded parts of a bar ("" leaves one out).
-    """
-    validate_instance(ax, "ax", Axes)
-    validate_number(t0, "t0")
+def _legend(value: object, argument: str) -> tuple[str, str]:
     if not (
-        isinstance(legend, tuple) and len(legend) == 2 and all(isinstance(x, str) for x in legend)
+        isinstance(value, tuple) and len(value) == 2 and all(isinstance(x, str) for x in value)
     ):
-        raise TypeError(f"legend must be a (solid, faded) pair of strings; got {legend!r}")
-    validate_flag(show_running, "show_running")
+        raise TypeError(f"{argument} must be a (solid, faded) pair of strings; got {value!r}")
+    return value
+
+
+#: What the solid and the faded part of a bar mean ("" leaves one out of the legend).
+Legend = Annotated[
+    tuple[str, str], Where(_legend, ("a", "b"), ("ab", ("a",), ("a", 1), ["a", "b"]))
+]
+
+
+@validated
+def rows_of(result: Annotated[RunResult, Of(RunResult)]) -> list[Row]:
+    """Group a run's records by worker, in the order the workers first started."""
+    labels = result.worker_labels()
+    grouped: dict[str, list[Span]] = {label: [] for label in labels.values()}
+    for record in result.records:
+        grouped[labels[record.worker_key]].append(record)
+    return list(grouped.items())
+
+
+@validated
+def draw_spans(
+    ax: Annotated[Axes, Of(Axes)],
+    spans: Sequence[Span],
+    t0: Annotated[float, Number()],
+    *,
+    legend: Legend = _LEGEND["cpu"],
+    show_running: Bool = True,
+) -> Axes:
+    """Draw spans as bars, one timeline row per distinct ``span.row``, in order of appearance.
+
+    Time on x in milliseconds since ``t0``. Every timeline of the course is drawn here: a
+    pool's tasks, a semaphore's holders, a condition's waiters, a crawler's requests.
+    """
+    return draw_rows(ax, rows(list(spans)), t0, legend=legend, show_running=show_running)
+
+
+@validated
+def draw_rows(
+    ax: Annotated[Axes, Of(Axes)],
+    rows: Sequence[Row],
+    t0: Annotated[float, Number()],
+    *,
+    legend: Legend = _LEGEND["cpu"],
+    show_running: Bool = True,
+) -> Axes:
+    """Draw ``(label, spans)`` rows of bars, top to bottom: the spans of each row keep their
+    order. For spans whose row labels are made elsewhere (a run's workers, numbered)."""
     height = 0.7
     for row_number, (_, records) in enumerate(rows):
         y = row_number - height / 2
@@ -91,10 +113,14 @@ def draw_rows(
     return ax
 
 
-def plot_timeline(result: RunResult, *, ax: Axes | None = None, title: str | None = None) -> Figure:
+@validated
+def plot_timeline(
+    result: Annotated[RunResult, Of(RunResult)],
+    *,
+    ax: OptionalAxes = None,
+    title: OptionalText = None,
+) -> Figure:
     """A Gantt chart of one run: rows are workers, bars are tasks (colour = task number)."""
-    validate_instance(result, "result", RunResult)
-    validate_instance(ax, "ax", Axes, optional=True)
     if ax is None:
         fig, (ax,) = new_figure(height=1.2 + 0.45 * max(1, result.workers))
     else:

@@ -12,17 +12,17 @@ import html
 import io
 import time
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Annotated, Any
 
 import ipywidgets as widgets
 from IPython.display import Image, display
 from matplotlib.figure import Figure
 
 from ..core import machine
-from ..core.timing import EXECUTOR_KINDS, validate_executor, validate_workers
-from ..core.validate import validate_callable, validate_choice, validate_instance, validate_int
-from ..core.workloads import WORKLOAD_KINDS, validate_kind, validate_positive_int
-from .explore import SpeedupHistory, explore_workers, task_seconds_from_ms
+from ..core.domains import AnyInt, Choice, Count, Fn, Int, Of, Text, Where, Workers, validated
+from ..core.timing import EXECUTOR_KINDS, ExecutorKind, TaskMs
+from ..core.workloads import WORKLOAD_KINDS, Kind
+from .explore import SpeedupHistory, explore_workers
 
 Compute = Callable[..., Any]
 """``compute(**values, progress=callback)`` returning a ``Figure`` (or ``(Figure, data)``)."""
@@ -31,18 +31,15 @@ _CONTROL_STYLE = {"description_width": "150px"}
 _CONTROL_LAYOUT = widgets.Layout(width="460px")
 
 
+@validated
 def int_slider(
-    description: str, value: int, low: int, high: int, step: int = 1
+    description: Text, value: AnyInt, low: AnyInt, high: AnyInt, step: Count = 1
 ) -> widgets.IntSlider:
     """A slider that can only produce integers in ``low..high`` (invalid values are impossible).
 
     A starting ``value`` outside the range is moved to its nearest end.
     """
-    validate_instance(description, "description", str)
-    validate_int(value, "value", minimum=None)
-    validate_int(low, "low", minimum=None)
-    validate_int(high, "high", minimum=low)
-    validate_int(step, "step", 1)
+    Int(low).check(high, "high")
     return widgets.IntSlider(
         value=min(max(value, low), high),
         min=low,
@@ -55,11 +52,12 @@ def int_slider(
     )
 
 
-def dropdown(description: str, options: Mapping[str, str], value: str) -> widgets.Dropdown:
+@validated
+def dropdown(
+    description: Text, options: Annotated[Mapping[str, str], Of(Mapping)], value: Text
+) -> widgets.Dropdown:
     """A dropdown over ``{value: label}``; only listed values can be chosen."""
-    validate_instance(description, "description", str)
-    validate_instance(options, "options", Mapping)
-    validate_choice(value, "value", options)
+    Choice(options).check(value, "value")
     return widgets.Dropdown(
         options=[(label, key) for key, label in options.items()],
         value=value,
@@ -69,32 +67,43 @@ def dropdown(description: str, options: Mapping[str, str], value: str) -> widget
     )
 
 
-def figure_png(figure: Figure) -> Image:
+@validated
+def figure_png(figure: Annotated[Figure, Of(Figure)]) -> Image:
     """The figure as a PNG, shown the same way whatever matplotlib backend the kernel uses."""
-    validate_instance(figure, "figure", Figure)
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", bbox_inches="tight")
     return Image(buffer.getvalue())
 
 
+def _controls(controls: object, argument: str) -> dict[str, widgets.ValueWidget]:
+    if not isinstance(controls, Mapping):
+        raise TypeError(f"{argument} must be a dict of names to widgets; got {controls!r}")
+    for name, control in controls.items():
+        if not isinstance(name, str) or not isinstance(control, widgets.ValueWidget):
+            raise TypeError(
+                f"{argument} must map names (str) to widgets; got {name!r}: {control!r}"
+            )
+    return dict(controls)
+
+
+#: ``{name: widget}``: the explorer calls ``compute(**{name: widget.value})``.
+Controls = Annotated[
+    Mapping[str, widgets.ValueWidget], Where(_controls, {}, (3, None, [1], {"n": 3}))
+]
+
+
 class Explorer:
     """Controls + Run + progress + output, calling ``compute`` with the controls' values."""
 
+    @validated
     def __init__(
         self,
-        compute: Compute,
-        controls: Mapping[str, widgets.ValueWidget],
+        compute: Annotated[Compute, Fn()],
+        controls: Controls,
         *,
-        title: str = "",
-        run_label: str = "Run",
+        title: Text = "",
+        run_label: Text = "Run",
     ) -> None:
-        validate_callable(compute, "compute")
-        validate_instance(controls, "controls", Mapping)
-        for name, control in controls.items():
-            validate_instance(name, "controls", str)
-            validate_instance(control, "controls", widgets.ValueWidget)
-        validate_instance(title, "title", str)
-        validate_instance(run_label, "run_label", str)
         self.compute = compute
         self.controls = dict(controls)
         self.figure: Figure | None = None
@@ -173,23 +182,19 @@ class Explorer:
         display(self.widget)
 
 
+@validated
 def worker_explorer(
-    kind: str = "cpu",
-    executor: str = "threads",
-    workers: int = 2,
-    tasks: int = 8,
-    task_ms: int = 40,
+    kind: Kind = "cpu",
+    executor: ExecutorKind = "threads",
+    workers: Workers = 2,
+    tasks: Count = 8,
+    task_ms: TaskMs = 40,
 ) -> Explorer:
     """Workers, tasks, task size, kind of work, executor and start method → timeline + speedup.
 
     Values the explorer would refuse are refused here; valid ones outside a slider's range
     (e.g. 100 workers) are moved to its nearest end.
     """
-    validate_kind(kind)
-    validate_executor(executor)
-    validate_workers(workers)
-    validate_positive_int(tasks, "tasks")
-    task_seconds_from_ms(task_ms)
     cores = machine.usable_cores()
     history = SpeedupHistory()
 

@@ -72,7 +72,7 @@ def test_unknown_start_method_is_rejected_naming_the_choices(
     with pytest.raises(ValueError, match=r"start_method must be one of"):
         machine.mp_context("threads")
     with pytest.raises(TypeError, match="start_method must be a string"):
-        machine.validate_start_method(3)
+        machine.mp_context(3)
 
 
 def test_gil_fields_agree_with_the_interpreter() -> None:

@@ -145,8 +145,8 @@ def test_max_overlap(intervals: list[tuple[float, float]], expected: int) -> Non
 @pytest.mark.parametrize(
     ("kwargs", "error", "pattern"),
     [
-        ({"workers": 0}, ValueError, "workers must be >= 1"),
-        ({"workers": 257}, ValueError, "workers must be <= 256"),
+        ({"workers": 0}, ValueError, "workers must be between 1 and 256; got 0"),
+        ({"workers": 257}, ValueError, "workers must be between 1 and 256; got 257"),
         ({"workers": "2"}, TypeError, "workers must be an int"),
         ({"executor": "gpu"}, ValueError, r"executor must be one of \['serial', 'threads'"),
         ({"executor": None}, TypeError, "executor must be a string"),

@@ -178,7 +178,9 @@ def outside(domain: d.Domain) -> st.SearchStrategy[Any]:
         if domain.maximum != math.inf:
             near.append(st.floats(min_value=domain.maximum))
     elif isinstance(domain, d.Choice):
-        near.append(st.sampled_from([f"{a}x" if isinstance(a, str) else a + 1 for a in domain.allowed]))
+        near.append(
+            st.sampled_from([f"{a}x" if isinstance(a, str) else a + 1 for a in domain.allowed])
+        )
     elif isinstance(domain, d.Items):
         if domain.each is not None:
             each = outside(domain.each)
@@ -269,5 +271,7 @@ def test_bad_values_are_refused_by_name_before_anything_starts(
 
 
 @pytest.mark.parametrize(("qualname", "argument", "domain"), CASES)
-def test_each_domain_accepts_its_own_example(qualname: str, argument: str, domain: d.Domain) -> None:
+def test_each_domain_accepts_its_own_example(
+    qualname: str, argument: str, domain: d.Domain
+) -> None:
     assert domain.accepts(domain.example()), f"{qualname}: {argument}'s example is refused"

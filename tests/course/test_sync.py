@@ -16,9 +16,12 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (tmp_path / "lessons").mkdir()
     (tmp_path / "notebooks").mkdir()
     shutil.copy(sync.LESSONS / "00_start_here.md", tmp_path / "lessons")
+    shutil.copy(sync.README, tmp_path / "README.md")
     monkeypatch.setattr(sync, "ROOT", tmp_path)
     monkeypatch.setattr(sync, "LESSONS", tmp_path / "lessons")
     monkeypatch.setattr(sync, "NOTEBOOKS", tmp_path / "notebooks")
+    monkeypatch.setattr(sync, "README", tmp_path / "README.md")
+    monkeypatch.setattr(sync, "MANIFEST", sync.MANIFEST[:1])
     sync.write_all()
     return tmp_path
 
@@ -69,4 +72,17 @@ def test_outputs_and_orphans_are_reported(project: Path) -> None:
     assert any("00_start_here.ipynb is out of sync" in p for p in problems)
     assert any("99_extra.ipynb has no lesson" in p for p in problems)
     (project / "lessons" / "00_start_here.md").rename(project / "lessons" / "01_new.md")
-    assert any("01_new.ipynb is missing" in p for p in sync.stale())
+    problems = sync.stale()
+    assert any("01_new.ipynb is missing" in p for p in problems)
+    assert any("lessons/01_new.md is not listed in course.toml" in p for p in problems)
+    assert any(
+        "lessons/00_start_here.md is listed in course.toml but missing" in p for p in problems
+    )
+
+
+def test_the_readme_course_map_is_written_from_the_manifest(project: Path) -> None:
+    readme = project / "README.md"
+    readme.write_text(readme.read_text().replace("| 15 |", "| 16 |"))
+    assert any("course map disagrees with course.toml" in p for p in sync.stale())
+    assert readme in sync.write_all()
+    assert "| 15 |" in readme.read_text() and sync.stale() == []

@@ -83,7 +83,7 @@ def test_explore_workers_returns_a_figure_and_builds_history() -> None:
     [
         ({"task_ms": 0}, ValueError, "task_ms must be between 1 and 5000"),
         ({"task_ms": "40"}, TypeError, "task_ms must be a number"),
-        ({"workers": 0}, ValueError, "workers must be >= 1"),
+        ({"workers": 0}, ValueError, "workers must be between 1 and 256; got 0"),
         ({"kind": "gpu"}, ValueError, "kind must be one of"),
         ({"executor": "fibers"}, ValueError, "executor must be one of"),
     ],

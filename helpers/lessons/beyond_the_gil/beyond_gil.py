@@ -23,16 +23,20 @@ from matplotlib.figure import Figure
 
 from ...core import machine
 from ...core.timing import Progress
-from ...core.validate import validate_callable, validate_flag, validate_instance, validate_items
-from ...core.workloads import validate_positive_int, validate_seconds
+from ...core.validate import (
+    validate_callable,
+    validate_flag,
+    validate_instance,
+    validate_items,
+    validate_positive_int,
+    validate_seconds,
+)
 from ...draw.explore import task_seconds_from_ms
 from ...draw.plots import IDEAL_STYLE, LIMIT_STYLE, MARKERS, colour, finish, new_figure
 
 PYTHONS_ENV = "LAB_PYTHONS"
 WELL_KNOWN = ("python3.13t", "python3.14t", "python3.15t", "python3.14", "python3.15")
-REPO_BUILD = (
-    Path(__file__).resolve().parents[3] / "build" / "python3.13t" / "bin" / "python3.13t"
-)
+REPO_BUILD = Path(__file__).resolve().parents[3] / "build" / "python3.13t" / "bin" / "python3.13t"
 BENCH_SCRIPT = Path(__file__).resolve().parent / "threads_bench.py"
 RACE_SCRIPT = Path(__file__).resolve().parent / "ft_races.py"
 _PROBE = (

@@ -32,9 +32,9 @@ from ...core.validate import (
     validate_choice,
     validate_int,
     validate_ms,
+    validate_positive_int,
     validate_seconds,
 )
-from ...core.workloads import validate_positive_int
 from ...draw.plots import finish, new_figure
 from ...draw.timeline import draw_rows
 from ...teaching.condition import Condition as TeachingCondition

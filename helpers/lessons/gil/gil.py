@@ -26,14 +26,15 @@ from matplotlib.ticker import NullFormatter
 
 from ...core import machine
 from ...core.timing import EXECUTOR_KINDS, Measurement, Progress, RunResult, measure, run_tasks
-from ...core.validate import validate_callable, validate_instance, validate_int, validate_ms
-from ...core.workloads import (
-    WORKLOAD_KINDS,
-    Interval,
-    spin,
+from ...core.validate import (
+    validate_callable,
+    validate_instance,
+    validate_int,
+    validate_ms,
     validate_positive_int,
     validate_seconds,
 )
+from ...core.workloads import WORKLOAD_KINDS, Interval, spin
 from ...draw.plots import IDEAL_STYLE, PALETTE, finish, new_figure, plot_speedup
 from ...draw.timeline import draw_rows, rows_of
 

@@ -39,9 +39,10 @@ from ...core.validate import (
     validate_instance,
     validate_items,
     validate_non_negative_int,
+    validate_positive_int,
+    validate_seconds,
     validate_timeout,
 )
-from ...core.workloads import validate_positive_int, validate_seconds
 from ...draw.plots import plain_log_ticks
 
 if TYPE_CHECKING:

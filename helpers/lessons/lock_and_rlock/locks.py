@@ -34,10 +34,10 @@ from ...core.validate import (
     validate_items,
     validate_ms,
     validate_number,
+    validate_positive_int,
     validate_seconds,
     validate_timeout,
 )
-from ...core.workloads import validate_positive_int
 from ...draw.plots import IDEAL_STYLE, MARKERS, colour, finish, new_figure
 from ...draw.timeline import draw_rows
 

@@ -41,8 +41,10 @@ from ...core.validate import (
     validate_instance,
     validate_items,
     validate_number,
+    validate_positive_int,
+    validate_seconds,
 )
-from ...core.workloads import seconds_per_unit, spin, validate_positive_int, validate_seconds
+from ...core.workloads import seconds_per_unit, spin
 from ...draw.plots import plain_log_ticks
 
 if TYPE_CHECKING:

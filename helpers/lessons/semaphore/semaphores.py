@@ -28,8 +28,13 @@ from ...core.facts import FactTable, fact_table, validate_classes
 from ...core.lifecycle import wait_until as wait_until  # re-exported for notebook 06
 from ...core.lifecycle import waiting_count as waiting_count
 from ...core.timing import Progress, max_overlap
-from ...core.validate import validate_callable, validate_choice, validate_int, validate_ms
-from ...core.workloads import validate_positive_int
+from ...core.validate import (
+    validate_callable,
+    validate_choice,
+    validate_int,
+    validate_ms,
+    validate_positive_int,
+)
 from ...draw.plots import MARKERS, colour, finish, new_figure
 from ...draw.timeline import draw_rows
 from ...teaching.semaphore import BoundedSemaphore as TeachingBoundedSemaphore

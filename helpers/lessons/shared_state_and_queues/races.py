@@ -30,9 +30,9 @@ from ...core.validate import (
     validate_callable,
     validate_flag,
     validate_items,
+    validate_positive_int,
     validate_seconds,
 )
-from ...core.workloads import validate_positive_int
 from ...draw.plots import colour, finish, new_figure
 
 # Two of the lines often lie on top of each other at 0: hollow circles over small triangles,

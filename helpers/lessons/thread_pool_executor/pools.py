@@ -23,8 +23,14 @@ from matplotlib.figure import Figure
 
 from ...core import machine
 from ...core.timing import Measurement, Progress, RunResult, run_specs, validate_workers
-from ...core.validate import validate_callable, validate_int, validate_ms, validate_timeout
-from ...core.workloads import make_tasks, validate_positive_int
+from ...core.validate import (
+    validate_callable,
+    validate_int,
+    validate_ms,
+    validate_positive_int,
+    validate_timeout,
+)
+from ...core.workloads import make_tasks
 from ...draw.explore import compare_executors
 from ...draw.plots import IDEAL_STYLE, LIMIT_STYLE, MARKERS, colour, finish, new_figure
 from ...draw.timeline import plot_timeline

@@ -33,8 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from ...core.timing import Progress
-from ...core.validate import validate_callable, validate_choice, validate_items
-from ...core.workloads import validate_seconds
+from ...core.validate import validate_callable, validate_choice, validate_items, validate_seconds
 from ...sketches.executor import SyllabusSketch1, SyllabusSketch2
 from ...teaching import executor as teaching
 

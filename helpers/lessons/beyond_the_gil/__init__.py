@@ -1,0 +1,1 @@
+"""Lesson code for lessons/*_beyond_the_gil.md (see course.toml)."""

@@ -1,0 +1,1 @@
+"""Lesson code for lessons/*_condition.md (see course.toml)."""

@@ -1,0 +1,1 @@
+"""Lesson code for lessons/*_gil.md (see course.toml)."""

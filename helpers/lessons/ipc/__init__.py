@@ -1,0 +1,1 @@
+"""Lesson code for lessons/*_ipc.md (see course.toml)."""

@@ -1,0 +1,1 @@
+"""Lesson code for lessons/*_multiprocessing.md (see course.toml)."""

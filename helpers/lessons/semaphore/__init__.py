@@ -1,0 +1,1 @@
+"""Lesson code for lessons/*_semaphore.md (see course.toml)."""

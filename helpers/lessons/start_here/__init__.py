@@ -1,0 +1,1 @@
+"""Lesson code for lessons/*_start_here.md (see course.toml)."""

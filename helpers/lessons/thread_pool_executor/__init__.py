@@ -1,0 +1,1 @@
+"""Lesson code for lessons/*_thread_pool_executor.md (see course.toml)."""

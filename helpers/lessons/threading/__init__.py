@@ -1,0 +1,1 @@
+"""Lesson code for lessons/*_threading.md (see course.toml)."""
