@@ -65,10 +65,10 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-# `make unit UNIT_TESTS=tests/test_timing.py` runs just one file.
+# `make unit UNIT_TESTS=tests/core/test_timing.py` runs just one file.
 UNIT_TESTS ?= tests
 unit: $(STAMP)
-	MPLBACKEND=Agg $(BIN)/python -m pytest $(UNIT_TESTS) -q --ignore=tests/browser
+	MPLBACKEND=Agg $(BIN)/python -m pytest $(UNIT_TESTS) -q --ignore=tests/browser --durations=15
 
 # Every notebook in JupyterLab, driven by headless Chromium (skipped locally without Chromium).
 browser: $(STAMP)

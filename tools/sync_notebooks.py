@@ -91,9 +91,12 @@ def _with_map(readme: str) -> str:
     return course.with_course_map(readme, MANIFEST)
 
 
-def write_all() -> list[Path]:
+def write_all(only: str | None = None) -> list[Path]:
+    """Write every notebook (or only the one whose stem starts with ``only``) and the map."""
     written = []
     for lesson in sorted(LESSONS.glob("*.md")):
+        if only and not lesson.stem.startswith(only):
+            continue
         target = notebook_path(lesson)
         text = render(lesson)
         if not target.exists() or target.read_text() != text:
@@ -108,13 +111,14 @@ def write_all() -> list[Path]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="only check; exit 1 if stale")
+    parser.add_argument("only", nargs="?", help="write one notebook: its stem or number (03)")
     args = parser.parse_args(argv)
     if args.check:
         problems = stale()
         for problem in problems:
             print(problem, file=sys.stderr)
         return 1 if problems else 0
-    for path in write_all():
+    for path in write_all(args.only):
         print(f"wrote {path.relative_to(ROOT)}")
     return 0
 

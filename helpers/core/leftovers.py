@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Annotated
 
 from .checks import Feedback
-from .domains import Of, Timeout, validated
+from .domains import Items, Of, Timeout, validated
 
 _SHM_DIR = Path("/dev/shm")
 
@@ -134,7 +134,8 @@ def shared_memory_segments() -> set[str]:
         return set()
 
 
-def new_segments(before: Iterable[str]) -> set[str]:
+@validated
+def new_segments(before: Annotated[Iterable[str], Items(Of(str), empty_ok=True)]) -> set[str]:
     """Shared-memory segments created since ``before`` that may belong to this process.
 
     /dev/shm is shared by the whole machine, and another kernel or program may create a segment

@@ -12,6 +12,9 @@ when it ran); drawing them is the only part that needs matplotlib.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Annotated
+
+from .domains import AnyInt, Number, Text, validated
 
 Interval = tuple[float, float]
 
@@ -38,8 +41,12 @@ class Span:
         return self.end - self.start
 
 
+Time = Annotated[float, Number()]
+
+
+@validated
 def held(
-    index: int, start: float, got: float, end: float, *, row: str = "", note: str = ""
+    index: AnyInt, start: Time, got: Time, end: Time, *, row: Text = "", note: Text = ""
 ) -> Span:
     """A span that waited from ``start``, then held something (a lock, a permit, a
     connection) from ``got`` to ``end``: faded while it waited, solid while it held."""
