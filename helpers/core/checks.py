@@ -98,8 +98,12 @@ def call_with_timeout(
     """Call ``fn`` in a helper thread and wait at most ``timeout`` seconds for it.
 
     A learner's deadlock must not freeze the notebook. If the call does not return in time we
-    stop waiting and say so; the stuck thread is a daemon, and restarting the kernel clears it.
+    stop waiting and say so, naming every thread it leaves running (the helper thread and any
+    thread the learner's code started): Python cannot stop a thread from outside, so they run
+    until the learner's code returns, or until the kernel restarts. The notebook's last cell
+    names them again.
     """
+    before = set(threading.enumerate())
     outcome: dict[str, Any] = {}
 
     def target() -> None:
@@ -112,10 +116,12 @@ def call_with_timeout(
     worker.start()
     worker.join(timeout)
     if worker.is_alive():
+        stuck = sorted(t.name for t in threading.enumerate() if t not in before and t.is_alive())
         raise CheckTimeout(
             f"your code did not finish within {timeout:g} s. Is something waiting forever "
-            "(a lock never released, a join or get without a timeout)? Restart the kernel to "
-            "clear the stuck thread."
+            "(a lock never released, a join or get without a timeout)? Still running: "
+            f"{', '.join(stuck)}. Python cannot stop a thread from outside: restart the "
+            "kernel (Kernel → Restart) to end them, then run the notebook again."
         )
     if "error" in outcome:
         raise outcome["error"]

@@ -24,6 +24,8 @@ _SHM_DIR = Path("/dev/shm")
 
 # Threads the kernel machinery starts lazily (pyzmq starts a garbage-collector thread the first
 # time a large output such as a plot is sent). They belong to Jupyter, not to the notebook.
+#: What a thread named "exercise-check" is: an answer whose checker stopped waiting for it.
+_STUCK_CHECK = "an exercise answer still running after its check timed out: restart the kernel"
 _KERNEL_THREAD_MODULES = ("zmq.", "ipykernel.", "IPython.", "jupyter_client.")
 
 
@@ -175,7 +177,8 @@ def leftovers(baseline: Annotated[Snapshot, Of(Snapshot)]) -> list[str]:
         if type(thread).__module__.startswith(_KERNEL_THREAD_MODULES):
             continue
         if thread.ident not in baseline.threads and thread.is_alive():
-            found.append(f"thread {thread.name!r} (daemon={thread.daemon})")
+            why = _STUCK_CHECK if thread.name == "exercise-check" else f"daemon={thread.daemon}"
+            found.append(f"thread {thread.name!r} ({why})")
     for pid, name in sorted(child_processes().items()):
         if pid not in baseline.children:
             found.append(f"child process {pid} ({name})")

@@ -81,8 +81,10 @@ def source_of(
         raise ValueError(f"no Python source available for {obj!r}: {error}") from None
     first = max(first, 1)
     # ``@validated`` only checks the arguments against the signature: it is the course's
-    # machinery, not part of what the lesson shows.
-    while lines and lines[0].strip() == "@validated":
+    # machinery, not part of what the lesson shows. Blanked, not removed, so the line numbers
+    # shown stay those of the file.
+    lines = ["\n" if line.strip() == "@validated" else line for line in lines]
+    while lines and not lines[0].strip():
         lines, first = lines[1:], first + 1
     if start is not None:
         begin = _find(lines, start, 0, obj)

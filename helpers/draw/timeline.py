@@ -14,16 +14,33 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
+from ..core import machine
 from ..core.domains import Bool, Number, Of, OptionalText, Where, validated
 from ..core.spans import Span, rows
 from ..core.timing import RunResult
 from .plots import OptionalAxes, colour, finish, new_figure
 
-_LEGEND = {
-    "cpu": ("running Python\n(holds the GIL)", "started, waiting\n(for the GIL\nor a core)"),
-    "io": ("", "waiting on I/O\n(GIL released)"),
-    "hash": ("hashing in C\n(GIL released)", ""),
-}
+
+def _legends(gil: bool) -> dict[str, tuple[str, str]]:
+    """What solid and faded mean, for each kind of work, on a build with or without the GIL."""
+    if gil:
+        return {
+            "cpu": (
+                "running Python\n(holds the GIL)",
+                "started, waiting\n(for the GIL\nor a core)",
+            ),
+            "io": ("", "waiting on I/O\n(GIL released)"),
+            "hash": ("hashing in C\n(GIL released)", ""),
+        }
+    # A free-threaded build (GIL off): threads wait only for a core, never for a lock.
+    return {
+        "cpu": ("running Python", "started, waiting\n(for a core)"),
+        "io": ("", "waiting on I/O"),
+        "hash": ("hashing in C", ""),
+    }
+
+
+_LEGEND = _legends(machine.gil_enabled())
 
 Row = tuple[str, Sequence[Span]]
 

@@ -3,10 +3,13 @@
 A condition variable is a lock plus a queue of waiting threads. Each waiter brings its own
 tiny lock, already locked, and then blocks trying to lock it a second time; ``notify`` wakes
 a waiter simply by unlocking that waiter's lock. The design, and every behaviour a standard-
-library test checks, follow CPython's ``Lib/threading.py``:
+library test checks, follow CPython's ``Lib/threading.py`` (3.10-3.14):
 
-* the lock's ``acquire``/``release`` are exported, and ``with cond:`` takes the lock;
-* ``wait`` and ``notify`` raise ``RuntimeError`` unless the caller holds the lock;
+* the lock's ``acquire``/``release`` are exported (and ``locked``, where Python 3.14's
+  ``Condition`` exports it too), and ``with cond:`` takes the lock;
+* ``wait`` and ``notify`` raise ``RuntimeError`` unless the lock is held. An ``RLock`` (the
+  default) knows *which* thread holds it, so the caller must be that thread. A plain ``Lock``
+  only knows *whether* it is held: then any thread passes the check while anyone holds it;
 * ``wait`` releases the lock *fully*, even an ``RLock`` taken several times, and restores it;
 * ``wait`` returns ``False`` on timeout and removes the timed-out waiter from the queue, so it
   cannot swallow a later ``notify`` (a lost wakeup);
@@ -25,6 +28,9 @@ from typing import Any, TypeVar
 
 T = TypeVar("T")
 
+# Python 3.14 made Condition export its lock's locked() (gh-115942); earlier versions do not.
+_EXPORTS_LOCKED = hasattr(threading.Condition(threading.Lock()), "locked")
+
 
 class Condition:
     """A condition variable over ``lock`` (a new ``RLock`` if none is given)."""
@@ -36,7 +42,7 @@ class Condition:
         # The condition *is* its lock for acquire/release: export the lock's own methods.
         self.acquire = lock.acquire
         self.release = lock.release
-        if hasattr(lock, "locked"):  # Lock has it; RLock from Python 3.14
+        if _EXPORTS_LOCKED:  # 3.14+: a lock without locked() is refused, as by CPython
             self.locked = lock.locked
         # An RLock knows its owner and its recursion level. When it offers these internal
         # methods, use them instead of the plain fallbacks defined below.
@@ -62,7 +68,9 @@ class Condition:
 
     def _is_owned(self) -> bool:
         # A plain Lock does not record its owner. If we can take it, nobody held it (we did
-        # not either): give it back and say no. If we cannot, assume the caller holds it.
+        # not either): give it back and say no. If we cannot, *someone* holds it, and we can
+        # only assume it is the caller. So with a Lock, a thread that does not hold it may
+        # notify() (or even wait()) while another thread holds it, exactly as in CPython.
         if self._lock.acquire(False):
             self._lock.release()
             return False
@@ -135,10 +143,13 @@ class Condition:
             try:
                 waiter.release()  # the waiter's blocked acquire() now succeeds
             except RuntimeError:
-                pass  # already released by a notify() interrupted before it could dequeue
+                pass  # released by a notify() interrupted before it could dequeue (gh-92530)
             else:
                 n -= 1
-            waiters.popleft()
+            # Remove this waiter, not whatever is first now: with a plain Lock the queue may
+            # change under us (see _is_owned), and a timed-out waiter may have left already.
+            with suppress(ValueError):
+                waiters.remove(waiter)
 
     def notify_all(self) -> None:
         """Wake every waiting thread."""

@@ -13,15 +13,23 @@ or another id), whatever the timing.
 
 from __future__ import annotations
 
+import math
+import operator
 import threading
 from _thread import allocate_lock, get_ident
 from types import TracebackType
 
 
 def _check_arguments(blocking: bool, timeout: float) -> None:
-    """Reject the same arguments ``threading.RLock.acquire`` rejects, even when re-entering."""
-    if not isinstance(timeout, (int, float)):  # like the C version, True counts as 1
-        raise TypeError(f"timeout must be a number of seconds; got {type(timeout).__name__}")
+    """Reject the same arguments ``threading.RLock.acquire`` rejects, even when re-entering.
+
+    The C lock reads a timeout as a float, or else as an integer (``True`` counts as 1; a
+    string or ``Decimal`` does not), then checks its value, in this order.
+    """
+    if not isinstance(timeout, float):
+        timeout = operator.index(timeout)  # TypeError: "... cannot be interpreted as an integer"
+    if math.isnan(timeout):
+        raise ValueError("Invalid value NaN (not a number)")
     if not blocking and timeout != -1:
         raise ValueError("can't specify a timeout for a non-blocking call")
     if timeout < 0 and timeout != -1:

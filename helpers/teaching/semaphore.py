@@ -44,15 +44,16 @@ class Semaphore:
             while self._value == 0:  # a loop, not an if: someone may take the permit first
                 if not blocking:
                     return False
-                if timeout is None:
-                    self._cond.wait()
-                    continue
-                if deadline is None:
-                    deadline = time.monotonic() + timeout
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    return False
-                self._cond.wait(remaining)
+                if timeout is not None:
+                    # CPython's arithmetic: the first wait gets the whole timeout (0 or less
+                    # just looks, but still lets a releaser in); later waits, what is left.
+                    if deadline is None:
+                        deadline = time.monotonic() + timeout
+                    else:
+                        timeout = deadline - time.monotonic()
+                        if timeout <= 0:
+                            return False
+                self._cond.wait(timeout)
             self._value -= 1
             return True
 

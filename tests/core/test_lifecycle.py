@@ -6,7 +6,11 @@ import threading
 
 import pytest
 
-from helpers.core.lifecycle import Stopped, run_threads, stop
+from helpers.core.lifecycle import Stopped, run_threads, stop, wait_until, waiting_count
+from helpers.sketches.condition import BrokenCondition
+from helpers.sketches.semaphore import BrokenSemaphore
+from helpers.teaching.condition import Condition as TeachingCondition
+from helpers.teaching.semaphore import Semaphore as TeachingSemaphore
 
 
 def test_run_threads_reraises_and_times_out() -> None:
@@ -31,3 +35,20 @@ def test_join_all_reports_the_living() -> None:
         report.check()
     release.set()
     assert stop([thread], 5) == Stopped(("sleeper",), (), (), ())
+
+
+def test_waiting_count_reads_every_kind_of_primitive() -> None:
+    for primitive in (
+        BrokenCondition(),
+        threading.Condition(),
+        TeachingCondition(),
+        BrokenSemaphore(),
+        threading.Semaphore(),
+        TeachingSemaphore(),
+    ):
+        assert waiting_count(primitive) == 0
+
+
+def test_wait_until_is_bounded() -> None:
+    assert wait_until(lambda: True, 0.01) is True
+    assert wait_until(lambda: False, 0.01) is False

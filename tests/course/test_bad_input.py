@@ -259,7 +259,7 @@ def call_with(qualname: str, argument: str, bad: Any) -> None:
         else:
             value = _MISSING
         if parameter.kind is parameter.VAR_POSITIONAL:
-            args.extend(value if name == argument else (value,))
+            args.append(value)  # a *args domain applies to each value: pass one
         elif parameter.kind in (parameter.POSITIONAL_ONLY, parameter.POSITIONAL_OR_KEYWORD):
             args.append(value)
         elif parameter.kind is parameter.KEYWORD_ONLY:

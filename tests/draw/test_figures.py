@@ -6,7 +6,7 @@ import pytest
 import traitlets
 from matplotlib.figure import Figure
 
-from helpers.core import timing
+from helpers.core import machine, timing
 from helpers.draw import explore, plots, timeline, widgets
 
 
@@ -34,7 +34,16 @@ def test_timeline_has_one_row_per_worker_and_a_bar_per_task(
 def test_timeline_legend_names_what_solid_and_faded_mean(cpu_threads: timing.Measurement) -> None:
     ax = timeline.plot_timeline(cpu_threads.run).axes[0]
     texts = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert any("GIL" in t for t in texts) and len(texts) == 2
+    assert len(texts) == 2
+    # The GIL is named exactly where there is one: a free-threaded build has none to wait for.
+    assert any("GIL" in t for t in texts) is machine.gil_enabled()
+
+
+def test_the_legend_says_what_waiting_means_on_each_build() -> None:
+    with_gil, without = timeline._legends(True), timeline._legends(False)
+    assert "GIL" in with_gil["cpu"][0] and "GIL" in with_gil["cpu"][1]
+    assert not any("GIL" in text for pair in without.values() for text in pair)
+    assert "core" in without["cpu"][1]
 
 
 def test_speedup_plot_draws_measured_ideal_and_limit(cpu_threads: timing.Measurement) -> None:

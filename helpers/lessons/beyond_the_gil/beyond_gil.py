@@ -3,9 +3,10 @@
 Interpreters come from three places: the kernel's own Python; the paths in ``$LAB_PYTHONS``
 (separated by ``os.pathsep``); and well-known names on ``PATH`` (``python3.13t``,
 ``python3.14t``, ``python3.14``...) plus the course's own build (``make freethreaded`` puts
-``python3.13t`` in ``build/python3.13t``). Each runs :mod:`helpers.threads_bench` in a
-subprocess, so nothing here needs the course installed in those interpreters, and every number
-shown comes from a run on this machine.
+``python3.13t`` in ``build/python3.13t``). Each runs ``scripts/threads_bench.py`` (and, for
+the shared-counter demo, ``scripts/ft_races.py``) by path in a subprocess, so nothing here needs
+the course installed in those interpreters, and every number shown comes from a run on this
+machine.
 """
 
 from __future__ import annotations
@@ -16,29 +17,37 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Annotated, Any
 
 from matplotlib.figure import Figure
 
 from ...core import machine
-from ...core.timing import Progress
-from ...core.validate import (
-    validate_callable,
-    validate_flag,
-    validate_instance,
-    validate_items,
-    validate_positive_int,
-    validate_seconds,
+from ...core.domains import (
+    Bool,
+    Count,
+    Int,
+    Items,
+    Of,
+    Progress,
+    Seconds,
+    Text,
+    Where,
+    Workers,
+    validated,
 )
-from ...draw.explore import task_seconds_from_ms
+from ...core.timing import TaskMs
 from ...draw.plots import IDEAL_STYLE, LIMIT_STYLE, MARKERS, colour, finish, new_figure
 
 PYTHONS_ENV = "LAB_PYTHONS"
 WELL_KNOWN = ("python3.13t", "python3.14t", "python3.15t", "python3.14", "python3.15")
-REPO_BUILD = Path(__file__).resolve().parents[3] / "build" / "python3.13t" / "bin" / "python3.13t"
-BENCH_SCRIPT = Path(__file__).resolve().parent / "threads_bench.py"
-RACE_SCRIPT = Path(__file__).resolve().parent / "ft_races.py"
+_HERE = Path(__file__).resolve().parent  # helpers/lessons/beyond_the_gil
+REPO_BUILD = _HERE.parents[2] / "build" / "python3.13t" / "bin" / "python3.13t"
+BENCH_SCRIPT = _HERE / "scripts" / "threads_bench.py"
+RACE_SCRIPT = _HERE / "scripts" / "ft_races.py"
+#: The most threads the benchmark runs at once.
+MAX_BENCH_THREADS = 64
 _PROBE = (
     "import json, sys, sysconfig;"
     "g = getattr(sys, '_is_gil_enabled', None);"
@@ -67,11 +76,39 @@ class Interpreter:
         return f"Python {self.version} ({build}{forced})"
 
 
-def probe(path: str, source: str, env: dict[str, str] | None = None) -> Interpreter | None:
+#: An interpreter found by :func:`probe`.
+AnInterpreter = Annotated[Interpreter, Of(Interpreter)]
+
+
+def _env(value: Any, argument: str) -> dict[str, str] | None:
+    """Environment variables for a child (or None): names and values are strings."""
+    if value is None:
+        return None
+    if not isinstance(value, dict):
+        raise TypeError(f"{argument} must be a dict of names to strings, or None; got {value!r}")
+    for name, setting in value.items():
+        if not (isinstance(name, str) and isinstance(setting, str)):
+            raise TypeError(
+                f"{argument} must map names to string values; got {name!r}: {setting!r}"
+            )
+    return value
+
+
+#: Variables added to a child's environment: ``{"PYTHON_GIL": "1"}``, or None.
+Env = Annotated[
+    dict[str, str] | None, Where(_env, {"PYTHON_GIL": "1"}, (0, "PYTHON_GIL=1", {"A": 1}, {1: "a"}))
+]
+#: The most threads one benchmark run goes up to.
+MaxThreads = Annotated[int, Int(1, MAX_BENCH_THREADS)]
+
+
+@validated
+def probe(
+    path: Annotated[str | os.PathLike[str], Of((str, os.PathLike))],
+    source: Text,
+    env: Env = None,
+) -> Interpreter | None:
     """Ask ``path`` what it is; None if it does not run or is not CPython 3."""
-    validate_instance(path, "path", (str, os.PathLike))
-    validate_instance(source, "source", str)
-    _validate_env(env, "env", optional=True)
     try:
         done = subprocess.run(
             [path, "-c", _PROBE],
@@ -94,17 +131,6 @@ def probe(path: str, source: str, env: dict[str, str] | None = None) -> Interpre
     )
 
 
-def _validate_env(env: object, argument: str, *, optional: bool = False) -> None:
-    """Environment variables for a child: names and values are strings."""
-    if optional and env is None:
-        return
-    validate_instance(env, argument, dict)
-    assert isinstance(env, dict)
-    for name, value in env.items():
-        if not (isinstance(name, str) and isinstance(value, str)):
-            raise TypeError(f"{argument} must map names to string values; got {name!r}: {value!r}")
-
-
 def candidate_paths() -> list[tuple[str, str]]:
     """(path, where it came from), in the order the notebook shows them."""
     found = [(sys.executable, "this kernel")]
@@ -120,10 +146,10 @@ def candidate_paths() -> list[tuple[str, str]]:
     return found
 
 
-def find_interpreters(*, force_gil_variant: bool = True) -> list[Interpreter]:
+@validated
+def find_interpreters(*, force_gil_variant: Bool = True) -> list[Interpreter]:
     """Every distinct Python we can run. A free-threaded one also appears with the GIL forced
     back on (``PYTHON_GIL=1``): the same binary, so the difference is the GIL alone."""
-    validate_flag(force_gil_variant, "force_gil_variant")
     seen: set[str] = set()
     found: list[Interpreter] = []
     for path, source in candidate_paths():
@@ -155,16 +181,15 @@ class BenchResult:
     raw: dict[str, object] = field(default_factory=dict)
 
 
+@validated
 def run_bench(
-    interpreter: Interpreter, threads: Sequence[int], task_seconds: float, repeats: int
+    interpreter: AnInterpreter,
+    threads: Annotated[Sequence[int], Items(Int(1, MAX_BENCH_THREADS), what="thread count")],
+    task_seconds: Annotated[float, Seconds(5)],
+    repeats: Count,
 ) -> BenchResult:
     """Run the threads benchmark on ``interpreter`` in a subprocess (bounded in time)."""
-    validate_instance(interpreter, "interpreter", Interpreter)
-    counts = [validate_positive_int(t, "threads") for t in validate_items(threads, "threads")]
-    if not counts:
-        raise ValueError("threads must list at least one thread count")
-    validate_seconds(task_seconds, "task_seconds", maximum=5)
-    validate_positive_int(repeats, "repeats")
+    counts = list(threads)
     budget = 60 + 4 * repeats * task_seconds * sum(counts) * 2
     command = [
         interpreter.path,
@@ -208,27 +233,21 @@ def _failed(interpreter: Interpreter, counts: list[int], error: str) -> BenchRes
     return BenchResult(interpreter, counts, [], [], [], interpreter.gil_enabled, 1, error=error)
 
 
+@validated
 def compare_interpreters(
-    max_threads: int = 4,
-    task_ms: float = 60,
-    repeats: int = 3,
+    max_threads: MaxThreads = 4,
+    task_ms: TaskMs = 60,
+    repeats: Count = 3,
     *,
-    interpreters: Sequence[Interpreter] | None = None,
-    progress: Progress | None = None,
+    interpreters: Annotated[
+        Sequence[Interpreter] | None, Items(Of(Interpreter), optional=True, what="Python")
+    ] = None,
+    progress: Progress = None,
 ) -> tuple[Figure, list[BenchResult]]:
-    """Speedup vs threads for CPU-bound pure Python, one line per interpreter found."""
-    validate_positive_int(max_threads, "max_threads")
-    if max_threads > 64:
-        raise ValueError(f"max_threads must be <= 64; got {max_threads}")
-    seconds = task_seconds_from_ms(task_ms)
-    validate_positive_int(repeats, "repeats")
-    validate_callable(progress, "progress", optional=True)
-    if interpreters is None:
-        found = find_interpreters()
-    else:
-        found = validate_items(interpreters, "interpreters")
-        for interpreter in found:
-            validate_instance(interpreter, "interpreters", Interpreter)
+    """Speedup vs threads for CPU-bound pure Python, one line per interpreter found
+    (``interpreters``, or all that :func:`find_interpreters` finds)."""
+    seconds = task_ms / 1e3
+    found = find_interpreters() if interpreters is None else list(interpreters)
     if not found:
         raise ValueError("interpreters must name at least one Python")
     counts = thread_counts(max_threads)
@@ -237,12 +256,12 @@ def compare_interpreters(
         results.append(run_bench(interpreter, counts, seconds, repeats))
         if progress is not None:
             progress(number, len(found))
-    return plot_comparison(results, counts), results
+    return _plot_comparison(results, counts), results
 
 
-def thread_counts(max_threads: int) -> list[int]:
+@validated
+def thread_counts(max_threads: MaxThreads) -> list[int]:
     """1, 2, 4, ... up to ``max_threads`` (always included)."""
-    validate_positive_int(max_threads, "max_threads")
     counts, n = [], 1
     while n < max_threads:
         counts.append(n)
@@ -250,7 +269,7 @@ def thread_counts(max_threads: int) -> list[int]:
     return [*counts, max_threads]
 
 
-def plot_comparison(results: Sequence[BenchResult], counts: Sequence[int]) -> Figure:
+def _plot_comparison(results: Sequence[BenchResult], counts: Sequence[int]) -> Figure:
     fig, (ax,) = new_figure(width=7.5, height=4.2)
     cores = machine.usable_cores()
     ax.plot(counts, counts, label="ideal: every thread in parallel", **IDEAL_STYLE)
@@ -302,7 +321,10 @@ def plot_comparison(results: Sequence[BenchResult], counts: Sequence[int]) -> Fi
 
 
 @dataclass(frozen=True)
-class RaceResult:
+class FreeThreadedRace:
+    """``counter += 1`` and ``list.append`` on several threads of one interpreter: what was
+    expected, what the counter and the list ended with (``error`` if the run failed)."""
+
     interpreter: Interpreter
     expected: int
     counter: int
@@ -314,11 +336,11 @@ class RaceResult:
         return self.expected - self.counter
 
 
-def run_races(interpreter: Interpreter, threads: int = 4, increments: int = 100_000) -> RaceResult:
+@validated
+def run_races(
+    interpreter: AnInterpreter, threads: Workers = 4, increments: Count = 100_000
+) -> FreeThreadedRace:
     """``counter += 1`` and ``list.append`` from several threads, on ``interpreter``."""
-    validate_instance(interpreter, "interpreter", Interpreter)
-    validate_positive_int(threads, "threads")
-    validate_positive_int(increments, "increments")
     command = [interpreter.path, str(RACE_SCRIPT), str(threads), str(increments)]
     expected = threads * increments
     try:
@@ -332,12 +354,5 @@ def run_races(interpreter: Interpreter, threads: int = 4, increments: int = 100_
         )
         data = json.loads(done.stdout)
     except (OSError, subprocess.SubprocessError, json.JSONDecodeError) as error:
-        return RaceResult(interpreter, expected, 0, 0, error=str(error))
-    return RaceResult(interpreter, expected, data["counter"], data["appended"])
-
-
-def with_env(interpreter: Interpreter, **env: str) -> Interpreter:
-    """The same interpreter, run with the environment variables ``env`` added."""
-    validate_instance(interpreter, "interpreter", Interpreter)
-    _validate_env(env, "env")
-    return replace(interpreter, env=tuple(sorted({**dict(interpreter.env), **env}.items())))
+        return FreeThreadedRace(interpreter, expected, 0, 0, error=str(error))
+    return FreeThreadedRace(interpreter, expected, data["counter"], data["appended"])

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any
 
 from ...core import learner
 from ...core.checks import Feedback, Wrong, checker, expect_callable, passed
+from ...core.domains import Bool, Count, Fn, Int, Seconds, validated
 from ...core.learner import (
     ThreadRun,
     call_bounded,
@@ -22,6 +23,10 @@ from ...core.learner import (
     start_threads,
 )
 from ...core.lifecycle import wait_until, waiting_count
+from .classes import MakeCondition
+
+#: How many players take turns (exercise 2).
+Players = Annotated[int, Int(1, 32)]
 
 # --- Exercise 1: how many wake up? -------------------------------------------------------------
 
@@ -53,7 +58,8 @@ def check_woken(woken: object) -> Feedback:
 class Turns:
     """Shared state for exercise 2: whose turn it is, a log of moves, and their condition."""
 
-    def __init__(self, players: int, make_condition: Callable[[], Any] = threading.Condition):
+    @validated
+    def __init__(self, players: Players, make_condition: MakeCondition = threading.Condition):
         self.players = players
         self.current = 0  # the player whose turn it is
         self.log: list[int] = []  # moves, in the order they were played
@@ -63,13 +69,14 @@ class Turns:
         return f"Turns(players={self.players}, current={self.current}, log={self.log})"
 
 
+@validated
 def play_turns(
-    take_turns: Callable[..., Any],
-    players: int = 3,
-    rounds: int = 4,
-    timeout: float = 0.5,
+    take_turns: Annotated[Callable[..., Any], Fn()],
+    players: Players = 3,
+    rounds: Count = 4,
+    timeout: Annotated[float, Seconds(10)] = 0.5,
     *,
-    spurious: bool = False,
+    spurious: Bool = False,
 ) -> tuple[Turns, ThreadRun, bool]:
     """Start the players *last first* (each waiting before the next starts), then player 0.
 

@@ -8,13 +8,16 @@ class and ``threading.Condition`` side by side.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated
 
+from ...core.domains import Seconds, validated
 from ...core.lifecycle import start_thread, stop, take, waiting_count
-from ...core.validate import validate_callable, validate_seconds
 from ...sketches import SAFETY_CAP_S
+from .classes import MakeCondition
+
+#: A short wait of a demo: more than 0, at most the sketches' cap.
+Patience = Annotated[float, Seconds(SAFETY_CAP_S)]
 
 
 @dataclass(frozen=True)
@@ -26,15 +29,14 @@ class LostWakeup:
     wait_result: object  # what the woken waiter's wait() returned
 
 
-def lost_wakeup(make_condition: Callable[[], Any], short_wait: float = 0.02) -> LostWakeup:
+@validated
+def lost_wakeup(make_condition: MakeCondition, short_wait: Patience = 0.02) -> LostWakeup:
     """A waiter times out; then another waits and gets exactly one ``notify()``.
 
     A correct condition removes the timed-out waiter, so the notify wakes the real one.
     The sketch keeps the stale waiter at the head of its list: the notify goes there and the
     real waiter sleeps on. (We then notify a second time so the demo ends at once.)
     """
-    validate_callable(make_condition, "make_condition")
-    validate_seconds(short_wait, "short_wait", maximum=SAFETY_CAP_S)
     cond = make_condition()
     cond.acquire()
     cond.wait(short_wait)  # times out: nobody notifies
@@ -71,14 +73,13 @@ class RLockWait:
     levels_after_wait: int  # how many times the waiter could release the RLock afterwards
 
 
-def wait_holding_rlock_twice(make_condition: Callable[[], Any], patience: float = 1.0) -> RLockWait:
+@validated
+def wait_holding_rlock_twice(make_condition: MakeCondition, patience: Patience = 1.0) -> RLockWait:
     """A thread takes the condition's ``RLock`` twice, then waits. Can anyone notify it?
 
     ``wait()`` must release the lock completely, or the notifier can never get in.
     The notifier tries for ``patience`` seconds; the waiter gives up a little later.
     """
-    validate_callable(make_condition, "make_condition")
-    validate_seconds(patience, "patience", maximum=SAFETY_CAP_S)
     cond = make_condition()  # default lock: an RLock
     ready = threading.Event()
     notified: list[bool] = []

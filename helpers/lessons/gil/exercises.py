@@ -114,9 +114,7 @@ def check_releases_gil(releases_gil: object) -> Feedback:
 
 
 @checker
-def check_run_with_switch_interval(
-    run_with_switch_interval: Callable[[float, Callable[[], object]], object],
-) -> Feedback:
+def check_run_with_switch_interval(run_with_switch_interval: object) -> Feedback:
     """``run_with_switch_interval(seconds, work)``: set, call ``work()``, restore, return."""
     if run_with_switch_interval is None:
         raise Wrong("define run_with_switch_interval first (it is still None).")

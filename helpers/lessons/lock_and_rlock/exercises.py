@@ -20,6 +20,8 @@ from ...core.checks import (
     expect_callable,
     passed,
 )
+from ...core.domains import AnyInt, Bool, Text, validated
+from ...core.learner import start_threads
 from ...core.lifecycle import stop
 from ...core.races import pause
 
@@ -39,7 +41,8 @@ class CheckedLock:
     reliably.
     """
 
-    def __init__(self, name: str, *, pause_after_acquire: bool = False) -> None:
+    @validated
+    def __init__(self, name: Text, *, pause_after_acquire: Bool = False) -> None:
         self.name = name
         self._lock = threading.Lock()
         self._owner: int | None = None
@@ -88,23 +91,17 @@ class CheckedLock:
         return f"<CheckedLock {self.name} {'locked' if self.locked() else 'unlocked'}>"
 
 
-def _run_in_threads(work: Callable[[], None], threads: int) -> list[BaseException]:
-    """Run ``work`` in ``threads`` threads; return the exceptions they raised."""
-    errors: list[BaseException] = []
-
-    def guarded() -> None:
-        try:
-            work()
-        except BaseException as error:
-            errors.append(error)
-
-    started = [
-        threading.Thread(target=guarded, name=f"exercise-{n}", daemon=True) for n in range(threads)
-    ]
-    for thread in started:
-        thread.start()
-    stop(started, 10.0)
-    return errors
+def _run_all(works: list[Callable[[], None]], timeout: float) -> list[BaseException]:
+    """Run each of ``works`` in a thread of its own, all at once; return the exceptions they
+    raised. Raise :class:`Wrong` if any is still running after ``timeout`` seconds."""
+    run = start_threads(works)
+    stopped = stop(run.threads, timeout)
+    if not stopped.clean:
+        raise Wrong(
+            f"your code was still running in {len(stopped.running)} thread(s) after "
+            f"{timeout:g} s. Is something looping or waiting forever?"
+        )
+    return [error for _, error in sorted(run.errors.items())]
 
 
 # ----------------------------------------------------------------------------- exercise 1
@@ -149,7 +146,7 @@ def check_add(add: object) -> Feedback:
         raise Wrong(f"add(counter, 3) on a fresh counter should give 3; it gave {alone._value}.")
     counter = SharedCounter()
     errors = call_with_timeout(
-        _run_in_threads, lambda: add(counter, _ADD_N), _ADD_THREADS, timeout=20
+        _run_all, [lambda: add(counter, _ADD_N)] * _ADD_THREADS, 10.0, timeout=20
     )
     stuck = [e for e in errors if isinstance(e, DeadlockSuspected)]
     if stuck:
@@ -294,7 +291,8 @@ class Account:
     :class:`UnlockedAccess`.
     """
 
-    def __init__(self, number: int, balance: int) -> None:
+    @validated
+    def __init__(self, number: AnyInt, balance: AnyInt) -> None:
         self.number = number
         self.lock = CheckedLock(f"account {number}'s lock", pause_after_acquire=True)
         self._balance = balance
@@ -348,17 +346,8 @@ def check_transfer(transfer: object) -> Feedback:
 
         return run
 
-    errors: list[BaseException] = []
-
-    def both_ways() -> None:
-        # Thread 1 moves money from a to b while thread 2 moves it from b to a.
-        first = threading.Thread(target=_collect(one_way(a, b), errors), daemon=True)
-        second = threading.Thread(target=_collect(one_way(b, a), errors), daemon=True)
-        first.start()
-        second.start()
-        stop([first, second], 15.0)
-
-    call_with_timeout(both_ways, timeout=20)
+    # Thread 1 moves money from a to b while thread 2 moves it from b to a.
+    errors = call_with_timeout(_run_all, [one_way(a, b), one_way(b, a)], 15.0, timeout=20)
     if any(isinstance(e, DeadlockSuspected) for e in errors):
         raise Wrong(
             "deadlock: one transfer held account 1's lock and waited for account 2's, while "
@@ -379,16 +368,6 @@ def check_transfer(transfer: object) -> Feedback:
         f"{2 * _TRANSFERS} transfers in opposite directions at once, no deadlock, no money "
         "lost: both locks, always in the same order."
     )
-
-
-def _collect(run: Callable[[], None], errors: list[BaseException]) -> Callable[[], None]:
-    def guarded() -> None:
-        try:
-            run()
-        except BaseException as error:
-            errors.append(error)
-
-    return guarded
 
 
 # ----------------------------------------------------------------------------- exercise 4

@@ -8,7 +8,8 @@ from typing import Any
 
 from ...core import leftovers
 from ...core.checks import Feedback, Wrong, call_with_timeout, checker, expect_callable, passed
-from .procs import default_start_method, pool_default_chunksize
+from .mapping import pool_default_chunksize
+from .processes import default_start_method
 
 # --------------------------------------------------------------------------------------------
 # Exercise 1: read an exit code
@@ -129,7 +130,7 @@ POOL_WORKERS = 2
 
 @checker
 def check_worker_pids(worker_pids: Callable[[int, int], Any] | None) -> Feedback:
-    """``worker_pids(tasks, workers)``: run ``procs.pid_after`` on a pool, return the pids."""
+    """``worker_pids(tasks, workers)``: run ``child.pid_after`` on a pool, return the pids."""
     if worker_pids is None:
         raise Wrong("define worker_pids(tasks, workers) first (it is still None).")
     expect_callable(worker_pids, "worker_pids")
@@ -142,7 +143,7 @@ def check_worker_pids(worker_pids: Callable[[int, int], Any] | None) -> Feedback
     if len(pids) != POOL_TASKS:
         raise Wrong(f"worker_pids({POOL_TASKS}, {POOL_WORKERS}) returned {len(pids)} pids.")
     if not all(isinstance(pid, int) and not isinstance(pid, bool) for pid in pids):
-        raise Wrong("every item should be a pid (an int) returned by procs.pid_after.")
+        raise Wrong("every item should be a pid (an int) returned by child.pid_after.")
     if os.getpid() in pids:
         raise Wrong(
             "some tasks ran in the notebook's own process (its pid is in the list): use a "

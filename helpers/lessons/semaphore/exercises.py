@@ -11,10 +11,11 @@ import math
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any
 
 from ...core import learner
 from ...core.checks import Feedback, Wrong, checker, expect_callable, passed
+from ...core.domains import Int, Seconds, validated
 from ...core.learner import (
     ThreadRun,
     call_bounded,
@@ -24,6 +25,7 @@ from ...core.learner import (
     start_threads,
 )
 from ...core.lifecycle import wait_until, waiting_count
+from .classes import Permits
 
 # --- Exercise 1: the worker's critical section ------------------------------------------------
 
@@ -35,7 +37,13 @@ class FetchProbe:
     correct worker really reaches the limit and a serial one cannot hide.
     """
 
-    def __init__(self, limit: int, gate: float = 0.2, fail_on: int | None = None):
+    @validated
+    def __init__(
+        self,
+        limit: Permits,
+        gate: Annotated[float, Seconds(10)] = 0.2,
+        fail_on: Annotated[int | None, Int(0, optional=True)] = None,
+    ):
         self.limit = limit
         self.gate = gate
         self.fail_on = fail_on
@@ -160,7 +168,8 @@ def check_throughput(throughput: object) -> Feedback:
 class CountingState:
     """A semaphore's insides for exercise 3: a counter and the condition that guards it."""
 
-    def __init__(self, value: int):
+    @validated
+    def __init__(self, value: Annotated[int, Int(0)]):
         self.value = value
         self.cond = threading.Condition(threading.Lock())
 

@@ -8,13 +8,13 @@ class and ``threading.Semaphore`` side by side.
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated
 
+from ...core.domains import Int, Seconds, validated
 from ...core.lifecycle import start_thread, stop, wait_until, waiting_count
-from ...core.validate import validate_callable, validate_int, validate_seconds
 from ...sketches import SAFETY_CAP_S
+from .classes import MakeSemaphore, Permits
 
 
 @dataclass(frozen=True)
@@ -26,8 +26,11 @@ class SemaphoreCount:
     final_value: int  # the counter once every thread has acquired and released once
 
 
+@validated
 def article_semaphore_example(
-    make_semaphore: Callable[[int], Any], permits: int = 3, threads: int = 5
+    make_semaphore: MakeSemaphore,
+    permits: Permits = 3,
+    threads: Annotated[int, Int(1, 64)] = 5,
 ) -> SemaphoreCount:
     """The syllabus's own example: ``permits`` permits, ``threads`` threads, each takes one.
 
@@ -35,9 +38,8 @@ def article_semaphore_example(
     releases really hand permits over (the syllabus relied on ``sleep(2)`` for that).
     A correct semaphore ends with all its permits; the sketch loses one per hand-over.
     """
-    validate_callable(make_semaphore, "make_semaphore")
-    validate_int(permits, "permits", 1, 32)
-    validate_int(threads, "threads", permits, 64)  # at least one thread per permit
+    if threads < permits:  # at least one thread per permit
+        raise ValueError(f"threads must be between permits ({permits}) and 64; got {threads}")
     sem = make_semaphore(permits)
     holding = threading.Barrier(permits + 1)
     let_go = threading.Event()
@@ -70,8 +72,10 @@ class PermitDeadlock:
     acquire_succeeded: bool  # can a newcomer take the (only) permit now?
 
 
+@validated
 def lost_permit_deadlock(
-    make_semaphore: Callable[[int], Any], patience: float = 0.3
+    make_semaphore: MakeSemaphore,
+    patience: Annotated[float, Seconds(SAFETY_CAP_S)] = 0.3,
 ) -> PermitDeadlock:
     """One permit, handed from thread A to a waiting thread B; then both are done.
 
@@ -79,8 +83,6 @@ def lost_permit_deadlock(
     counter ends at 0: the newcomer waits for a permit that no longer exists (bounded here by
     ``patience`` seconds; in real code, forever).
     """
-    validate_callable(make_semaphore, "make_semaphore")
-    validate_seconds(patience, "patience", maximum=SAFETY_CAP_S)
     sem = make_semaphore(1)
     sem.acquire()  # thread A (the main thread) holds the only permit
 

@@ -10,7 +10,8 @@ from collections.abc import Callable
 from typing import Any
 
 from ...core.checks import Feedback, Wrong, call_with_timeout, checker, expect_callable, passed
-from ...core.lifecycle import stop
+from ...core.learner import number_answer, start_threads
+from ...core.lifecycle import Stopped, stop
 
 # ----------------------------------------------------------------------------- exercise 1
 
@@ -103,32 +104,19 @@ class _BoundedQueue(queue.Queue):  # type: ignore[type-arg]
 
 def _run_consumers(
     consume: Callable[..., Any],
-) -> tuple[_BoundedQueue, list[Any], list[Exception]]:
+) -> tuple[_BoundedQueue, list[Any], list[BaseException], Stopped]:
     q = _BoundedQueue()
     results: list[Any] = []
-    errors: list[Exception] = []
-
-    def guarded() -> None:
-        try:
-            consume(q, results)
-        except queue.Empty:
-            pass  # reported through q.stuck
-        except Exception as error:
-            errors.append(error)
-
-    threads = [
-        threading.Thread(target=guarded, name=f"exercise-consumer-{n}", daemon=True)
-        for n in range(_CONSUMERS)
-    ]
-    for thread in threads:
-        thread.start()
+    run = start_threads([lambda: consume(q, results)] * _CONSUMERS)
     for item in _ITEMS:
         q.put(item)
         time.sleep(0.002)  # a producer slower than the consumers: the queue is often empty
-    for _ in threads:
+    for _ in run.threads:
         q.put(None)
-    stop(threads, _STUCK_AFTER + 3.0)
-    return q, results, errors
+    stopped = stop(run.threads, _STUCK_AFTER + 3.0)
+    # A consumer that gave up with queue.Empty is reported through q.stuck (or by its results).
+    errors = [e for _, e in sorted(run.errors.items()) if not isinstance(e, queue.Empty)]
+    return q, results, errors, stopped
 
 
 @checker
@@ -137,7 +125,7 @@ def check_consumer(consume: object) -> Feedback:
     if consume is None:
         raise Wrong("write the function consume(q, results) first (it is still None).")
     expect_callable(consume, "consume")
-    q, results, errors = call_with_timeout(_run_consumers, consume, timeout=15)
+    q, results, errors, stopped = call_with_timeout(_run_consumers, consume, timeout=15)
     for error in errors:
         if isinstance(error, NotImplementedError):
             raise error  # the placeholder: @checker answers "not started yet"
@@ -150,6 +138,11 @@ def check_consumer(consume: object) -> Feedback:
         )
     if errors:
         raise Wrong(f"a consumer raised {type(errors[0]).__name__}: {errors[0]}")
+    if not stopped.clean:
+        raise Wrong(
+            f"a consumer was still running {_STUCK_AFTER + 3.0:g} s after every item and every "
+            "sentinel had been put. Each consumer must return when it gets None."
+        )
     if q.stuck.is_set():
         raise Wrong(
             "a consumer was still waiting in q.get() after every item and every sentinel had "
@@ -189,20 +182,12 @@ _WORKERS, _PROCESS_MS = 3, 100
 _MAXSIZE = 10
 
 
-def _number(answer: object, name: str) -> float:
-    if answer is None:
-        raise Wrong(f"set {name} to a number first (it is still None).")
-    if isinstance(answer, bool) or not isinstance(answer, (int, float)):
-        raise Wrong(f"{name} should be a number; got {type(answer).__name__} {answer!r}.")
-    return float(answer)
-
-
 @checker
 def check_bottleneck(throughput: object, bottleneck: object, queue_length: object) -> Feedback:
     """2 producers at 20 ms/item, 3 consumers at 100 ms/item, maxsize 10, after a while."""
     make = _PRODUCERS * 1000 / _PRODUCE_MS  # 100 items/s
     work = _WORKERS * 1000 / _PROCESS_MS  # 30 items/s
-    rate = _number(throughput, "throughput")
+    rate = number_answer(throughput, "throughput")
     if math.isclose(rate, make):
         raise Wrong(
             f"{make:g} items/s is what the producers could make. Items leave the pipeline only "
@@ -225,7 +210,7 @@ def check_bottleneck(throughput: object, bottleneck: object, queue_length: objec
             f"the producers could make {make:g} items/s; the consumers manage {work:g}. "
             "The bottleneck is the slower stage."
         )
-    length = _number(queue_length, "queue_length")
+    length = number_answer(queue_length, "queue_length")
     if length == 0:
         raise Wrong(
             "an empty queue is what you see when the consumers are faster. Here the producers "

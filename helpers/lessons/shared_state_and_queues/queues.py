@@ -6,8 +6,9 @@ and processing are waits (``time.sleep``), standing for network or disk calls, s
 overlap them even under the GIL.
 
 Every blocking call here has a bound: puts and gets carry a timeout computed from one overall
-deadline, threads are joined with a timeout, and consumers stop on a sentinel (one per
-consumer) or on ``Queue.shutdown()`` (Python 3.13+).
+deadline, threads are stopped with :func:`helpers.core.lifecycle.stop` within it, and
+consumers stop on a sentinel (one per consumer) or on ``Queue.shutdown()`` (Python 3.13+).
+Every item's time in a stage is a :class:`helpers.core.spans.Span`, drawn on the timeline.
 """
 
 from __future__ import annotations
@@ -15,27 +16,18 @@ from __future__ import annotations
 import queue
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Annotated, Any
 
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from ...core import lifecycle
-from ...core.timing import Progress
-from ...core.validate import (
-    MAX_TIMEOUT_S,
-    validate_callable,
-    validate_choice,
-    validate_instance,
-    validate_int,
-    validate_ms,
-    validate_non_negative_int,
-    validate_seconds,
-    validate_timeout,
-)
+from ...core.domains import Choice, Int, Millis, Of, Progress, Timeout, validated
+from ...core.spans import Span
+from ...core.timing import RunTimeout
 from ...draw.plots import IDEAL_STYLE, LIMIT_STYLE, colour, finish, new_figure
 from ...draw.timeline import draw_rows
 
@@ -48,14 +40,14 @@ STOP_METHODS: dict[str, str] = {
 #: ``queue.ShutDown`` exists from Python 3.13; before that nothing raises it.
 ShutDown: type[Exception] = getattr(queue, "ShutDown", type("ShutDown", (Exception,), {}))
 
-_LIMITS = {
-    "producers": (1, 8),
-    "consumers": (1, 16),
-    "items": (1, 1_000),
-    "produce_ms": (0, 1_000),
-    "process_ms": (0, 1_000),
-    "maxsize": (0, 1_000),
-}
+#: What a pipeline run may be given: threads per stage, items, a stage's time per item (0: it
+#: takes no time of its own), the queue's capacity (0: unbounded), and how consumers stop.
+Producers = Annotated[int, Int(1, 8)]
+Consumers = Annotated[int, Int(1, 16)]
+PipelineItems = Annotated[int, Int(1, 1_000)]
+StageMs = Annotated[float, Millis(0, 1_000)]
+MaxSize = Annotated[int, Int(0, 1_000)]
+StopMethod = Annotated[str, Choice(STOP_METHODS)]
 
 
 class _Stop:
@@ -74,29 +66,14 @@ def has_shutdown() -> bool:
     return hasattr(queue.Queue, "shutdown")
 
 
-def _validate_int(value: object, argument: str) -> int:
-    low, high = _LIMITS[argument]
-    return validate_int(value, argument, int(low), int(high))
-
-
-def validate_stop(stop: object) -> str:
-    """Return ``stop`` if it names a stop method this Python offers, else raise naming them."""
-    validate_choice(stop, "stop", STOP_METHODS)
-    assert isinstance(stop, str)
-    if stop == "shutdown" and not has_shutdown():
-        raise ValueError("stop='shutdown' needs Python 3.13+ (Queue.shutdown); use 'sentinel'")
-    return stop
-
-
-def join_queue(q: queue.Queue[Any], timeout: float) -> bool:
+@validated
+def join_queue(q: Annotated[queue.Queue[Any], Of(queue.Queue)], timeout: Timeout) -> bool:
     """``q.join()`` with a bound: wait until every item put has been marked ``task_done``.
 
     ``Queue.join()`` has no timeout parameter, so this waits on the same condition it uses
     (``all_tasks_done``, under the queue's own mutex). Returns False if ``timeout`` ran out;
     ``timeout=0`` does not wait, it only says whether every item is done already.
     """
-    validate_instance(q, "q", queue.Queue)
-    validate_timeout(timeout)
     with q.all_tasks_done:
         return q.all_tasks_done.wait_for(lambda: q.unfinished_tasks == 0, timeout)
 
@@ -109,9 +86,12 @@ class RecordingQueue(queue.Queue):  # type: ignore[type-arg]
     Items that are ``uncounted`` (the sentinel) are left out: they are not work.
     """
 
-    def __init__(self, maxsize: int = 0, *, uncounted: object = _NOTHING) -> None:
+    @validated
+    def __init__(
+        self, maxsize: Annotated[int, Int(0)] = 0, *, uncounted: object = _NOTHING
+    ) -> None:
         # 0 means unbounded, as for queue.Queue; a negative maxsize is a mistake here.
-        super().__init__(validate_non_negative_int(maxsize, "maxsize"))
+        super().__init__(maxsize)
         self.uncounted = uncounted
         self.waiting = 0
         self.lengths: list[tuple[float, int]] = [(time.perf_counter(), 0)]
@@ -131,28 +111,14 @@ class RecordingQueue(queue.Queue):  # type: ignore[type-arg]
 
 
 @dataclass(frozen=True)
-class Span:
-    """One item's life in one stage, drawable by :func:`helpers.timeline.draw_rows`.
+class PipelineRun:
+    """What happened in one pipeline run: every item's spans and the queue length over time.
 
-    For a producer, ``start``..``end`` runs from starting to make the item to ``put`` returning;
+    Each span's ``index`` is the item, its ``row`` the thread (``"producer 1"``, ...). For a
+    producer, ``start``..``end`` runs from starting to make the item to ``put`` returning;
     ``running`` is the making part, so the rest of the bar is time blocked in a full queue.
     For a consumer, the span is the processing (``running`` covers all of it).
     """
-
-    index: int
-    worker: str
-    start: float
-    end: float
-    running: tuple[tuple[float, float], ...]
-
-    @property
-    def duration(self) -> float:
-        return self.end - self.start
-
-
-@dataclass(frozen=True)
-class PipelineRun:
-    """What happened in one pipeline run: every item's spans and the queue length over time."""
 
     producers: int
     consumers: int
@@ -196,15 +162,6 @@ class PipelineRun:
     def max_length(self) -> int:
         return max(n for _, n in self.lengths)
 
-    def blocked_seconds(self) -> float:
-        """Total time producers spent blocked in ``put`` because the queue was full."""
-        return sum(s.end - s.running[0][1] for s in self.produced)
-
-    def idle_seconds(self) -> float:
-        """Total time consumers were not processing (waiting for items in ``get``)."""
-        busy = sum(s.duration for s in self.consumed)
-        return self.consumers * self.wall - busy
-
     def describe(self) -> str:
         size = "unbounded" if self.maxsize == 0 else f"maxsize={self.maxsize}"
         return (
@@ -221,17 +178,18 @@ def _slower(run: PipelineRun) -> str:
     return {"balanced": "neither (balanced)"}.get(run.bottleneck, f"the {run.bottleneck}")
 
 
+@validated
 def run_pipeline(
-    producers: int = 1,
-    consumers: int = 2,
-    items: int = 30,
-    produce_ms: float = 10,
-    process_ms: float = 30,
-    maxsize: int = 4,
+    producers: Producers = 1,
+    consumers: Consumers = 2,
+    items: PipelineItems = 30,
+    produce_ms: StageMs = 10,
+    process_ms: StageMs = 30,
+    maxsize: MaxSize = 4,
     *,
-    stop: str = "sentinel",
-    timeout: float | None = None,
-    progress: Progress | None = None,
+    stop: StopMethod = "sentinel",
+    timeout: RunTimeout = None,
+    progress: Progress = None,
 ) -> PipelineRun:
     """Run the pipeline once and record everything. Items are the numbers ``0..items-1``.
 
@@ -241,16 +199,8 @@ def run_pipeline(
     ``q.shutdown()``, and each consumer's ``get`` raises ``queue.ShutDown`` once the queue is
     empty). Raises ``TimeoutError`` if the run does not finish within ``timeout`` seconds.
     """
-    _validate_int(producers, "producers")
-    _validate_int(consumers, "consumers")
-    _validate_int(items, "items")
-    _validate_ms(produce_ms, "produce_ms")
-    _validate_ms(process_ms, "process_ms")
-    _validate_int(maxsize, "maxsize")
-    validate_stop(stop)
-    if timeout is not None:
-        validate_seconds(timeout, "timeout", maximum=MAX_TIMEOUT_S)
-    validate_callable(progress, "progress", optional=True)
+    if stop == "shutdown" and not has_shutdown():
+        raise ValueError("stop='shutdown' needs Python 3.13+ (Queue.shutdown); use 'sentinel'")
     make_s, work_s = produce_ms / 1e3, process_ms / 1e3
     if timeout is None:
         serial = items * (make_s + work_s)
@@ -274,7 +224,8 @@ def run_pipeline(
                 time.sleep(make_s)  # making the item (a network call, a file read ...)
                 made = time.perf_counter()
                 q.put(index, timeout=remaining())  # blocks while the queue is full
-                produced.append(Span(index, name, start, time.perf_counter(), ((start, made),)))
+                end = time.perf_counter()
+                produced.append(Span(index, start, end, ((start, made),), row=name))
         except BaseException as error:  # a Full here means the deadline passed
             errors.append(error)
 
@@ -294,7 +245,7 @@ def run_pipeline(
                 start = time.perf_counter()
                 time.sleep(work_s)  # processing the item
                 end = time.perf_counter()
-                consumed.append(Span(item, name, start, end, ((start, end),)))
+                consumed.append(Span(item, start, end, ((start, end),), row=name))
                 q.task_done()
         except BaseException as error:  # an Empty here means the deadline passed
             errors.append(error)
@@ -312,12 +263,12 @@ def run_pipeline(
     for thread in [*consumer_threads, *producer_threads]:
         thread.start()
 
-    # Wait for the producers, reporting progress from this (the caller's) thread.
-    while any(t.is_alive() for t in producer_threads) and time.monotonic() < deadline:
-        lifecycle.stop(producer_threads, 0.05)
+    def report() -> None:
         if progress is not None:
             progress(len(consumed), items)
-    if not errors and not any(t.is_alive() for t in producer_threads):
+
+    # Wait for the producers, reporting progress from this (the caller's) thread.
+    if _wait_for(producer_threads, deadline, report) and not errors:
         if stop == "sentinel":
             for _ in consumer_threads:
                 try:
@@ -327,18 +278,15 @@ def run_pipeline(
                     break
         else:
             q.shutdown()  # type: ignore[attr-defined]
-    while any(t.is_alive() for t in consumer_threads) and time.monotonic() < deadline:
-        lifecycle.stop(consumer_threads, 0.05)
-        if progress is not None:
-            progress(len(consumed), items)
+    _wait_for(consumer_threads, deadline, report)
     wall = time.perf_counter() - t0
 
-    # Past the deadline every put and get times out within a few ms, so this join is short.
-    alive = lifecycle.stop([*producer_threads, *consumer_threads], 5.0).running
-    if alive or errors or len(consumed) != items:
+    # Past the deadline every put and get times out within a few ms, so this stop is short.
+    stopped = lifecycle.stop([*producer_threads, *consumer_threads], 5.0)
+    if not stopped.clean or errors or len(consumed) != items:
         raise TimeoutError(
             f"the pipeline did not finish {items} items within {timeout:g} s "
-            f"({len(consumed)} done; {len(alive)} thread(s) still running; errors: "
+            f"({len(consumed)} done; {len(stopped.running)} thread(s) still running; errors: "
             f"{[type(e).__name__ for e in errors]})"
         )
     return PipelineRun(
@@ -358,9 +306,15 @@ def run_pipeline(
     )
 
 
-def _validate_ms(value: object, argument: str) -> float:
-    low, high = _LIMITS[argument]
-    return validate_ms(value, argument, low, high)
+def _wait_for(threads: list[threading.Thread], deadline: float, report: Callable[[], None]) -> bool:
+    """Join ``threads`` until ``deadline``, calling ``report()`` every 50 ms or so; True if
+    they all ended."""
+    while time.monotonic() < deadline:
+        ended = lifecycle.stop(threads, min(0.05, max(0.0, deadline - time.monotonic()))).clean
+        report()
+        if ended:
+            return True
+    return lifecycle.stop(threads, 0).clean
 
 
 def _rows(run: PipelineRun) -> list[tuple[str, Sequence[Span]]]:
@@ -369,7 +323,7 @@ def _rows(run: PipelineRun) -> list[tuple[str, Sequence[Span]]]:
     rows.update({f"consumer {n + 1}": [] for n in range(run.consumers)})
     for stage, spans in enumerate((run.produced, run.consumed)):
         for span in spans:
-            rows[span.worker].append(replace(span, index=stage))
+            rows[span.row].append(replace(span, index=stage))
     return list(rows.items())
 
 
@@ -450,15 +404,16 @@ def plot_pipeline(run: PipelineRun) -> Figure:
     return fig
 
 
+@validated
 def explore_pipeline(
-    producers: int = 1,
-    consumers: int = 2,
-    items: int = 30,
-    produce_ms: float = 10,
-    process_ms: float = 30,
-    maxsize: int = 4,
+    producers: Producers = 1,
+    consumers: Consumers = 2,
+    items: PipelineItems = 30,
+    produce_ms: StageMs = 10,
+    process_ms: StageMs = 30,
+    maxsize: MaxSize = 4,
     *,
-    progress: Progress | None = None,
+    progress: Progress = None,
 ) -> tuple[Figure, PipelineRun]:
     """The explorer's compute: run the pipeline, draw it, return the figure and the run."""
     run = run_pipeline(

@@ -1,17 +1,10 @@
-"""Shared state between threads: the counter race, check-then-act, and their fixes.
+"""Lesson 03's races: the lost-update sweep over thread counts, and check-then-act on accounts.
 
-The counter race: ``threads`` threads each add 1 to one shared counter ``increments`` times.
-Adding 1 is a *read-modify-write*: read the value, add 1, write it back. If another thread
-writes between our read and our write, one of the two updates is lost.
-
-On CPython 3.10+ with the GIL, a thread is almost never switched out between the read and the
-write of ``counter += 1``, so a demo of it usually loses nothing. That does not make it safe:
-any call in the window (I/O, logging, a slow computation, a free-threaded build) opens it wide.
-The demos here widen the window *honestly and visibly*: :func:`pause` (``time.sleep`` for
-0.1 ms) between the read and the write, standing for a small I/O call. While a thread sleeps,
-the others run, so updates are lost on every run, on every Python version and platform.
-(A bare ``time.sleep(0)`` is not enough: on some versions it returns at once, and no other
-thread gets in.)
+The counter race itself (:class:`~helpers.core.races.Counter`, the three ways to add to it,
+:func:`~helpers.core.races.pause` and :func:`~helpers.core.races.race_counter`) is shared by
+lessons 03, 04 and 10 and lives in :mod:`helpers.core.races`. Here it is run for every mode
+and thread count, and plotted. The same honest widened window, :func:`pause` between a read
+and a write, loses updates on every run, on every Python version and platform.
 """
 
 from __future__ import annotations
@@ -19,20 +12,25 @@ from __future__ import annotations
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Annotated
 
 from matplotlib.figure import Figure
 
-from ...core.lifecycle import run_threads
-from ...core.races import _DEFAULT_TIMEOUT, MODES, CounterRace, pause, race_counter, validate_mode
-from ...core.timing import Progress, validate_workers
-from ...core.validate import (
-    MAX_TIMEOUT_S,
-    validate_callable,
-    validate_flag,
-    validate_items,
-    validate_positive_int,
-    validate_seconds,
+from ...core.domains import (
+    MAX_WORKERS,
+    Bool,
+    Choice,
+    Count,
+    Int,
+    Items,
+    Progress,
+    Seconds,
+    Workers,
+    validated,
 )
+from ...core.lifecycle import run_threads
+from ...core.races import MODES, CounterRace, pause, race_counter
+from ...core.validate import MAX_TIMEOUT_S
 from ...draw.plots import colour, finish, new_figure
 
 # Two of the lines often lie on top of each other at 0: hollow circles over small triangles,
@@ -43,29 +41,24 @@ _STYLES: dict[str, dict[str, object]] = {
     "locked": {"marker": "^", "markersize": 5, "linestyle": "--"},
 }
 
+#: The thread counts of a sweep, and the ways of adding 1 it compares.
+ThreadCounts = Annotated[Sequence[int], Items(Int(1, MAX_WORKERS), what="thread count")]
+Modes = Annotated[Sequence[str], Items(Choice(MODES), what="mode")]
 
+
+@validated
 def lost_updates(
-    thread_counts: Sequence[int] = (1, 2, 4, 8),
-    increments: int = 200,
-    modes: Sequence[str] = ("plain", "pause", "locked"),
+    thread_counts: ThreadCounts = (1, 2, 4, 8),
+    increments: Count = 200,
+    modes: Modes = ("plain", "pause", "locked"),
     *,
-    progress: Progress | None = None,
+    progress: Progress = None,
 ) -> dict[str, list[CounterRace]]:
     """Run the race for every mode and thread count; results per mode, by thread count."""
-    counts = [
-        validate_workers(n, "thread_counts") for n in validate_items(thread_counts, "thread_counts")
-    ]
-    if not counts:
-        raise ValueError("thread_counts must list at least one thread count")
-    validate_positive_int(increments, "increments")
-    modes = [validate_mode(mode, "modes") for mode in validate_items(modes, "modes")]
-    if not modes:
-        raise ValueError(f"modes must name at least one of {list(MODES)}")
-    validate_callable(progress, "progress", optional=True)
     results: dict[str, list[CounterRace]] = {mode: [] for mode in modes}
-    total, done = len(counts) * len(modes), 0
-    for mode in modes:
-        for count in sorted(counts):
+    total, done = len(thread_counts) * len(results), 0
+    for mode in results:
+        for count in sorted(thread_counts):
             results[mode].append(race_counter(count, increments, mode))
             done += 1
             if progress is not None:
@@ -122,14 +115,15 @@ class WithdrawResult:
         )
 
 
+@validated
 def withdraw_race(
-    threads: int = 2,
-    accounts: int = 100,
-    opening: int = 100,
-    amount: int = 60,
+    threads: Workers = 2,
+    accounts: Count = 100,
+    opening: Count = 100,
+    amount: Count = 60,
     *,
-    locked: bool = False,
-    timeout: float = _DEFAULT_TIMEOUT,
+    locked: Bool = False,
+    timeout: Annotated[float, Seconds(MAX_TIMEOUT_S)] = 60.0,
 ) -> WithdrawResult:
     """Every thread tries to withdraw ``amount`` from every account, checking the balance first.
 
@@ -137,12 +131,6 @@ def withdraw_race(
     honest widened window as the counter race). Without a lock, two threads can both pass the
     check before either withdraws, and the account goes below zero.
     """
-    validate_workers(threads, "threads")
-    validate_positive_int(accounts, "accounts")
-    validate_positive_int(opening, "opening")
-    validate_positive_int(amount, "amount")
-    validate_flag(locked, "locked")
-    validate_seconds(timeout, "timeout", maximum=MAX_TIMEOUT_S)
     balances = [opening] * accounts
     withdrawals: list[int] = []  # list.append is atomic: safe to share without a lock
     lock = threading.Lock()

@@ -5,21 +5,14 @@ from __future__ import annotations
 import math
 
 from ...core.checks import Feedback, Wrong, checker, passed
+from ...core.learner import number_answer
 from ...core.timing import ideal_speedup
-
-
-def _number(answer: object, name: str) -> float:
-    if answer is None:
-        raise Wrong(f"set {name} to a number first (it is still None).")
-    if isinstance(answer, bool) or not isinstance(answer, (int, float)):
-        raise Wrong(f"{name} should be a number; got {type(answer).__name__} {answer!r}.")
-    return float(answer)
 
 
 @checker
 def check_best_speedup(best_speedup: object) -> Feedback:
     """8 equal CPU-bound tasks, 3 worker processes, at least 3 free cores: the best speedup."""
-    value = _number(best_speedup, "best_speedup")
+    value = number_answer(best_speedup, "best_speedup")
     expected = ideal_speedup(3, 8)
     if math.isclose(value, 3.0):
         raise Wrong(
@@ -38,35 +31,44 @@ def check_best_speedup(best_speedup: object) -> Feedback:
 _EXECUTORS = ("serial", "threads", "processes")
 
 
-def _executor(answer: object, name: str) -> str:
+def _check_executor(
+    answer: object, name: str, right: str, why_not: dict[str, str], why: str
+) -> Feedback:
+    """Pass if ``answer`` is ``right``; otherwise say why the executor chosen does not fit."""
     if answer not in _EXECUTORS:
         raise Wrong(f"{name} should be one of {list(_EXECUTORS)}; got {answer!r}.")
-    return str(answer)
+    if answer != right:
+        raise Wrong(why_not[str(answer)])
+    return passed(why)
 
 
 @checker
 def check_cpu_executor(cpu_executor: object) -> Feedback:
     """Which executor speeds up pure-Python CPU-bound work on a standard (GIL) CPython?"""
-    choice = _executor(cpu_executor, "cpu_executor")
-    if choice == "threads":
-        raise Wrong(
-            "threads take turns holding the GIL, so pure-Python work on threads is no faster "
-            "than serial. Look at the top-left timeline again."
-        )
-    if choice == "serial":
-        raise Wrong("serial is the baseline; something else can beat it when you have 2+ cores.")
-    return passed("processes: each has its own interpreter and its own GIL.")
+    return _check_executor(
+        cpu_executor,
+        "cpu_executor",
+        "processes",
+        {
+            "threads": "threads take turns holding the GIL, so pure-Python work on threads is no "
+            "faster than serial. Look at the top-left timeline again.",
+            "serial": "serial is the baseline; something else can beat it when you have 2+ cores.",
+        },
+        "processes: each has its own interpreter and its own GIL.",
+    )
 
 
 @checker
 def check_io_executor(io_executor: object) -> Feedback:
     """Which executor is the natural choice for 100 slow downloads?"""
-    choice = _executor(io_executor, "io_executor")
-    if choice == "processes":
-        raise Wrong(
-            "processes work, but they cost far more to start and to talk to. Waiting does not "
-            "need a core: the GIL is released while a thread waits."
-        )
-    if choice == "serial":
-        raise Wrong("serially, 100 waits add up one after the other.")
-    return passed("threads: a waiting thread releases the GIL, so the waits overlap.")
+    return _check_executor(
+        io_executor,
+        "io_executor",
+        "threads",
+        {
+            "processes": "processes work, but they cost far more to start and to talk to. "
+            "Waiting does not need a core: the GIL is released while a thread waits.",
+            "serial": "serially, 100 waits add up one after the other.",
+        },
+        "threads: a waiting thread releases the GIL, so the waits overlap.",
+    )

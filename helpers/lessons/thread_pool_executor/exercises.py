@@ -16,6 +16,8 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from ...core.checks import Feedback, Wrong, call_with_timeout, checker, expect_callable, passed
+from ...core.learner import number_answer
+from ...core.lifecycle import start_thread, stop
 
 _TIMEOUT = 10.0
 _RELAY_PATIENCE = 1.0  # the relay takes microseconds; a worker still waiting is stuck
@@ -33,15 +35,11 @@ def _started_by_learner(before: set[int]) -> list[threading.Thread]:
     ]
 
 
-def _wait_for_threads_to_end(before: set[int], timeout: float = 1.0) -> list[threading.Thread]:
-    """Threads started since ``before`` that are still alive after ``timeout`` (and a gc)."""
+def _wait_for_threads_to_end(before: set[int], timeout: float = 1.0) -> tuple[str, ...]:
+    """Names of the threads started since ``before`` still running after ``timeout`` (and a
+    gc)."""
     gc.collect()  # a dropped pool wakes its threads when it is collected
-    deadline = time.monotonic() + timeout
-    alive = _started_by_learner(before)
-    while alive and time.monotonic() < deadline:
-        time.sleep(0.01)
-        alive = _started_by_learner(before)
-    return alive
+    return stop(_started_by_learner(before), timeout).running
 
 
 # --- Exercise 1: Little's law ----------------------------------------------------------------
@@ -50,11 +48,7 @@ def _wait_for_threads_to_end(before: set[int], timeout: float = 1.0) -> list[thr
 @checker
 def check_workers_needed(workers_needed: object) -> Feedback:
     """150 calls per second, 200 ms per call: how many calls must be in flight at once?"""
-    if workers_needed is None:
-        raise Wrong("set workers_needed to a number first (it is still None).")
-    if isinstance(workers_needed, bool) or not isinstance(workers_needed, (int, float)):
-        raise Wrong(f"workers_needed should be a number; got {workers_needed!r}.")
-    value = float(workers_needed)
+    value = number_answer(workers_needed, "workers_needed")
     if math.isclose(value, 30):
         return passed(
             "30: Little's law, L = λ × W = 150 calls/s × 0.2 s. Each worker finishes 5 calls "
@@ -274,22 +268,13 @@ def check_relay_worker(worker: object) -> Feedback:
         except BaseException as error:
             errors.append(error)
 
-    threads = [
-        threading.Thread(target=run, args=(worker,), name=f"relay-check_{n}", daemon=True)
-        for n in range(3)
-    ]
-    for thread in threads:
-        thread.start()
+    threads = [start_thread(functools.partial(run, worker), f"relay-check_{n}") for n in range(3)]
     for n in range(12):
         work_queue.put(functools.partial(ran.append, n))
     work_queue.put(None)
-    deadline = time.monotonic() + _RELAY_PATIENCE
-    for thread in threads:
-        thread.join(max(0.0, deadline - time.monotonic()))
-    stuck = sum(t.is_alive() for t in threads)
+    stuck = len(stop(threads, _RELAY_PATIENCE).running)
     work_queue.closed.set()  # free any stuck worker, so nothing is left running
-    for thread in threads:
-        thread.join(1.0)
+    freed = stop(threads, 1.0)
     left = work_queue.drain()
     if errors:
         error = errors[0]
@@ -302,9 +287,16 @@ def check_relay_worker(worker: object) -> Feedback:
             "Call each item you take from the queue."
         )
     if stuck:
+        still = (
+            f" {len(freed.running)} of them kept running even after the checker closed the "
+            "queue: restart the kernel to clear them."
+            if freed.running
+            else ""
+        )
         raise Wrong(
             f"{stuck} of 3 workers were still waiting in q.get() {_RELAY_PATIENCE:g} s after "
             "the sentinel: the first worker to take the None must put it back for the next one."
+            + still
         )
     nones = sum(item is None for item in left)
     if nones != 1:

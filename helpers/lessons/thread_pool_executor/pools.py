@@ -3,7 +3,8 @@
 * :func:`explore_io_pool`: I/O-bound tasks on thread pools of growing size; throughput against
   workers, next to Little's law, and the timeline of one run.
 * :func:`cpu_preview`: CPU-bound work on a thread pool and on a process pool (notebook 08's
-  question, previewed). Everything the process pool runs comes from :mod:`helpers.workloads`.
+  question, previewed). Everything the process pool runs comes from
+  :mod:`helpers.core.workloads`.
 * :func:`default_workers`: how ``ThreadPoolExecutor`` sizes itself when you do not say.
 * :func:`wait_for_idle_worker` and :func:`per_task_overhead`: small probes used to look inside.
 """
@@ -17,19 +18,16 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass
+from typing import Annotated
 
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from ...core import machine
-from ...core.timing import Measurement, Progress, RunResult, run_specs, validate_workers
-from ...core.validate import (
-    validate_callable,
-    validate_int,
-    validate_ms,
-    validate_positive_int,
-    validate_timeout,
-)
+from ...core.domains import Count, Fn, Int, Millis, Progress, Timeout, Workers, validated
+from ...core.lifecycle import wait_until
+from ...core.machine import StartMethod
+from ...core.timing import Measurement, RunResult, TaskMs, run_specs
 from ...core.workloads import make_tasks
 from ...draw.explore import compare_executors
 from ...draw.plots import IDEAL_STYLE, LIMIT_STYLE, MARKERS, colour, finish, new_figure
@@ -40,6 +38,13 @@ from ...teaching.executor import default_max_workers
 MAX_SWEEP_WORKERS = 64
 MAX_IO_TASKS = 128
 _MAX_LATENCY_MS = 1_000
+
+#: How long one simulated request of the I/O explorer waits.
+LatencyMs = Annotated[float, Millis(1, _MAX_LATENCY_MS)]
+#: Requests in one batch of the I/O explorer.
+IoTasks = Annotated[int, Int(1, MAX_IO_TASKS)]
+#: Threads in one pool of the I/O sweep.
+SweepWorkers = Annotated[int, Int(1, MAX_SWEEP_WORKERS)]
 
 
 # --- How many workers by default --------------------------------------------------------------
@@ -156,11 +161,10 @@ class IoSweep:
         return "\n".join(lines)
 
 
-def worker_counts(tasks: int, workers: int) -> list[int]:
+@validated
+def worker_counts(tasks: Count, workers: Workers) -> list[int]:
     """The pool sizes to sweep: powers of two up to twice the tasks, plus ``tasks`` and
     ``workers`` themselves, so the knee and the chosen pool are always measured."""
-    validate_positive_int(tasks, "tasks")
-    validate_workers(workers)
     top = min(MAX_SWEEP_WORKERS, max(2 * tasks, workers))
     counts = {1, workers, min(tasks, top), top}
     power = 2
@@ -170,24 +174,17 @@ def worker_counts(tasks: int, workers: int) -> list[int]:
     return sorted(counts)
 
 
-def _validate_io(latency_ms: object, tasks: object, workers: object) -> float:
-    seconds = validate_ms(latency_ms, "latency_ms", 1, _MAX_LATENCY_MS) / 1e3
-    validate_int(tasks, "tasks", 1, MAX_IO_TASKS)
-    validate_int(workers, "workers", 1, MAX_SWEEP_WORKERS)
-    return seconds
-
-
+@validated
 def io_sweep(
-    latency_ms: float = 20,
-    tasks: int = 16,
-    workers: int = 4,
+    latency_ms: LatencyMs = 20,
+    tasks: IoTasks = 16,
+    workers: SweepWorkers = 4,
     *,
-    progress: Progress | None = None,
+    progress: Progress = None,
 ) -> IoSweep:
     """Run ``tasks`` waits of ``latency_ms`` on thread pools of every size in
     :func:`worker_counts`. Each pool's threads are started before its clock starts."""
-    seconds = _validate_io(latency_ms, tasks, workers)
-    validate_callable(progress, "progress", optional=True)
+    seconds = latency_ms / 1e3
     specs = make_tasks("io", tasks, seconds)
     counts = worker_counts(tasks, workers)
     total = len(counts) * tasks
@@ -279,12 +276,13 @@ def _thin_row_labels(ax: Axes, most: int) -> None:
         ax.set_yticks(ticks[::step], labels[::step])
 
 
+@validated
 def explore_io_pool(
-    latency_ms: float = 20,
-    tasks: int = 16,
-    workers: int = 4,
+    latency_ms: LatencyMs = 20,
+    tasks: IoTasks = 16,
+    workers: SweepWorkers = 4,
     *,
-    progress: Progress | None = None,
+    progress: Progress = None,
 ) -> tuple[Figure, IoSweep]:
     """The I/O explorer: sweep pool sizes, plot throughput next to Little's law, and draw
     the timeline of the pool with ``workers`` threads."""
@@ -295,13 +293,14 @@ def explore_io_pool(
 # --- CPU-bound work: thread pool vs process pool (notebook 08 in one picture) ----------------
 
 
+@validated
 def cpu_preview(
-    workers: int = 2,
-    tasks: int = 4,
-    task_ms: float = 50,
+    workers: Workers = 2,
+    tasks: Count = 4,
+    task_ms: TaskMs = 50,
     *,
-    start_method: str | None = None,
-    progress: Progress | None = None,
+    start_method: StartMethod = None,
+    progress: Progress = None,
 ) -> tuple[Figure, list[Measurement]]:
     """The same pure-Python tasks on a thread pool and on a process pool, as timelines."""
     return compare_executors(
@@ -315,11 +314,14 @@ def cpu_preview(
     )
 
 
-def describe_cpu_preview(measurements: list[Measurement], cores: int | None = None) -> str:
+@validated
+def describe_cpu_preview(
+    measurements: list[Measurement], cores: Annotated[int | None, Int(1, optional=True)] = None
+) -> str:
     """What the preview shows, in words that fit this machine and this Python build."""
     by_executor = {m.run.executor: m for m in measurements}
     threads, processes = by_executor["threads"], by_executor["processes"]
-    cores = machine.usable_cores() if cores is None else validate_positive_int(cores, "cores")
+    cores = machine.usable_cores() if cores is None else cores
     workers = processes.run.workers
     said = [
         f"Thread pool: {threads.speedup:.2f}x over serial. "
@@ -349,7 +351,8 @@ def describe_cpu_preview(measurements: list[Measurement], cores: int | None = No
 # --- Probes for looking inside a pool ---------------------------------------------------------
 
 
-def wait_for_idle_worker(pool: Executor, timeout: float = 2.0) -> bool:
+@validated
+def wait_for_idle_worker(pool: Executor, timeout: Timeout = 2.0) -> bool:
     """Wait until a worker of ``pool`` has announced that it is idle (bounded).
 
     A finished future does not mean its worker is idle yet: the worker marks itself idle just
@@ -359,32 +362,26 @@ def wait_for_idle_worker(pool: Executor, timeout: float = 2.0) -> bool:
     """
     if getattr(pool, "_idle_semaphore", None) is None:
         raise TypeError(f"pool must be a thread pool (standard or teaching); got {pool!r}")
-    validate_timeout(timeout)
     semaphore = pool._idle_semaphore  # type: ignore[attr-defined]
-    deadline = time.monotonic() + timeout
-    while semaphore._value == 0:
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.001)
-    return True
+    return wait_until(lambda: semaphore._value > 0, timeout)
 
 
 def _noop() -> None:
     return None
 
 
+@validated
 def per_task_overhead(
-    executor: Callable[..., Executor], tasks: int = 2_000, workers: int = 2, repeats: int = 3
+    executor: Annotated[Callable[..., Executor], Fn()],
+    tasks: Count = 2_000,
+    workers: Workers = 2,
+    repeats: Count = 3,
 ) -> float:
     """Seconds per task to submit and complete ``tasks`` no-op tasks (best of ``repeats``).
 
     Pure pool overhead: creating the future and the work item, queueing, waking a worker,
     setting the result. Shown, never asserted: the machine is shared and timings are noisy.
     """
-    validate_callable(executor, "executor")
-    validate_positive_int(tasks, "tasks")
-    validate_workers(workers)
-    validate_positive_int(repeats, "repeats")
     best = math.inf
     with executor(max_workers=workers) as pool:
         for future in [pool.submit(_noop) for _ in range(workers)]:

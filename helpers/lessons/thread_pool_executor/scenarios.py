@@ -1,43 +1,44 @@
-"""The syllabus's thread-pool sketches, BROKEN ON PURPOSE, and safe demonstrations of how they fail.
+"""How the syllabus's thread-pool sketches fail, shown safely, one scenario at a time.
 
-The syllabus explains ``ThreadPoolExecutor`` with two small classes. They look plausible and
-are wrong in ways that matter (see ERRATA 8 and 14): keyword arguments vanish, ``shutdown``
-can hang, a cancelled task kills a worker, ``SystemExit`` leaves a future unresolved forever,
-``submit`` races with ``shutdown``, and all threads start up front.
+The syllabus explains ``ThreadPoolExecutor`` with two small classes
+(:mod:`helpers.sketches.executor`, BROKEN ON PURPOSE). They look plausible and are wrong in
+ways that matter: keyword arguments vanish, ``shutdown`` can hang, a cancelled task kills a
+worker, ``SystemExit`` leaves a future unresolved forever, ``submit`` races with
+``shutdown``, and all threads start up front.
 
-They are reproduced here ONLY so notebook 07 can run them side by side with the standard
-executor and the course's teaching executor, and show each failure *safely*: every wait has a
-timeout, threads that die are reported instead of printing tracebacks, and stuck workers are
-rescued (woken with sentinels and joined) before a demo returns. Never use them for real work.
-
-Changes from the syllabus text, none of which affects the failures shown: worker threads get
-a recognisable name, and the first sketch imports ``os`` (the syllabus forgot it).
+Notebook 07 runs each scenario here on both sketches, on the course's teaching executor and
+on the standard one (:mod:`.comparison` puts them in one table), and shows each failure
+*safely*: every wait has a timeout, threads that die are reported instead of printing
+tracebacks, and stuck workers are rescued (woken with sentinels and joined) before a scenario
+returns. :func:`exit_check` asks, in a child interpreter, whether a pool left without
+``shutdown()`` lets the interpreter exit.
 """
 
 from __future__ import annotations
 
 import gc
-import html
 import queue
 import subprocess
 import sys
 import threading
 import time
 import weakref
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FuturesTimeout
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
-from ...core.timing import Progress
-from ...core.validate import validate_callable, validate_choice, validate_items, validate_seconds
+from ...core.domains import AnyInt, Choice, Seconds, validated
+from ...core.lifecycle import Stopped, start_thread, stop
 from ...sketches.executor import SyllabusSketch1, SyllabusSketch2
 from ...teaching import executor as teaching
 
 _MAX_PATIENCE_S = 10.0  # a failing scenario costs a few patience periods
+#: How long a scenario waits for something that should happen at once.
+Patience = Annotated[float, Seconds(_MAX_PATIENCE_S)]
 
 # --- The pools compared ---------------------------------------------------------------------
 
@@ -52,6 +53,8 @@ POOLS: dict[str, Factory] = {
     "standard executor": lambda n: ThreadPoolExecutor(n, thread_name_prefix="standard"),
 }
 SKETCHES = ("syllabus sketch 1", "syllabus sketch 2")
+#: One of :data:`POOLS`.
+PoolName = Annotated[str, Choice(POOLS)]
 
 
 @dataclass(frozen=True)
@@ -92,30 +95,24 @@ def _thread_deaths() -> Iterator[list[tuple[str, str]]]:
         threading.excepthook = previous
 
 
-def _rescue(pool: Any, threads: Sequence[threading.Thread], patience: float) -> None:
+def _rescue(pool: Any, patience: float) -> Stopped:
     """Stop a sketch's workers from outside: set its flag, one sentinel per thread, join."""
-    stuck = [t for t in threads if t.is_alive()]
+    stuck = [t for t in pool._threads if t.is_alive()]
     pool._shutdown = True  # the first sketch's loop only exits when it sees the flag
     for _ in stuck:
         pool._work_queue.put(None)
-    deadline = time.monotonic() + max(patience, 1.0)
-    for thread in stuck:
-        thread.join(max(0.0, deadline - time.monotonic()))
+    return stop(stuck, max(patience, 1.0))
 
 
-def _close(pool: Any, patience: float) -> None:
-    """Clean up after a scenario, bounded.
+def _close(pool: Any, patience: float) -> Stopped:
+    """Clean up after a scenario, bounded; the report says whether every thread ended.
 
     A sketch's own ``shutdown`` may hang (that is one of the scenarios), so sketches are
     rescued directly. A real executor is shut down normally, in a helper thread, bounded.
     """
-    threads = list(pool._threads)
     if not isinstance(pool, (teaching.ThreadPoolExecutor, ThreadPoolExecutor)):
-        _rescue(pool, threads, patience)
-        return
-    closer = threading.Thread(target=pool.shutdown, name="sketch-closer", daemon=True)
-    closer.start()
-    closer.join(10 * patience)
+        return _rescue(pool, patience)
+    return stop([start_thread(pool.shutdown, "sketch-closer")], 10 * patience)
 
 
 def _result(future: Future[Any], patience: float) -> tuple[bool, Any]:
@@ -128,7 +125,9 @@ def _result(future: Future[Any], patience: float) -> tuple[bool, Any]:
         return True, error
 
 
-def scaled(x: int, factor: int = 1) -> int:
+@validated
+def scaled(x: AnyInt, factor: AnyInt = 1) -> int:
+    """The task of the scenarios: ``scaled(3, factor=10)`` is 30, 3 if ``factor`` is lost."""
     return x * factor
 
 
@@ -139,7 +138,7 @@ def _exit_now() -> None:
 # --- Scenarios: each returns (ok, detail); the runner adds deaths and rescues ------------------
 
 
-def lazy_threads(make: Factory, patience: float) -> tuple[Any, bool, str]:
+def _lazy_threads(make: Factory, patience: float) -> tuple[Any, bool, str]:
     pool = make(4)
     alive = sum(t.is_alive() for t in pool._threads)
     if alive:
@@ -147,7 +146,7 @@ def lazy_threads(make: Factory, patience: float) -> tuple[Any, bool, str]:
     return pool, True, "no thread until the first submit"
 
 
-def keyword_arguments(make: Factory, patience: float) -> tuple[Any, bool, str]:
+def _keyword_arguments(make: Factory, patience: float) -> tuple[Any, bool, str]:
     pool = make(1)
     _, value = _result(pool.submit(scaled, 3, factor=10), patience)
     if value == 30:
@@ -155,15 +154,13 @@ def keyword_arguments(make: Factory, patience: float) -> tuple[Any, bool, str]:
     return pool, False, f"scaled(3, factor=10) returned {value!r}: factor=10 was dropped"
 
 
-def shutdown_returns(make: Factory, patience: float) -> tuple[Any, bool, str]:
+def _shutdown_returns(make: Factory, patience: float) -> tuple[Any, bool, str]:
     pool = make(2)
     _result(pool.submit(scaled, 1), patience)
-    closer = threading.Thread(target=pool.shutdown, name="sketch-closer", daemon=True)
-    closer.start()
-    closer.join(patience)
-    if closer.is_alive():
-        _rescue(pool, list(pool._threads), patience)  # lets the hung shutdown() return
-        closer.join(10 * patience)
+    closer = start_thread(pool.shutdown, "sketch-closer")
+    if not stop([closer], patience).clean:
+        _rescue(pool, patience).check("the sketch's workers")  # lets the hung shutdown() return
+        stop([closer], 10 * patience).check("the hung shutdown()")
         return (
             pool,
             False,
@@ -173,7 +170,7 @@ def shutdown_returns(make: Factory, patience: float) -> tuple[Any, bool, str]:
     return pool, True, "shutdown(wait=True) returned: the idle workers were woken"
 
 
-def cancelled_task(make: Factory, patience: float) -> tuple[Any, bool, str]:
+def _cancelled_task(make: Factory, patience: float) -> tuple[Any, bool, str]:
     pool = make(1)
     gate = threading.Event()
     ran: list[str] = []
@@ -195,7 +192,7 @@ def cancelled_task(make: Factory, patience: float) -> tuple[Any, bool, str]:
     return pool, False, f"cancel() -> {cancelled}, task ran: {bool(ran)}, next task: {value!r}"
 
 
-def base_exception(make: Factory, patience: float) -> tuple[Any, bool, str]:
+def _base_exception(make: Factory, patience: float) -> tuple[Any, bool, str]:
     pool = make(1)
     resolved, error = _result(pool.submit(_exit_now), patience)
     _, value = _result(pool.submit(scaled, 2), patience) if resolved else (False, None)
@@ -238,7 +235,7 @@ class _PausingQueue:
         return getattr(self.inner, name)
 
 
-def submit_during_shutdown(make: Factory, patience: float) -> tuple[Any, bool, str]:
+def _submit_during_shutdown(make: Factory, patience: float) -> tuple[Any, bool, str]:
     pool = make(1)
     _result(pool.submit(scaled, 1), patience)  # the real executors start their thread now
     wrapper = _PausingQueue(pool._work_queue, patience)
@@ -251,18 +248,13 @@ def submit_during_shutdown(make: Factory, patience: float) -> tuple[Any, bool, s
         except RuntimeError as error:
             box["error"] = error
 
-    a = threading.Thread(target=submitter, name="sketch-submitter", daemon=True)
-    b = threading.Thread(
-        target=pool.shutdown, kwargs={"wait": False}, name="sketch-closer", daemon=True
-    )
-    a.start()
+    a = start_thread(submitter, "sketch-submitter")
     wrapper.paused.wait(10 * patience)  # submit has passed its check, and waits inside put
-    b.start()
+    b = start_thread(lambda: pool.shutdown(wait=False), "sketch-closer")
     wrapper.sentinel.wait(patience)  # a sentinel now would be queued before the task
     shutdown_waited = b.is_alive()  # still blocked: shutdown waits for the submit to finish
     wrapper.go.set()
-    a.join(10 * patience)
-    b.join(10 * patience)
+    stop([a, b], 10 * patience).check("the submit and the shutdown")
     pool._work_queue = wrapper.inner
     if "error" in box:
         return pool, True, "submit raised RuntimeError: it saw the shutdown"
@@ -288,23 +280,21 @@ def submit_during_shutdown(make: Factory, patience: float) -> tuple[Any, bool, s
     )
 
 
-def dropped_pool(make: Factory, patience: float) -> tuple[Any, bool, str]:
+def _dropped_pool(make: Factory, patience: float) -> tuple[Any, bool, str]:
     pool = make(2)
     _result(pool.submit(scaled, 1), patience)
     threads = list(pool._threads)
     ref = weakref.ref(pool)
     del pool  # dropped without shutdown()
     gc.collect()
-    deadline = time.monotonic() + patience
-    for thread in threads:
-        thread.join(max(0.0, deadline - time.monotonic()))
-    alive = sum(t.is_alive() for t in threads)
-    if alive:
+    stopped = stop(threads, patience)  # they should end on their own
+    if stopped.running:
         # Each thread's target is a bound method of the pool: the threads keep it alive.
         return (
             ref(),
             False,
-            f"{alive} threads still blocked in get(): they hold the pool, nothing wakes them",
+            f"{len(stopped.running)} threads still blocked in get(): they hold the pool, "
+            "nothing wakes them",
         )
     return None, True, "the workers exited once the pool was garbage-collected"
 
@@ -313,26 +303,31 @@ Scenario = Callable[[Factory, float], tuple[Any, bool, str]]
 
 #: The scenarios, in the order the table shows them, with the question each one asks.
 SCENARIOS: dict[str, tuple[str, Scenario]] = {
-    "lazy threads": ("No thread before the first submit?", lazy_threads),
-    "keyword arguments": ("submit(scaled, 3, factor=10) passes factor?", keyword_arguments),
-    "shutdown(wait=True)": ("Returns when the workers are idle?", shutdown_returns),
-    "cancel a pending task": ("Task skipped, worker survives?", cancelled_task),
-    "task raises SystemExit": ("Future resolves, worker survives?", base_exception),
-    "submit during shutdown": ("The task runs or submit raises?", submit_during_shutdown),
-    "pool dropped without shutdown": ("Its threads exit?", dropped_pool),
+    "lazy threads": ("No thread before the first submit?", _lazy_threads),
+    "keyword arguments": ("submit(scaled, 3, factor=10) passes factor?", _keyword_arguments),
+    "shutdown(wait=True)": ("Returns when the workers are idle?", _shutdown_returns),
+    "cancel a pending task": ("Task skipped, worker survives?", _cancelled_task),
+    "task raises SystemExit": ("Future resolves, worker survives?", _base_exception),
+    "submit during shutdown": ("The task runs or submit raises?", _submit_during_shutdown),
+    "pool dropped without shutdown": ("Its threads exit?", _dropped_pool),
 }
 
 
-def run_scenario(scenario: str, pool: str, patience: float = 0.3) -> Outcome:
-    """Run one scenario on one pool; bounded by a few ``patience`` periods, leaves nothing."""
-    validate_choice(scenario, "scenario", SCENARIOS)
-    validate_choice(pool, "pool", POOLS)
-    validate_seconds(patience, "patience", maximum=_MAX_PATIENCE_S)
+#: One of :data:`SCENARIOS`.
+ScenarioName = Annotated[str, Choice(SCENARIOS)]
+
+
+@validated
+def run_scenario(scenario: ScenarioName, pool: PoolName, patience: Patience = 0.3) -> Outcome:
+    """Run one scenario on one pool; bounded by a few ``patience`` periods, leaves nothing.
+
+    Raises ``TimeoutError`` naming the threads if the rescue could not end them all.
+    """
     _, run = SCENARIOS[scenario]
     with _thread_deaths() as deaths:
         made, ok, detail = run(POOLS[pool], patience)
         if made is not None:
-            _close(made, patience)
+            _close(made, patience).check(f"the threads of the {pool}")
         del made
         # A dead sketch worker's exception is reported through the hook as the thread ends.
         time.sleep(0.01)
@@ -343,110 +338,6 @@ def run_scenario(scenario: str, pool: str, patience: float = 0.3) -> Outcome:
         detail=detail,
         died=tuple(sorted({kind for _, kind in deaths})),
     )
-
-
-@dataclass(frozen=True, repr=False)
-class Comparison:
-    """Every scenario on every pool; displays as a table in a notebook."""
-
-    pools: tuple[str, ...]
-    outcomes: tuple[Outcome, ...] = field(default=())
-
-    def outcome(self, scenario: str, pool: str) -> Outcome:
-        for outcome in self.outcomes:
-            if (outcome.scenario, outcome.pool) == (scenario, pool):
-                return outcome
-        raise KeyError((scenario, pool))
-
-    def passed(self, pool: str) -> list[str]:
-        return [o.scenario for o in self.outcomes if o.pool == pool and o.ok]
-
-    def failed(self, pool: str) -> list[str]:
-        return [o.scenario for o in self.outcomes if o.pool == pool and not o.ok]
-
-    def _footer(self) -> str:
-        if not set(self.pools) & set(SKETCHES):
-            return ""
-        return (
-            "After each scenario the demo stops the sketches' threads itself (their flag plus "
-            "one sentinel per thread) and joins them: their own shutdown cannot be trusted."
-        )
-
-    def _scenarios(self) -> list[str]:
-        return list(dict.fromkeys(o.scenario for o in self.outcomes))
-
-    @staticmethod
-    def _cell_text(outcome: Outcome) -> str:
-        extra = []
-        if outcome.died:
-            extra.append(f"worker died: {', '.join(outcome.died)}")
-        suffix = f" [{'; '.join(extra)}]" if extra else ""
-        return f"{'✔' if outcome.ok else '✘'} {outcome.detail}{suffix}"
-
-    def __str__(self) -> str:
-        lines = []
-        for scenario in self._scenarios():
-            lines.append(f"{scenario}: {SCENARIOS[scenario][0]}")
-            for pool in self.pools:
-                lines.append(f"    {pool:<18} {self._cell_text(self.outcome(scenario, pool))}")
-        return "\n".join([*lines, self._footer()]).strip()
-
-    __repr__ = __str__
-
-    def _repr_html_(self) -> str:
-        head = "".join(f"<th style='text-align:left'>{html.escape(p)}</th>" for p in self.pools)
-        rows = []
-        for scenario in self._scenarios():
-            cells = []
-            for pool in self.pools:
-                outcome = self.outcome(scenario, pool)
-                colour = "#009E73" if outcome.ok else "#D55E00"
-                cells.append(
-                    f"<td style='text-align:left;vertical-align:top;color:{colour}'>"
-                    f"{html.escape(self._cell_text(outcome))}</td>"
-                )
-            question = html.escape(SCENARIOS[scenario][0])
-            rows.append(
-                f"<tr><th style='text-align:left;vertical-align:top'>{html.escape(scenario)}"
-                f"<br><span style='font-weight:normal'>{question}</span></th>{''.join(cells)}</tr>"
-            )
-        footer = f"<p>{html.escape(self._footer())}</p>" if self._footer() else ""
-        return f"<table><tr><th></th>{head}</tr>{''.join(rows)}</table>{footer}"
-
-
-def _validate_names(values: object, argument: str, allowed: dict[str, Any]) -> list[str]:
-    """A list of names, each a key of ``allowed``."""
-    names = validate_items(values, argument)
-    for name in names:
-        if not isinstance(name, str):
-            raise TypeError(f"{argument} must hold strings, among {list(allowed)}; got {name!r}")
-        if name not in allowed:
-            raise ValueError(f"{argument} must be among {list(allowed)}; got {name!r}")
-    return names
-
-
-def compare(
-    pools: Sequence[str] = tuple(POOLS),
-    scenarios: Sequence[str] = tuple(SCENARIOS),
-    *,
-    patience: float = 0.3,
-    progress: Progress | None = None,
-) -> Comparison:
-    """Run every scenario on every pool. A failure costs about ``patience`` seconds."""
-    pools = _validate_names(pools, "pools", POOLS)
-    scenarios = _validate_names(scenarios, "scenarios", SCENARIOS)
-    if not pools or not scenarios:
-        raise ValueError("pools and scenarios must each name at least one value")
-    validate_seconds(patience, "patience", maximum=_MAX_PATIENCE_S)
-    validate_callable(progress, "progress", optional=True)
-    outcomes = []
-    total = len(pools) * len(scenarios)
-    for scenario in scenarios:
-        for pool in pools:
-            outcomes.append(run_scenario(scenario, pool, patience))
-            if progress is not None:
-                progress(len(outcomes), total)
-    return Comparison(pools=tuple(pools), outcomes=tuple(outcomes))
 
 
 # --- Interpreter exit, in a child process -----------------------------------------------------
@@ -480,16 +371,19 @@ class ExitCheck:
         return f"{self.pool}: the interpreter hung at exit and was killed"
 
 
-def exit_check(pool: str, *, exit_timeout: float = 1.0, startup_timeout: float = 30.0) -> ExitCheck:
+@validated
+def exit_check(
+    pool: PoolName,
+    *,
+    exit_timeout: Annotated[float, Seconds()] = 1.0,
+    startup_timeout: Annotated[float, Seconds()] = 30.0,
+) -> ExitCheck:
     """Run a child Python that uses ``pool`` and ends without ``shutdown()``; can it exit?
 
     The child may take up to ``startup_timeout`` seconds to start and run its task (a busy
     machine); after it prints ``main done`` it gets ``exit_timeout`` seconds to exit, then it
     is killed. Nothing outlives the call.
     """
-    validate_choice(pool, "pool", POOLS)
-    validate_seconds(exit_timeout, "exit_timeout")
-    validate_seconds(startup_timeout, "startup_timeout")
     child = subprocess.Popen(
         [sys.executable, "-c", _CHILD, pool],
         cwd=_ROOT,
@@ -505,8 +399,7 @@ def exit_check(pool: str, *, exit_timeout: float = 1.0, startup_timeout: float =
             lines.put(line)
         lines.put(None)
 
-    reader = threading.Thread(target=pump, name="exit-check-reader", daemon=True)
-    reader.start()
+    reader = start_thread(pump, "exit-check-reader")
     output: list[str] = []
     finished = exited = False
     try:
@@ -530,7 +423,7 @@ def exit_check(pool: str, *, exit_timeout: float = 1.0, startup_timeout: float =
         if child.poll() is None:
             child.kill()
         child.wait(timeout=10)
-        reader.join(10)
+        stop([reader], 10).check("the exit check's output reader")
         if child.stdout is not None:
             child.stdout.close()
     return ExitCheck(pool, finished, exited, child.returncode, "".join(output))

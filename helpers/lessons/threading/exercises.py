@@ -1,8 +1,9 @@
 """Checkers for notebook 02 (threading basics).
 
-Each checker runs the learner's function with :func:`helpers.checks.call_with_timeout`, so a
-function that waits forever becomes feedback instead of a frozen notebook, and it cleans up the
-threads it can (it joins finished ones and sets stop events) before answering.
+Each checker runs the learner's function with :func:`helpers.core.checks.call_with_timeout`,
+so a function that waits forever becomes feedback instead of a frozen notebook, and it cleans up
+the threads it can (it stops them with :func:`helpers.core.lifecycle.stop` and sets stop events)
+before answering.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ from ...core.checks import (
     expect_callable,
     passed,
 )
-from .fetch import PageNotFound, SimulatedWeb, page_urls
+from ...core.lifecycle import Stopped, stop
+from .web import PageNotFound, SimulatedWeb, page_urls
 
 _JOIN_GRACE = 5.0
 
@@ -32,11 +34,17 @@ def _defined(answer: object, name: str) -> None:
     expect_callable(answer, name)
 
 
-def _join_quietly(threads: Sequence[threading.Thread]) -> None:
-    """Let threads the learner forgot to join finish, so nothing is left running."""
-    for thread in threads:
-        if thread is not threading.current_thread() and thread.ident is not None:
-            thread.join(timeout=_JOIN_GRACE)
+def _stop_learner_threads(threads: Sequence[threading.Thread]) -> Stopped:
+    """Give threads the learner left running a moment to finish, so nothing is left behind;
+    the report names any that are still running (threads cannot be killed)."""
+    return stop([t for t in threads if t is not threading.current_thread()], _JOIN_GRACE)
+
+
+def _still_running(stopped: Stopped) -> str:
+    """A sentence for the feedback when a learner's thread outlived the grace period."""
+    if stopped.clean:
+        return ""
+    return f" ({stopped}; restart the kernel to clear it)"
 
 
 # --- exercise 1: fetch many pages, keep the errors ---------------------------------------------
@@ -50,7 +58,7 @@ _FETCH_CASES: tuple[tuple[int, int, tuple[int, ...]], ...] = (
 
 
 @checker
-def check_fetch_all(fetch_all: Callable[..., Any]) -> Feedback:
+def check_fetch_all(fetch_all: object) -> Feedback:
     """``fetch_all(urls, n_threads, fetch)`` → ``(pages, errors)``, fetched on up to n threads."""
     _defined(fetch_all, "fetch_all")
     for count, n_threads, missing_at in _FETCH_CASES:
@@ -77,12 +85,12 @@ def _check_fetch_case(
         returned = call_with_timeout(call, timeout=10)
     finally:
         still_running = [t for t in web.threads if t.is_alive() and t not in caller]
-        _join_quietly(still_running)
+        stopped = _stop_learner_threads(still_running)
     where = f"with {count} URLs and n_threads={n_threads}"
     if still_running:
         raise Wrong(
             f"{where}, fetch_all returned while {still_running[0].name!r} was still "
-            "fetching: join every thread before returning."
+            "fetching: join every thread before returning." + _still_running(stopped)
         )
     _verify_fetch(returned, web, urls, missing, n_threads, caller[0], where)
 
@@ -156,7 +164,7 @@ def _verify_fetch(
 
 
 @checker
-def check_call_in_thread(call_in_thread: Callable[..., Any]) -> Feedback:
+def check_call_in_thread(call_in_thread: object) -> Feedback:
     """``call_in_thread(fn, *args)``: run ``fn(*args)`` in a new thread; return or re-raise."""
     _defined(call_in_thread, "call_in_thread")
     ran_on: list[threading.Thread] = []
@@ -174,7 +182,12 @@ def check_call_in_thread(call_in_thread: Callable[..., Any]) -> Feedback:
     try:
         result = call_with_timeout(call, timeout=5)
     finally:
-        _join_quietly(ran_on)
+        stopped = _stop_learner_threads(ran_on)
+    if not stopped.clean:
+        raise Wrong(
+            f"the thread that ran fn did not end within {_JOIN_GRACE:g} s after call_in_thread "
+            "returned" + _still_running(stopped) + ". Let the thread end once fn has returned."
+        )
     if not ran_on:
         raise Wrong("fn was never called. Start a Thread whose target calls fn(*args).")
     if ran_on[0] is caller[0]:
@@ -234,15 +247,15 @@ _BUSY_LOOP_TICKS = 500
 
 
 @checker
-def check_start_ticker(start_ticker: Callable[..., Any]) -> Feedback:
+def check_start_ticker(start_ticker: object) -> Feedback:
     """``start_ticker(stop, ticks)`` starts and returns a thread that appends to ``ticks`` about
     every 10 ms until ``stop`` is set."""
     _defined(start_ticker, "start_ticker")
-    stop = threading.Event()
+    stop_signal = threading.Event()  # the learner's `stop`
     ticks: list[object] = []
     try:
         try:
-            thread = call_with_timeout(start_ticker, stop, ticks, timeout=2)
+            thread = call_with_timeout(start_ticker, stop_signal, ticks, timeout=2)
         except CheckTimeout:
             raise Wrong(
                 "start_ticker did not return within 2 s. It should start the thread and return "
@@ -268,16 +281,15 @@ def check_start_ticker(start_ticker: Callable[..., Any]) -> Feedback:
                 f"{len(ticks)} ticks already: the loop never pauses and keeps a core busy. "
                 "Wait between ticks with stop.wait(0.01), which also wakes up at once on stop."
             )
-        stop.set()
-        thread.join(timeout=1)
-        if thread.is_alive():
+        stop_signal.set()
+        if not stop([thread], 1).clean:
             raise Wrong(
                 "1 s after stop.set() the thread is still running: check the event in the loop "
                 "(`while not stop.wait(0.01):`). It may keep running in the background; "
                 "restart the kernel to clear it."
             )
     finally:
-        stop.set()  # release a ticker that is still waiting, whatever went wrong
+        stop_signal.set()  # release a ticker that is still waiting, whatever went wrong
     return passed(
         "the thread starts at once, ticks while it runs, and ends promptly when asked: "
         "Event.wait(timeout) is both the pause and the stop signal."

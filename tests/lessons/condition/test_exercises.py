@@ -1,4 +1,4 @@
-"""Checkers of notebooks 05 and 06: each accepts the reference answer (the notebook's solution)
+"""Checkers of notebook 05: each accepts the reference answer (the notebook's solution)
 and rejects typical wrong answers with a specific message, never raising, never leaving a
 thread behind."""
 
@@ -13,20 +13,14 @@ from helpers.core import learner
 from helpers.core.checks import Feedback
 from helpers.lessons.condition import exercises as ex5
 
+# Learner threads stuck in a wrong answer are rescued by the checkers themselves.
+pytestmark = pytest.mark.usefixtures("nothing_left")
+
 
 @pytest.fixture(autouse=True)
 def quick_checkers(monkeypatch: pytest.MonkeyPatch) -> None:
     """Wrong answers cost the checker PATIENCE_S each; the correct ones take milliseconds."""
     monkeypatch.setattr(learner, "PATIENCE_S", 0.6)
-
-
-@pytest.fixture(autouse=True)
-def no_thread_left_behind() -> Any:
-    before = set(threading.enumerate())
-    yield
-    # Learner threads stuck in a wrong answer are rescued by the checkers themselves.
-    left = [t.name for t in threading.enumerate() if t not in before and t.is_alive()]
-    assert left == [], f"a checker left threads running: {left}"
 
 
 def fails_with(feedback: Feedback, *words: str) -> None:

@@ -1,5 +1,5 @@
-"""The syllabus's sketches really fail the way notebooks 05 and 06 say, and the demos that show
-it are bounded: they return, and leave no thread behind."""
+"""The syllabus's Condition sketch really fails the way notebook 05 says, and the demos that show
+it (helpers.lessons.condition.failures) are bounded: they return, and leave no thread behind."""
 
 from __future__ import annotations
 
@@ -13,28 +13,12 @@ from helpers.core.checks import call_with_timeout
 from helpers.core.lifecycle import waiting_count
 from helpers.lessons.condition import failures
 from helpers.sketches import condition as broken_condition
-from helpers.sketches import semaphore as broken_semaphore
 from helpers.sketches.condition import BrokenCondition
-from helpers.sketches.semaphore import BrokenSemaphore
 from helpers.teaching.condition import Condition as TeachingCondition
-from helpers.teaching.semaphore import BoundedSemaphore as TeachingBounded
-from helpers.teaching.semaphore import Semaphore as TeachingSemaphore
+
+pytestmark = pytest.mark.usefixtures("nothing_left")
 
 CORRECT_CONDITIONS = {"threading": threading.Condition, "teaching": TeachingCondition}
-CORRECT_SEMAPHORES = {
-    "threading": threading.Semaphore,
-    "threading-bounded": threading.BoundedSemaphore,
-    "teaching": TeachingSemaphore,
-    "teaching-bounded": TeachingBounded,
-}
-
-
-@pytest.fixture(autouse=True)
-def no_thread_left_behind() -> Any:
-    before = set(threading.enumerate())
-    yield
-    left = [t.name for t in threading.enumerate() if t not in before and t.is_alive()]
-    assert left == [], f"a demo left threads running: {left}"
 
 
 def bounded(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -101,7 +85,6 @@ def test_correct_conditions_release_an_rlock_fully(name: str) -> None:
 def test_sketch_waits_without_timeout_are_capped(monkeypatch: pytest.MonkeyPatch) -> None:
     """Even a wait without a timeout ends: the course caps it (the syllabus would hang)."""
     monkeypatch.setattr(broken_condition, "SAFETY_CAP_S", 0.05)
-    monkeypatch.setattr(broken_semaphore, "SAFETY_CAP_S", 0.05)
 
     def wait_forever() -> object:
         cond = BrokenCondition()
@@ -112,4 +95,3 @@ def test_sketch_waits_without_timeout_are_capped(monkeypatch: pytest.MonkeyPatch
             cond.release()
 
     assert bounded(wait_forever) is None
-    assert bounded(BrokenSemaphore(0).acquire) is False

@@ -1,26 +1,13 @@
-"""The checkers of notebooks 01 (the GIL) and 02 (threading): each accepts the reference solution
-and rejects the typical wrong answers with a specific message, without ever raising."""
+"""The checkers of notebook 01 (the GIL): each accepts the reference solution and rejects the
+typical wrong answers with a specific message, without ever raising."""
 
 from __future__ import annotations
 
 import sys
-import threading
-import time
 
 import pytest
 
 from helpers.lessons.gil import exercises as ex01
-
-
-@pytest.fixture
-def no_new_threads():
-    """Fail the test if it leaves a thread running that was not there before it."""
-    before = set(threading.enumerate())
-    yield
-    deadline = time.monotonic() + 2  # a thread that was just told to stop may need a moment
-    while time.monotonic() < deadline and any(t not in before for t in threading.enumerate()):
-        time.sleep(0.01)
-    assert [t.name for t in threading.enumerate() if t not in before] == []
 
 
 def not_started(*args: object) -> object:

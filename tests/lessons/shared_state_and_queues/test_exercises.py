@@ -1,5 +1,5 @@
-"""The checkers of notebooks 03 and 04 accept the reference answers and reject typical mistakes
-with a specific message, without ever raising or hanging."""
+"""The checkers of notebook 03 accept the reference answers and reject typical mistakes with a
+specific message, without ever raising or hanging."""
 
 from __future__ import annotations
 
@@ -9,8 +9,6 @@ from typing import Any
 import pytest
 
 from helpers.lessons.shared_state_and_queues import exercises as ex03
-
-# ============================================================================ notebook 03
 
 
 def test_safe_operations_reference() -> None:
@@ -123,6 +121,17 @@ def test_consumer_rejects(consume: object, message: str) -> None:
     feedback = ex03.check_consumer(consume)
     assert not feedback
     assert message in feedback.message
+
+
+def _not_started(*args: object) -> None:
+    raise NotImplementedError
+
+
+@pytest.mark.parametrize("check", [ex03.check_consumer])
+def test_placeholders_say_not_started(check: Any) -> None:
+    feedback = check(_not_started)
+    assert not feedback
+    assert "not started yet" in feedback.message
 
 
 def test_bottleneck_reference() -> None:

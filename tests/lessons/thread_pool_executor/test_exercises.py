@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 
-from helpers.core import leftovers
 from helpers.lessons.thread_pool_executor.exercises import (
     check_fetch_all,
     check_relay_worker,
@@ -17,12 +16,7 @@ from helpers.lessons.thread_pool_executor.exercises import (
     check_workers_needed,
 )
 
-
-@pytest.fixture(autouse=True)
-def nothing_left() -> Any:
-    baseline = leftovers.snapshot()
-    yield
-    assert not leftovers.leftovers(baseline), "a checker left a thread running"
+pytestmark = pytest.mark.usefixtures("nothing_left")  # a checker must leave no thread running
 
 
 def assert_rejected(feedback: Any, *fragments: str) -> None:

@@ -1,4 +1,5 @@
-"""helpers.pools: the I/O explorer, the CPU preview and the probes of notebook 07."""
+"""helpers.lessons.thread_pool_executor.pools: the I/O explorer, the CPU preview and the probes
+of notebook 07."""
 
 from __future__ import annotations
 

@@ -23,7 +23,7 @@ JOIN_TIMEOUT_S = 300.0
 
 
 def spin(iterations: int) -> int:
-    """The course's CPU-bound task (the same loop as helpers.workloads.spin)."""
+    """The course's CPU-bound task (the same loop as helpers.core.workloads.spin)."""
     total = 0
     for i in range(iterations):
         total += i * i % 7

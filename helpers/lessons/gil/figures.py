@@ -1,0 +1,92 @@
+"""Figures of notebook 01: a run's timeline coloured by worker, with a *GIL held by* row."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Annotated
+
+import matplotlib.pyplot as plt
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
+
+from ...core import machine
+from ...core.domains import Items, Of, OptionalText, validated
+from ...core.spans import Span
+from ...core.timing import RunResult
+from ...draw.plots import Inches, OptionalAxes, finish, new_figure
+from ...draw.timeline import draw_spans, rows_of
+from .turns import worker_numbers
+
+_LEGENDS = {
+    "cpu": ("running Python\n(holds the GIL)", "started, waiting\nfor the GIL"),
+    "io": ("", "waiting on I/O\n(GIL released)"),
+    "hash": ("hashing in C\n(GIL released)", ""),
+}
+
+#: Rows of named panels, as ``Figure.subplot_mosaic`` takes them.
+Layout = Annotated[Sequence[Sequence[str]], Items(Items(Of(str)), what="row of panels")]
+
+
+@validated
+def mosaic(layout: Layout, width: Inches, height: Inches) -> tuple[Figure, dict[str, Axes]]:
+    """A constrained-layout figure with named axes, closed for pyplot so it shows only once."""
+    fig = plt.figure(figsize=(width, height), layout="constrained")
+    plt.close(fig)
+    return fig, fig.subplot_mosaic(layout)
+
+
+def _spans(result: RunResult) -> list[Span]:
+    """The bars of :func:`plot_turns`, coloured by worker (``index`` is the worker's number).
+
+    For CPU-bound work the first row holds every running piece of every task, in time order:
+    who ran Python at each moment.
+    """
+    numbers = worker_numbers(result)
+    spans: list[Span] = []
+    if result.kind == "cpu":
+        # The real running pieces, not merged turns: a gap in this row means nobody ran Python
+        # (the main thread had the GIL, or the OS gave the core to another program).
+        row = "GIL held by" if machine.gil_enabled() else "running Python"
+        pieces = [
+            Span(numbers[r.worker_key], start, end, ((start, end),), row=row)
+            for r in result.records
+            for start, end in r.running
+        ]
+        spans += sorted(pieces, key=lambda span: span.start)
+    for label, records in rows_of(result):
+        spans += [
+            Span(numbers[r.worker_key], r.start, r.end, tuple(r.running), row=label)
+            for r in records
+        ]
+    return spans
+
+
+@validated
+def plot_turns(
+    result: Annotated[RunResult, Of(RunResult)],
+    *,
+    ax: OptionalAxes = None,
+    title: OptionalText = None,
+) -> Figure:
+    """A timeline with one row per worker, coloured by worker.
+
+    For CPU-bound work an extra top row, *GIL held by*, shows in each worker's colour who was
+    running Python at each moment: on a build with the GIL it is never two at once.
+    """
+    if ax is None:
+        fig, (ax,) = new_figure(height=1.3 + 0.45 * (result.workers + 1))
+    else:
+        fig = ax.figure  # type: ignore[assignment]
+    draw_spans(ax, _spans(result), result.t0, legend=_LEGENDS[result.kind])
+    if result.kind == "cpu":
+        ax.axhline(0.5, color="#555555", linewidth=0.8)  # separates the GIL row from the threads
+    ax.set_xlim(left=0, right=max(result.wall * 1e3 * 1.02, 1.0))
+    finish(
+        ax,
+        xlabel="time since the tasks were submitted (ms)",
+        ylabel="",
+        title=title or f"{result.describe()}: {result.wall * 1e3:.0f} ms",
+    )
+    ax.grid(True, axis="x", alpha=0.3)
+    ax.grid(False, axis="y")
+    return fig  # type: ignore[return-value]
