@@ -400,8 +400,12 @@ def run_tasks(
     )
 
 
-def _chain(progress: ProgressFn | None, offset: int, total: int) -> ProgressFn | None:
-    """Report progress of one stage as part of a larger job."""
+@validated
+def chain_progress(
+    progress: Progress, offset: Annotated[int, Int(0)], total: Count
+) -> ProgressFn | None:
+    """Report progress of one stage as part of a larger job: ``done`` of the stage becomes
+    ``offset + done`` of ``total``. For the course's own runners (private arguments)."""
     if progress is None:
         return None
     return lambda done, _stage_total: progress(offset + done, total)
@@ -426,7 +430,7 @@ def measure(
     specs = make_tasks(kind, tasks, task_seconds)
     total = 2 * len(specs) if baseline is None else len(specs)
     if baseline is None:
-        baseline = run_specs(specs, "serial", progress=_chain(progress, 0, total))
+        baseline = run_specs(specs, "serial", progress=chain_progress(progress, 0, total))
     elif (baseline.kind, baseline.tasks) != (kind, tasks) or baseline.executor != "serial":
         raise ValueError("baseline must be a serial run of the same kind and number of tasks")
     run = run_specs(
@@ -434,7 +438,7 @@ def measure(
         executor,
         workers,
         start_method=start_method,
-        progress=_chain(progress, total - len(specs), total),
+        progress=chain_progress(progress, total - len(specs), total),
     )
     return Measurement(serial=baseline, run=run)
 
@@ -454,7 +458,7 @@ def sweep(
     counts = list(workers)
     specs = make_tasks(kind, tasks, task_seconds)
     total = len(specs) * (len(counts) + 1)
-    baseline = run_specs(specs, "serial", progress=_chain(progress, 0, total))
+    baseline = run_specs(specs, "serial", progress=chain_progress(progress, 0, total))
     results = []
     for step, count in enumerate(counts, start=1):
         run = run_specs(
@@ -462,7 +466,7 @@ def sweep(
             executor,
             count,
             start_method=start_method,
-            progress=_chain(progress, step * len(specs), total),
+            progress=chain_progress(progress, step * len(specs), total),
         )
         results.append(Measurement(serial=baseline, run=run))
     return results

@@ -145,16 +145,7 @@ def plot_speedup(
             label=f"measured: {label}",
         )
     if highlight is not None:
-        ax.plot(
-            [highlight.run.workers],
-            [highlight.speedup],
-            marker="o",
-            markersize=12,
-            markerfacecolor="none",
-            markeredgecolor="#000000",
-            linestyle="none",
-            label="this run",
-        )
+        mark_point(ax, highlight.run.workers, highlight.speedup)
     ax.set_xticks(xs if top <= 16 else xs[:: max(1, top // 8)])
     ax.set_ylim(bottom=0)
     ax.legend(fontsize=8, loc="upper left")
@@ -174,3 +165,25 @@ def plain_log_ticks(axis: Any) -> None:
     axis.set_major_locator(LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
     axis.set_major_formatter(FuncFormatter(lambda value, _pos: f"{value:g}"))
     axis.set_minor_formatter(NullFormatter())
+
+
+@validated
+def mark_point(
+    ax: Annotated[Axes, Of(Axes)],
+    x: Annotated[float, Number()],
+    y: Annotated[float, Number()],
+    *,
+    label: Text = "this run",
+) -> Axes:
+    """Ring one point (the run just made) so it stands out from the curve it belongs to."""
+    ax.plot(
+        [x],
+        [y],
+        marker="o",
+        markersize=12,
+        markerfacecolor="none",
+        markeredgecolor="#000000",
+        linestyle="none",
+        label=label,
+    )
+    return ax

@@ -15,13 +15,14 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
 from ..core import machine
-from ..core.domains import Bool, Number, Of, OptionalText, Where, validated
+from ..core.domains import Bool, Number, Of, OptionalText, Text, Where, validated
 from ..core.spans import Span, rows
 from ..core.timing import RunResult
 from .plots import OptionalAxes, colour, finish, new_figure
 
 
-def _legends(gil: bool) -> dict[str, tuple[str, str]]:
+@validated
+def legends(gil: Bool) -> dict[str, tuple[str, str]]:
     """What solid and faded mean, for each kind of work, on a build with or without the GIL."""
     if gil:
         return {
@@ -40,7 +41,9 @@ def _legends(gil: bool) -> dict[str, tuple[str, str]]:
     }
 
 
-_LEGEND = _legends(machine.gil_enabled())
+#: The legends for this build: the GIL is named only where there is one.
+LEGENDS = legends(machine.gil_enabled())
+_LEGEND = LEGENDS
 
 Row = tuple[str, Sequence[Span]]
 
@@ -143,13 +146,29 @@ def plot_timeline(
     else:
         fig = ax.figure  # type: ignore[assignment]
     draw_rows(ax, rows_of(result), result.t0, legend=_LEGEND[result.kind])
-    ax.set_xlim(left=0, right=max(result.wall * 1e3 * 1.02, 1.0))
-    finish(
+    finish_timeline(
         ax,
+        right_ms=result.wall * 1e3,
         xlabel="time since the tasks were submitted (ms)",
         ylabel="worker",
         title=title or f"{result.describe()}: {result.wall * 1e3:.0f} ms",
     )
+    return fig  # type: ignore[return-value]
+
+
+@validated
+def finish_timeline(
+    ax: Annotated[Axes, Of(Axes)],
+    *,
+    right_ms: Annotated[float, Number(0)],
+    xlabel: Text,
+    ylabel: Text,
+    title: OptionalText = None,
+) -> Axes:
+    """The end of every timeline: x from 0 to just past ``right_ms``, labelled axes, and a
+    grid on time only (rows are not a scale)."""
+    ax.set_xlim(left=0, right=max(right_ms * 1.02, 1.0))
+    finish(ax, xlabel=xlabel, ylabel=ylabel, title=title)
     ax.grid(True, axis="x", alpha=0.3)
     ax.grid(False, axis="y")
-    return fig  # type: ignore[return-value]
+    return ax

@@ -40,7 +40,7 @@ def test_timeline_legend_names_what_solid_and_faded_mean(cpu_threads: timing.Mea
 
 
 def test_the_legend_says_what_waiting_means_on_each_build() -> None:
-    with_gil, without = timeline._legends(True), timeline._legends(False)
+    with_gil, without = timeline.legends(True), timeline.legends(False)
     assert "GIL" in with_gil["cpu"][0] and "GIL" in with_gil["cpu"][1]
     assert not any("GIL" in text for pair in without.values() for text in pair)
     assert "core" in without["cpu"][1]

@@ -217,6 +217,10 @@ def test_the_suites_really_use_the_teaching_classes() -> None:
         assert TeachingConditionTests.condtype is TeachingCondition
         assert TeachingSemaphoreTests.semtype is TeachingSemaphore
         assert TeachingBoundedSemaphoreTests.semtype is TeachingBoundedSemaphore
-    pools = [v for k, v in globals().items() if k.startswith("TeachingThreadPool")]
+    pools = [
+        v
+        for k, v in globals().items()
+        if k.startswith("TeachingThreadPool") and isinstance(v, type) and issubclass(v, unittest.TestCase)
+    ]
     assert all(p.executor_type is TeachingThreadPoolExecutor for p in pools)
     assert threading.Condition is not TeachingCondition

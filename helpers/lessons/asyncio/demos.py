@@ -14,10 +14,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Annotated, Any
 
 from matplotlib.figure import Figure
@@ -226,3 +229,41 @@ def wrong_thread_put() -> WrongThread:
         return WrongThread(errors[0] if errors else "", consumer in done)
 
     return runner.run(main(), timeout=10, debug=True)
+
+
+# --- What a script does -------------------------------------------------------------------------
+
+SCRIPT = Path(__file__).parent / "scripts" / "hello_asyncio.py"
+
+
+@dataclass(frozen=True)
+class ScriptRun:
+    source: str
+    stdout: str
+    returncode: int
+
+
+@validated
+def run_script(timeout: Annotated[float, Seconds(120)] = 60.0) -> ScriptRun:
+    """Run ``scripts/hello_asyncio.py`` with this interpreter, as a program of its own."""
+    done = subprocess.run(
+        [sys.executable, str(SCRIPT)], capture_output=True, text=True, timeout=timeout
+    )
+    return ScriptRun(SCRIPT.read_text(), done.stdout, done.returncode)
+
+
+def run_once_source() -> Any:
+    """The heart of asyncio's loop, from the running interpreter: where callbacks run."""
+    from asyncio import base_events
+
+    from ...core.source import source_of
+
+    try:
+        return source_of(
+            base_events.BaseEventLoop._run_once,
+            start=r"This is the only place where callbacks are actually",
+            end=r"^\s+handle = None",
+            mark=r"_ready\.popleft|handle\._run",
+        )
+    except ValueError:  # a future version words it differently: show the whole method
+        return source_of(base_events.BaseEventLoop._run_once, mark=r"_ready|_run\(\)")

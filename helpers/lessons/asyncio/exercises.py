@@ -233,7 +233,10 @@ def check_lookup_all(lookup_all: object) -> Feedback:
 
             ticking = asyncio.create_task(ticker())
             try:
-                return await lookup_all(lookups.lookup, list(_NAMES))
+                returned = await lookup_all(lookups.lookup, list(_NAMES))
+                # What it returned at that moment: a list that threads fill in later is a
+                # guess that happened to come true.
+                return list(returned) if isinstance(returned, list) else returned
             finally:
                 ticking.cancel()
 

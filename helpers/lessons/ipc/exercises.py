@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from multiprocessing import shared_memory
-from typing import Any
 
 from ...core import leftovers, machine
 from ...core.checks import Feedback, Wrong, call_with_timeout, checker, expect_callable, passed
@@ -16,7 +14,7 @@ from ...core.checks import Feedback, Wrong, call_with_timeout, checker, expect_c
 
 
 @checker
-def check_append_to(append_to: Callable[[Any, str, Any], Any] | None) -> Feedback:
+def check_append_to(append_to: object) -> Feedback:
     """``append_to(shared, key, item)`` must append to the list stored under a managed dict key."""
     if append_to is None:
         raise Wrong("define append_to(shared, key, item) first (it is still None).")
@@ -77,7 +75,7 @@ MECHANISM_SCENARIOS: dict[str, tuple[str, str, dict[str, str]]] = {
 
 
 @checker
-def check_mechanisms(choices: dict[str, Any] | None) -> Feedback:
+def check_mechanisms(choices: object) -> Feedback:
     """A dict from each scenario of :data:`MECHANISM_SCENARIOS` to one of the mechanisms."""
     if choices is None:
         raise Wrong("fill in the dict first (it is still None).")
@@ -120,7 +118,7 @@ def _remove_segments(names: set[str]) -> list[str]:
 
 
 @checker
-def check_sum_in_child(sum_in_child: Callable[[bytes], Any] | None) -> Feedback:
+def check_sum_in_child(sum_in_child: object) -> Feedback:
     """``sum_in_child(data)``: copy ``data`` into shared memory, sum it in a child, clean up."""
     if sum_in_child is None:
         raise Wrong("define sum_in_child(data) first (it is still None).")

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
-from typing import Any
 
 from ...core import leftovers
 from ...core.checks import Feedback, Wrong, call_with_timeout, checker, expect_callable, passed
@@ -27,7 +25,7 @@ _EXIT_CASES: tuple[tuple[int | None, str, str], ...] = (
 
 
 @checker
-def check_exit_status(exit_status: Callable[[int | None], str] | None) -> Feedback:
+def check_exit_status(exit_status: object) -> Feedback:
     """``exit_status(exitcode)`` must say "running", "ok", "error" or "signal"."""
     if exit_status is None:
         raise Wrong("define exit_status(exitcode) first (it is still None).")
@@ -65,7 +63,7 @@ _METHOD_HINTS = {
 
 
 @checker
-def check_default_start_methods(defaults: dict[str, Any] | None) -> Feedback:
+def check_default_start_methods(defaults: object) -> Feedback:
     """A dict from each situation in :data:`START_METHOD_CASES` to a start method name."""
     if defaults is None:
         raise Wrong("fill in the dict first (it is still None).")
@@ -129,7 +127,7 @@ POOL_WORKERS = 2
 
 
 @checker
-def check_worker_pids(worker_pids: Callable[[int, int], Any] | None) -> Feedback:
+def check_worker_pids(worker_pids: object) -> Feedback:
     """``worker_pids(tasks, workers)``: run ``child.pid_after`` on a pool, return the pids."""
     if worker_pids is None:
         raise Wrong("define worker_pids(tasks, workers) first (it is still None).")

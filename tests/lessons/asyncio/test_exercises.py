@@ -53,8 +53,8 @@ async def deposit_sleep_zero(account: Any, amount: int) -> None:
 
 async def deposit_staggered(account: Any, amount: int) -> None:
     # Luck of timing: each deposit starts a little later than the one before, which works
-    # only while every audit is shorter than the gap.
-    await asyncio.sleep(0.002 * amount)
+    # only while every audit is shorter than the gap (the checker's first audits are).
+    await asyncio.sleep(0.01 * amount)
     balance = account.balance
     await account.audit(amount)
     account.balance = balance + amount
@@ -87,7 +87,7 @@ def test_deposit_accepts_correct_answers(answer: Any) -> None:
         (deposit_not_async, "async def"),
         (deposit_original, "was lost"),
         (deposit_sleep_zero, "was lost"),
-        (deposit_staggered, "long audits"),
+        (deposit_staggered, "was lost"),
         (deposit_thread_lock, "threading.Lock"),
     ],
 )

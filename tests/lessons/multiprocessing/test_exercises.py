@@ -1,6 +1,6 @@
-"""Checkers of notebooks 08 and 09: each accepts the reference solution and rejects typical
-wrong answers with a specific message. Checkers that run processes are tested under the
-platform's default start method and under ``spawn``."""
+"""Checkers of notebook 08: each accepts the reference solution and rejects typical wrong
+answers with a specific message. Checkers that run processes are tested under the platform's
+default start method and under ``spawn``."""
 
 from __future__ import annotations
 
@@ -8,36 +8,17 @@ from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 
 import pytest
 
-from helpers.core import leftovers, machine
+from helpers.core.checks import Feedback
+from helpers.lessons.multiprocessing import child
 from helpers.lessons.multiprocessing import exercises as ex08
-from helpers.lessons.multiprocessing import procs
 
-METHODS = ["default", "spawn"]
-
-
-@pytest.fixture(params=METHODS)
-def ctx(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> object:
-    if request.param == "default":
-        monkeypatch.delenv(machine.START_METHOD_ENV, raising=False)
-    else:
-        monkeypatch.setenv(machine.START_METHOD_ENV, request.param)
-    return machine.mp_context()
+pytestmark = pytest.mark.usefixtures("nothing_left")
 
 
-@pytest.fixture(autouse=True)
-def nothing_left() -> object:
-    baseline = leftovers.snapshot()
-    yield
-    leftovers.assert_nothing_left(baseline)
-
-
-def rejected(feedback: ex08.Feedback, *words: str) -> None:
+def rejected(feedback: Feedback, *words: str) -> None:
     assert not feedback.ok, feedback.message
     for word in words:
         assert word in feedback.message, feedback.message
-
-
-# ---------------------------------------------------------------------------- notebook 08
 
 
 def exit_status(exitcode: int | None) -> str:
@@ -93,7 +74,7 @@ def test_default_chunksize() -> None:
 def test_worker_pids_accepts_the_solution(ctx: object) -> None:
     def worker_pids(tasks: int, workers: int) -> list[int]:
         with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-            futures = [pool.submit(procs.pid_after) for _ in range(tasks)]
+            futures = [pool.submit(child.pid_after) for _ in range(tasks)]
             return [f.result(timeout=60) for f in futures]
 
     assert ex08.check_worker_pids(worker_pids).ok
@@ -102,13 +83,13 @@ def test_worker_pids_accepts_the_solution(ctx: object) -> None:
 def test_worker_pids_rejects_threads_leaks_and_oversized_pools(ctx: object) -> None:
     def on_threads(tasks: int, workers: int) -> list[int]:
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            return list(pool.map(lambda _: procs.pid_after(), range(tasks)))
+            return list(pool.map(lambda _: child.pid_after(), range(tasks)))
 
     rejected(ex08.check_worker_pids(on_threads), "notebook's own process")
 
     def too_many(tasks: int, workers: int) -> list[int]:
         with ProcessPoolExecutor(max_workers=tasks, mp_context=ctx) as pool:
-            return list(pool.map(procs.pid_after, [0.3] * tasks, timeout=60))
+            return list(pool.map(child.pid_after, [0.3] * tasks, timeout=60))
 
     rejected(ex08.check_worker_pids(too_many), "different processes", "max_workers")
 
@@ -117,7 +98,7 @@ def test_worker_pids_rejects_threads_leaks_and_oversized_pools(ctx: object) -> N
     def never_shut_down(tasks: int, workers: int) -> list[int]:
         pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
         leaked.append(pool)
-        return [pool.submit(procs.pid_after).result(timeout=60) for _ in range(tasks)]
+        return [pool.submit(child.pid_after).result(timeout=60) for _ in range(tasks)]
 
     try:
         rejected(ex08.check_worker_pids(never_shut_down), "still running", "with")
