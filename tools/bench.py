@@ -244,7 +244,7 @@ def executor_overhead(sizes: Sizes, report: Report, log: Callable[[str], None]) 
 
 def process_startup(sizes: Sizes, report: Report, log: Callable[[str], None]) -> None:
     """Start and join one do-nothing child, per start method (notebook 08's measurement)."""
-    from helpers.lessons.multiprocessing.procs import startup_costs
+    from helpers.lessons.multiprocessing.startup import startup_costs
 
     samples = startup_costs(repeats=max(3, sizes.repeats))
     rows = []
@@ -257,7 +257,7 @@ def process_startup(sizes: Sizes, report: Report, log: Callable[[str], None]) ->
 
 def ipc(sizes: Sizes, report: Report, log: Callable[[str], None]) -> None:
     """Latency and throughput by mechanism and message size (notebook 09's measurement)."""
-    from helpers.lessons.ipc.ipc import DEFAULT_SIZES, MECHANISMS, measure_ipc, size_label
+    from helpers.lessons.ipc.mechanisms import DEFAULT_SIZES, MECHANISMS, measure_ipc, size_label
 
     chosen = DEFAULT_SIZES if sizes.ipc_messages > 100 else DEFAULT_SIZES[:2]
     runs = [
@@ -354,7 +354,7 @@ def explorer_latency(sizes: Sizes, report: Report, log: Callable[[str], None]) -
 
     explorer = worker_explorer()
     sample = _repeat(partial(_redraw, explorer, "worker_explorer"), max(2, sizes.repeats))
-    rows = [{"explorer": "helpers.widgets.worker_explorer", "seconds": _summary(sample)}]
+    rows = [{"explorer": "helpers.draw.widgets.worker_explorer", "seconds": _summary(sample)}]
     report.sections["explorer_latency"] = rows
     _explorer_target(report, rows)
     log(f"explorer worker_explorer: {sample.show()} s")

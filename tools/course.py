@@ -97,6 +97,14 @@ LESSONS = load()
 BY_SLUG = {lesson.slug: lesson for lesson in LESSONS}
 
 
+def repository(path: Path = MANIFEST) -> str:
+    """``owner/name`` of the course on GitHub (``OWNER/REPO`` until it is filled in)."""
+    value = str(tomllib.loads(path.read_text(encoding="utf-8")).get("repository", "OWNER/REPO"))
+    if value.count("/") != 1 or not all(value.split("/")):
+        raise ValueError(f"course.toml: repository must be 'owner/name'; got {value!r}")
+    return value
+
+
 def course_map(lessons: tuple[Lesson, ...] = LESSONS) -> str:
     """The README's course map: a Markdown table between two marker comments."""
     rows = [

@@ -374,13 +374,15 @@ def validated(fn: F) -> F:
 
     Defaults are not checked (they are ours). A ``*args`` domain applies to each value. The
     domains are read on the first call, when the module that declares them is fully imported.
+    The check maps arguments to parameters by position and name itself (``Signature.bind``
+    would cost more than many of the course's tasks); a call with the wrong shape reaches
+    ``fn``, which raises the usual ``TypeError``.
     """
-    signature = inspect.signature(fn)
-    each = {
-        name
-        for name, parameter in signature.parameters.items()
-        if parameter.kind is inspect.Parameter.VAR_POSITIONAL
-    }
+    parameters = list(inspect.signature(fn).parameters.values())
+    positional = [
+        p.name for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+    ]
+    rest = next((p.name for p in parameters if p.kind is p.VAR_POSITIONAL), None)
     cache: dict[str, Domain] = {}
     ready = False
 
@@ -390,16 +392,19 @@ def validated(fn: F) -> F:
         if not ready:
             cache.update(domains_of(fn))
             ready = True
-        bound = signature.bind(*args, **kwargs)
-        arguments = bound.arguments
-        for name, domain in cache.items():
-            if name not in arguments:
-                continue
-            if name in each:
-                arguments[name] = tuple(domain.check(value, name) for value in arguments[name])
-            else:
-                arguments[name] = domain.check(arguments[name], name)
-        return fn(*bound.args, **bound.kwargs)
+        if cache:
+            values = list(args)
+            for i, value in enumerate(args):
+                name = positional[i] if i < len(positional) else rest
+                domain = cache.get(name) if name is not None else None
+                if domain is not None:
+                    values[i] = domain.check(value, name)
+            for name, value in kwargs.items():
+                domain = cache.get(name)
+                if domain is not None:
+                    kwargs[name] = domain.check(value, name)
+            args = tuple(values)
+        return fn(*args, **kwargs)
 
     checked.__validated__ = True  # type: ignore[attr-defined]
     return checked  # type: ignore[return-value]

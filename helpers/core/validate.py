@@ -48,16 +48,20 @@ def validate_int(
     value: object, argument: str, minimum: int | None = 1, maximum: int | None = None
 ) -> int:
     """Return ``value`` if it is an int in ``minimum..maximum`` (None: no bound on that side)."""
+    if (
+        _is_int(value)
+        and (minimum is None or value >= minimum)  # type: ignore[operator]
+        and (maximum is None or value <= maximum)  # type: ignore[operator]
+    ):
+        return value  # type: ignore[return-value]
+    # Only a refused value pays for the message.
     if minimum is None:
         range_ = "" if maximum is None else f"<= {maximum}"
     else:
         range_ = f">= {minimum}" if maximum is None else f"between {minimum} and {maximum}"
     if not _is_int(value):
         raise TypeError(f"{argument} must be an int {range_}".rstrip() + f"; got {value!r}")
-    assert isinstance(value, int)
-    if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
-        raise ValueError(f"{argument} must be {range_}; got {value}")
-    return value
+    raise ValueError(f"{argument} must be {range_}; got {value}")
 
 
 def validate_positive_int(value: object, argument: str) -> int:

@@ -187,3 +187,48 @@ def mark_point(
         label=label,
     )
     return ax
+
+
+@validated
+def alt_text(figure: Annotated[Figure, Of(Figure)]) -> str:
+    """The figure in words, from what it already says: its title, each panel's title and axes.
+
+    The course website puts this on the figure's ``<img>`` (screen readers, the accessibility
+    check), so every figure drawn here is described without writing a caption by hand.
+    """
+    suptitle = figure.get_suptitle() if hasattr(figure, "get_suptitle") else ""
+    panels = []
+    for ax in figure.axes:
+        if not ax.get_visible() or not ax.axison:  # colour bars, hidden spacer axes
+            continue
+        parts = [ax.get_title() or ax.get_title("left")]
+        parts += [
+            f"{name} axis: {label}"
+            for name, label in (("x", ax.get_xlabel()), ("y", ax.get_ylabel()))
+            if label
+        ]
+        panels.append("; ".join(part for part in parts if part))
+    described = [p for p in panels if p]
+    if len(described) > 1:
+        described = [f"panel {n}: {p}" for n, p in enumerate(described, 1)]
+    words = ". ".join([t for t in (suptitle, *described) if t])
+    return f"Figure: {words}." if words else f"Figure with {len(figure.axes)} panel(s)."
+
+
+def show_alt_text() -> None:
+    """From now on, IPython shows every figure as a PNG whose output metadata holds its
+    :func:`alt_text` (``{"image/png": {"alt": ...}}``); the site build calls this in each kernel.
+
+    A mime-bundle formatter, not a PNG one: matplotlib's inline backend re-registers its own PNG
+    formatter when pyplot loads, but it never touches this one, which IPython consults first.
+    """
+    from IPython import get_ipython
+    from IPython.core.pylabtools import print_figure
+
+    def png_with_alt(figure: Figure) -> tuple[dict[str, str], dict[str, dict[str, str]]]:
+        png = print_figure(figure, "png", bbox_inches="tight", base64=True)
+        return {"image/png": png}, {"image/png": {"alt": alt_text(figure)}}
+
+    shell = get_ipython()
+    if shell is not None:  # a plain interpreter has no display system to teach
+        shell.display_formatter.mimebundle_formatter.for_type(Figure, png_with_alt)

@@ -106,6 +106,7 @@ class Explorer:
     ) -> None:
         self.compute = compute
         self.controls = dict(controls)
+        self.title = title
         self.figure: Figure | None = None
         self.data: Any = None
         self.error: BaseException | None = None
@@ -178,8 +179,25 @@ class Explorer:
         self.status.value = f"Done in {time.perf_counter() - started:.1f} s."
         return figure
 
-    def _ipython_display_(self) -> None:
-        display(self.widget)
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
+        """The live widget, plus one line of HTML for pages that have no kernel.
+
+        Jupyter front ends with a widget manager (JupyterLab, Notebook 7, VS Code) rank the
+        widget view first and show the controls; static renderers (the course website,
+        nbviewer, GitHub) cannot run it and show the ``text/html`` line instead.
+        """
+        return {**self.widget._repr_mimebundle_(**kwargs), "text/html": self.static_html()}
+
+    def static_html(self) -> str:
+        """What a static page shows: the controls need a kernel. The site build fills the
+        empty ``lab-explorer-launch`` span with this notebook's Binder link."""
+        name = html.escape(self.title) if self.title else "This explorer"
+        return (
+            f"<p class='lab-explorer-static'><b>{name}</b>: its controls and its Run button need"
+            " a running kernel. Run this notebook in JupyterLab (<code>make lab</code>) or"
+            " launch it on Binder<span class='lab-explorer-launch'></span>. The same function,"
+            " called once plainly in this notebook, draws its figure here.</p>"
+        )
 
 
 @validated

@@ -81,7 +81,9 @@ def _label() -> str:
     worker = getattr(_tls, "worker", None)
     if worker is not None:
         return worker.name
-    return "setup" if _observer() is not None else threading.current_thread().name
+    # Not threading.current_thread(): a thread that is starting is not registered yet, and
+    # asking would make it a _DummyThread.
+    return "setup" if _observer() is not None else "a thread outside the run"
 
 
 class LabLock:

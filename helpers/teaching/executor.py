@@ -122,6 +122,12 @@ def _worker(
                 idle.release()  # about to sleep: submit may now reuse this thread
                 item = work_queue.get()
             if item is None:
+                # A sentinel means this pool is finished (shut down, dropped, or the program is
+                # exiting). Like CPython, mark it shut down at once, so a late submit() says so.
+                executor = executor_ref()
+                if executor is not None:
+                    executor._shutdown = True
+                del executor
                 work_queue.put(None)  # pass the sentinel on to the next worker
                 return
             future, fn, args, kwargs = item

@@ -151,6 +151,49 @@ def test_lock_held_by_another_thread_is_not_owned_for_rlock(make: Callable[..., 
         join_all([thread])
 
 
+def test_a_plain_lock_cannot_tell_who_holds_it(make: Callable[..., Any]) -> None:
+    """Over a Lock, the ownership check only asks whether *anyone* holds the lock (CPython's
+    fallback _is_owned tries acquire(False)): while another thread holds it, a thread that
+    does not may notify, and even wait, which releases the other thread's lock."""
+    lock = threading.Lock()
+    cond = make(lock)
+    with pytest.raises(RuntimeError, match="cannot notify on un-acquired lock"):
+        cond.notify()  # nobody holds it: refused
+    with pytest.raises(RuntimeError, match="cannot wait on un-acquired lock"):
+        cond.wait(0)
+    holding, done = threading.Event(), threading.Event()
+
+    def holder() -> None:
+        lock.acquire()
+        holding.set()
+        done.wait(BOUND)  # ends without releasing: the main thread will
+
+    thread = start(holder)
+    assert holding.wait(BOUND)
+    try:
+        assert cond._is_owned() is True  # though this thread does not hold it
+        cond.notify()  # no RuntimeError
+        cond.notify_all()
+        assert cond.wait(0) is False  # released the holder's lock, then took it back
+        assert lock.locked()
+        assert waiting_count(cond) == 0
+    finally:
+        done.set()
+        join_all([thread])
+    lock.release()  # this thread took it in wait(); a Lock may be released by anyone
+
+
+def test_locked_is_exported_where_threading_exports_it(make: Callable[..., Any]) -> None:
+    for lock in (threading.Lock(), threading.RLock(), None):
+        real = threading.Condition(lock) if lock is not None else threading.Condition()
+        cond = make(lock) if lock is not None else make()
+        assert hasattr(cond, "locked") == hasattr(real, "locked")
+        if hasattr(cond, "locked"):
+            assert cond.locked() is False
+            with cond:
+                assert cond.locked() is True
+
+
 # --- wait ------------------------------------------------------------------------------------
 
 
@@ -254,6 +297,27 @@ def test_notify_n_wakes_exactly_n_oldest_first(make: Callable[..., Any]) -> None
     join_all(threads)
     assert sorted(woken) == [0, 1, 2, 3, 4]
     assert results == [True] * 5
+
+
+def test_notify_dequeues_the_waiter_it_released(make: Callable[..., Any]) -> None:
+    """notify() removes the very waiter it released, not whatever is first by then (CPython:
+    ``waiters.remove(waiter)``). A waiter that leaves the queue at that moment (a timed-out
+    one, or any, over a Lock whose holder it cannot check) must not make notify() drop the
+    next waiter from the queue without waking it: that thread would sleep forever."""
+    cond = make(threading.Lock())
+
+    class LeavesWhenReleased:
+        def release(self) -> None:
+            cond._waiters.remove(self)  # as a timed-out waiter removes itself
+
+    sleeper = threading.Lock()
+    sleeper.acquire()  # a waiter's lock: locked until notify() releases it
+    with cond:
+        cond._waiters.extend([LeavesWhenReleased(), sleeper])
+        cond.notify()  # spent on the leaving waiter
+        assert list(cond._waiters) == [sleeper] and sleeper.locked()  # still queued, asleep
+        cond.notify()
+        assert list(cond._waiters) == [] and not sleeper.locked()  # woken
 
 
 def test_notify_order_is_fifo_one_at_a_time(make: Callable[..., Any]) -> None:

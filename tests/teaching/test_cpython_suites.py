@@ -69,27 +69,27 @@ def _suite(name: str) -> ModuleType | None:
 lock_tests = _suite("lock_tests")
 if lock_tests is not None:
 
-    class TeachingRLockTests(lock_tests.RLockTests):  # type: ignore[name-defined,misc]
+    class TeachingRLockTests(lock_tests.RLockTests):
         locktype = staticmethod(TeachingRLock)
 
-    class TeachingConditionAsRLockTests(lock_tests.RLockTests):  # type: ignore[name-defined,misc]
+    class TeachingConditionAsRLockTests(lock_tests.RLockTests):
         # As CPython's test_threading does: a Condition exports its (default) RLock's API.
         locktype = staticmethod(TeachingCondition)
 
-    class TeachingConditionTests(lock_tests.ConditionTests):  # type: ignore[name-defined,misc]
+    class TeachingConditionTests(lock_tests.ConditionTests):
         condtype = staticmethod(TeachingCondition)
 
     def _condition_over_teaching_rlock(lock: Any = None) -> TeachingCondition:
         return TeachingCondition(TeachingRLock() if lock is None else lock)
 
-    class TeachingConditionOverTeachingRLockTests(lock_tests.ConditionTests):  # type: ignore[name-defined,misc]
+    class TeachingConditionOverTeachingRLockTests(lock_tests.ConditionTests):
         # The same suite with the teaching RLock underneath (notebook 05 shows this pairing).
         condtype = staticmethod(_condition_over_teaching_rlock)
 
-    class TeachingSemaphoreTests(lock_tests.SemaphoreTests):  # type: ignore[name-defined,misc]
+    class TeachingSemaphoreTests(lock_tests.SemaphoreTests):
         semtype = staticmethod(TeachingSemaphore)
 
-    class TeachingBoundedSemaphoreTests(lock_tests.BoundedSemaphoreTests):  # type: ignore[name-defined,misc]
+    class TeachingBoundedSemaphoreTests(lock_tests.BoundedSemaphoreTests):
         semtype = staticmethod(TeachingBoundedSemaphore)
 
 else:
@@ -150,14 +150,17 @@ class TeachingPool:
             )
         for patch in patches:
             patch.start()
-            self.addCleanup(patch.stop)  # type: ignore[attr-defined]
-        super().setUp()  # type: ignore[misc]
+            self.addCleanup(patch.stop)
+        super().setUp()
 
 
 POOL_SUITES = _pool_suites()
 if POOL_SUITES is not None:
+    cf_thread_pool, cf_shutdown, cf_wait, cf_as_completed, cf_init = (
+        POOL_SUITES[part] for part in ("thread_pool", "shutdown", "wait", "as_completed", "init")
+    )
 
-    class TeachingThreadPoolExecutorTest(TeachingPool, POOL_SUITES["thread_pool"].ThreadPoolExecutorTest):  # type: ignore[misc]
+    class TeachingThreadPoolExecutorTest(TeachingPool, cf_thread_pool.ThreadPoolExecutorTest):
         def test_hang_global_shutdown_lock(self) -> None:
             # bpo-45021: it forks 50 times while a pool thread runs. From 3.12 os.fork() warns
             # that forking a multi-threaded program may deadlock the child; that risk is what
@@ -168,19 +171,23 @@ if POOL_SUITES is not None:
                 )
                 super().test_hang_global_shutdown_lock()
 
-    class TeachingThreadPoolShutdownTest(TeachingPool, POOL_SUITES["shutdown"].ThreadPoolShutdownTest):  # type: ignore[misc]
+    class TeachingThreadPoolShutdownTest(TeachingPool, cf_shutdown.ThreadPoolShutdownTest):
         pass
 
-    class TeachingThreadPoolWaitTests(TeachingPool, POOL_SUITES["wait"].ThreadPoolWaitTests):  # type: ignore[misc]
+    class TeachingThreadPoolWaitTests(TeachingPool, cf_wait.ThreadPoolWaitTests):
         pass
 
-    class TeachingThreadPoolAsCompletedTest(TeachingPool, POOL_SUITES["as_completed"].ThreadPoolAsCompletedTest):  # type: ignore[misc]
+    class TeachingThreadPoolAsCompletedTest(
+        TeachingPool, cf_as_completed.ThreadPoolAsCompletedTest
+    ):
         pass
 
-    class TeachingThreadPoolInitializerTest(TeachingPool, POOL_SUITES["init"].ThreadPoolInitializerTest):  # type: ignore[misc]
+    class TeachingThreadPoolInitializerTest(TeachingPool, cf_init.ThreadPoolInitializerTest):
         pass
 
-    class TeachingThreadPoolFailingInitializerTest(TeachingPool, POOL_SUITES["init"].ThreadPoolFailingInitializerTest):  # type: ignore[misc]
+    class TeachingThreadPoolFailingInitializerTest(
+        TeachingPool, cf_init.ThreadPoolFailingInitializerTest
+    ):
         pass
 
 else:
@@ -200,7 +207,8 @@ def _apply_skips() -> None:
         cls = globals().get(class_name)
         if cls is None:  # that suite is not installed here
             continue
-        if PY < SKIP_SINCE.get((class_name, test_name), (0, 0)):
+        since = SKIP_SINCE.get((class_name, test_name), (0, 0))
+        if since > PY:
             assert not hasattr(cls, test_name), f"{class_name}.{test_name}: fix SKIP_SINCE"
             continue
         assert hasattr(cls, test_name), f"SKIPS names {class_name}.{test_name}: no such test"
@@ -220,7 +228,9 @@ def test_the_suites_really_use_the_teaching_classes() -> None:
     pools = [
         v
         for k, v in globals().items()
-        if k.startswith("TeachingThreadPool") and isinstance(v, type) and issubclass(v, unittest.TestCase)
+        if k.startswith("TeachingThreadPool")
+        and isinstance(v, type)
+        and issubclass(v, unittest.TestCase)
     ]
     assert all(p.executor_type is TeachingThreadPoolExecutor for p in pools)
     assert threading.Condition is not TeachingCondition

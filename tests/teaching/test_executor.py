@@ -9,7 +9,11 @@ here depends on timing.
 from __future__ import annotations
 
 import gc
+import logging
 import os
+import re
+import subprocess
+import sys
 import threading
 import time
 import weakref
@@ -26,6 +30,9 @@ from concurrent.futures import (
     wait,
 )
 from concurrent.futures.thread import BrokenThreadPool
+from decimal import Decimal
+from fractions import Fraction
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -429,13 +436,143 @@ def test_a_failing_initializer_breaks_the_pool(make: Callable[..., Any]) -> None
         pool.submit(pow, 2, 2)
 
 
+class Countable:
+    """Only ``__index__``: it cannot be compared with 0."""
+
+    def __index__(self) -> int:
+        return 2
+
+
+def outcome(call: Callable[[], Any]) -> object:
+    try:
+        pool = call()
+    except Exception as error:
+        return type(error), str(error)
+    try:
+        return pool._max_workers
+    finally:
+        pool.shutdown()
+
+
+@pytest.mark.parametrize(
+    "value",
+    [0, -1, 2.5, True, Fraction(3, 2), Decimal(2), "3", Countable()],
+    ids=lambda v: f"{type(v).__name__}:{v!r}"[:30],
+)
+def test_max_workers_is_checked_exactly_as_cpython_checks_it(value: object) -> None:
+    """CPython only checks ``max_workers <= 0`` (3.10-3.14): same values pass, same errors."""
+    assert outcome(lambda: teaching.ThreadPoolExecutor(value)) == outcome(  # type: ignore[arg-type]
+        lambda: futures.ThreadPoolExecutor(value)  # type: ignore[arg-type]
+    )
+
+
+def test_constructor_error_messages_match(kind: str) -> None:
+    with pytest.raises(ValueError, match=r"^max_workers must be greater than 0$"):
+        POOLS[kind](max_workers=0)
+    with pytest.raises(TypeError, match=r"^initializer must be a callable$"):
+        POOLS[kind](max_workers=1, initializer="not callable")
+
+
+def test_default_thread_names_match(make: Callable[..., Any]) -> None:
+    pool = make(max_workers=1)
+    name = pool.submit(lambda: threading.current_thread().name).result(timeout=T)
+    assert re.fullmatch(r"ThreadPoolExecutor-\d+_0", name)
+
+
+def test_a_failure_outside_the_task_is_logged_and_ends_that_worker(
+    make: Callable[..., Any], gate: threading.Event, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A future resolved behind the pool's back makes set_running_or_notify_cancel() raise in
+    the worker, outside the task. CPython logs "Exception in worker" at CRITICAL and that
+    thread ends; it is not replaced (the pool has one worker fewer) and nothing else breaks."""
+    pool = make(max_workers=1)
+    first = pool.submit(blocked, gate, "first")
+    second = pool.submit(pow, 2, 2)
+    second.set_result("resolved elsewhere")  # only executors should do this
+    (worker,) = pool._threads
+    with caplog.at_level(logging.CRITICAL, logger="concurrent.futures"):
+        gate.set()
+        assert first.result(timeout=T) == "first"
+        worker.join(T)
+    assert not worker.is_alive()
+    assert len(pool._threads) == 1  # still counted: no replacement will start
+    messages = [r.getMessage() for r in caplog.records if r.name == "concurrent.futures"]
+    assert "Exception in worker" in messages
+    worker_record = next(r for r in caplog.records if r.getMessage() == "Exception in worker")
+    assert worker_record.levelno == logging.CRITICAL and worker_record.exc_info is not None
+    assert second.result(timeout=T) == "resolved elsewhere"
+
+
+EXIT_SCRIPT = """
+import atexit, sys, time
+if sys.argv[1] == "teaching":
+    from helpers.teaching.executor import ThreadPoolExecutor
+else:
+    from concurrent.futures import ThreadPoolExecutor
+
+def late():
+    time.sleep(0.2)
+    print("late task done", flush=True)
+
+def at_exit():
+    try:
+        pool.submit(print, "never")
+    except RuntimeError as error:
+        print("at exit:", error, flush=True)
+
+atexit.register(at_exit)  # runs after the pool's exit hook has joined its workers
+pool = ThreadPoolExecutor(max_workers=2)
+pool.submit(late)
+if sys.argv[2] == "shutdown":
+    pool.shutdown(wait=False)
+print("main done", flush=True)
+"""
+
+
+@pytest.mark.parametrize("ending", ["shutdown", "no shutdown"])
+def test_at_exit_the_work_still_finishes_then_new_work_is_refused(kind: str, ending: str) -> None:
+    """The exit hook joins every worker, even of a pool shut down with wait=False (CPython's
+    bpo-39205 test): the late task finishes. After the hook, submit() refuses work, saying
+    "after shutdown" even without shutdown(): a worker that takes the exit sentinel marks its
+    pool shut down."""
+    done = subprocess.run(
+        [sys.executable, "-c", EXIT_SCRIPT, kind, ending],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stderr == ""
+    assert done.stdout.splitlines() == [
+        "main done",
+        "late task done",
+        "at exit: cannot schedule new futures after shutdown",
+    ]
+
+
 # --- Teaching executor only: choices the standard library leaves open -----------------------
 
 
-@pytest.mark.parametrize("bad", [2.5, "3", True])
-def test_teaching_refuses_a_max_workers_that_is_not_an_int(bad: object) -> None:
-    with pytest.raises(TypeError, match="max_workers"):
-        teaching.ThreadPoolExecutor(max_workers=bad)  # type: ignore[arg-type]
+def test_teaching_breaks_the_pool_as_cpython_does_and_logs_it(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """CPython logs a failing initializer at CRITICAL on ``concurrent.futures``."""
+
+    def init() -> None:
+        raise OSError("no connection")
+
+    pool = teaching.ThreadPoolExecutor(max_workers=1, initializer=init)
+    try:
+        with caplog.at_level(logging.CRITICAL, logger="concurrent.futures"):
+            assert isinstance(pool.submit(pow, 1, 1).exception(timeout=T), BrokenThreadPool)
+        assert pool._broken
+    finally:
+        pool.shutdown(wait=True)
+    records = [r for r in caplog.records if r.name == "concurrent.futures"]
+    assert [r.getMessage() for r in records] == ["Exception in initializer:"]
+    assert records[0].levelno == logging.CRITICAL
+    assert records[0].exc_info is not None and isinstance(records[0].exc_info[1], OSError)
 
 
 def test_teaching_broken_pool_keeps_cancelled_futures_and_the_cause() -> None:

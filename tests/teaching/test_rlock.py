@@ -6,8 +6,11 @@ what "behaves exactly like threading.RLock" means here.
 
 from __future__ import annotations
 
+import math
 import threading
 from collections.abc import Callable
+from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 import pytest
@@ -215,6 +218,37 @@ def test_bad_arguments_are_rejected_free_or_held(
     with lock, pytest.raises(error):  # even when re-entering, arguments are checked first
         lock.acquire(**kwargs)
     assert other_can_acquire(lock) is True
+
+
+class Countable:
+    """An integer-like object (only ``__index__``): the C lock accepts it as a timeout."""
+
+    def __index__(self) -> int:
+        return 0
+
+
+def acquire_outcome(lock: Any, timeout: object) -> object:
+    try:
+        got = lock.acquire(timeout=timeout)
+    except Exception as error:
+        return type(error)
+    lock.release()
+    return got
+
+
+@pytest.mark.parametrize(
+    "timeout",
+    [True, Countable(), 0.0, -1, -1.0, Decimal(1), Fraction(1, 2), "1", None, math.nan, math.inf],
+    ids=repr,
+)
+def test_timeouts_are_read_as_the_c_lock_reads_them(timeout: object) -> None:
+    """A float, or else anything with __index__; NaN and infinity refused: free and held."""
+    for held in (False, True):
+        teaching_lock, real = TeachingRLock(), threading.RLock()
+        if held:
+            teaching_lock.acquire()
+            real.acquire()
+        assert acquire_outcome(teaching_lock, timeout) == acquire_outcome(real, timeout), held
 
 
 def test_timeout_minus_one_means_wait(factory: Factory) -> None:

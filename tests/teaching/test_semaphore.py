@@ -113,6 +113,27 @@ def test_timeout_returns_false_and_true(make: Callable[..., Any]) -> None:
     assert sem.acquire(timeout=0.005) is True
 
 
+@pytest.mark.parametrize("timeout", [0, -1, 0.02])
+def test_timed_acquire_waits_as_threading_does(make: Callable[..., Any], timeout: float) -> None:
+    """CPython's arithmetic: the first wait gets the whole timeout, even 0 or less (a look
+    that still releases the lock for a moment, so a releaser can get in); later waits get
+    what is left, and the acquire gives up once nothing is left."""
+    sem = make(1)
+    sem.acquire()
+    waits: list[float | None] = []
+    real_wait = sem._cond.wait
+
+    def recording_wait(wait_timeout: float | None = None) -> bool:
+        waits.append(wait_timeout)
+        return bool(real_wait(wait_timeout))
+
+    sem._cond.wait = recording_wait  # instance attribute: only this semaphore
+    assert sem.acquire(timeout=timeout) is False
+    assert waits[0] == timeout  # the whole timeout first
+    assert all(w is not None and w < timeout for w in waits[1:])  # then what was left
+    sem.release()
+
+
 def test_timeout_with_non_blocking_is_refused(make: Callable[..., Any]) -> None:
     sem = make(2)
     with pytest.raises(ValueError, match="can't specify timeout"):

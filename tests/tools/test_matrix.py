@@ -30,8 +30,8 @@ def plan(kind: str, versions: list[str]) -> list[matrix.Leg]:
 def test_process_tests_are_the_files_that_start_processes() -> None:
     chosen = matrix.process_tests().split()
     assert {
-        "tests/lessons/multiprocessing/test_procs.py",
-        "tests/lessons/ipc/test_ipc.py",
+        "tests/lessons/multiprocessing/test_sweeps.py",
+        "tests/lessons/ipc/test_child.py",
         "tests/core/test_timing.py",
     } <= set(chosen)
     assert "tests/test_teaching_condition.py" not in chosen  # threads only

@@ -10,7 +10,9 @@ import asyncio
 import contextlib
 import os
 from multiprocessing.connection import Connection
+from typing import Annotated
 
+from ...core.domains import Int, Number, Of, validated
 from ...core.workloads import spin
 
 #: The only address the server listens on: this machine, never the network.
@@ -20,7 +22,8 @@ REQUEST = b"ping\n"
 REPLY = b"ok\n"
 
 
-def crunch(iterations: int) -> tuple[int, int]:
+@validated
+def crunch(iterations: Annotated[int, Int(0)]) -> tuple[int, int]:
     """CPU-bound pure Python, for ``loop.run_in_executor`` with a process pool.
 
     Returns the result and the pid of the process that computed it.
@@ -28,7 +31,13 @@ def crunch(iterations: int) -> tuple[int, int]:
     return spin(iterations), os.getpid()
 
 
-def serve(conn: Connection, delay_s: float, backlog: int, lifetime_s: float) -> None:
+@validated
+def serve(
+    conn: Annotated[Connection, Of(Connection)],
+    delay_s: Annotated[float, Number(0, 60, unit="seconds")],
+    backlog: Annotated[int, Int(1, 65_535)],
+    lifetime_s: Annotated[float, Number(0, 3_600, above=True, unit="seconds")],
+) -> None:
     """Answer every request line with ``ok`` after ``delay_s`` seconds, on 127.0.0.1.
 
     Sends ``("ready", port)`` on ``conn`` once listening. Stops when the parent sends

@@ -1,4 +1,4 @@
-"""Figures of notebook 01: a run's timeline coloured by worker, with a *GIL held by* row."""
+"""Figures of notebook 01: a run's timeline coloured by worker, with a row of who ran Python."""
 
 from __future__ import annotations
 
@@ -13,15 +13,9 @@ from ...core import machine
 from ...core.domains import Items, Of, OptionalText, validated
 from ...core.spans import Span
 from ...core.timing import RunResult
-from ...draw.plots import Inches, OptionalAxes, finish, new_figure
-from ...draw.timeline import draw_spans, rows_of
+from ...draw.plots import Inches, OptionalAxes, new_figure
+from ...draw.timeline import draw_spans, finish_timeline, legends, rows_of
 from .turns import worker_numbers
-
-_LEGENDS = {
-    "cpu": ("running Python\n(holds the GIL)", "started, waiting\nfor the GIL"),
-    "io": ("", "waiting on I/O\n(GIL released)"),
-    "hash": ("hashing in C\n(GIL released)", ""),
-}
 
 #: Rows of named panels, as ``Figure.subplot_mosaic`` takes them.
 Layout = Annotated[Sequence[Sequence[str]], Items(Items(Of(str)), what="row of panels")]
@@ -70,23 +64,24 @@ def plot_turns(
 ) -> Figure:
     """A timeline with one row per worker, coloured by worker.
 
-    For CPU-bound work an extra top row, *GIL held by*, shows in each worker's colour who was
-    running Python at each moment: on a build with the GIL it is never two at once.
+    For CPU-bound work an extra top row shows in each worker's colour who was running Python
+    at each moment: *GIL held by* on a build with the GIL, where it is never two at once, and
+    *running Python* on a build without it. The legend, too, names the GIL only where there is
+    one (asked at drawing time: a free-threaded build can turn the GIL on while it runs).
     """
     if ax is None:
         fig, (ax,) = new_figure(height=1.3 + 0.45 * (result.workers + 1))
     else:
         fig = ax.figure  # type: ignore[assignment]
-    draw_spans(ax, _spans(result), result.t0, legend=_LEGENDS[result.kind])
+    legend = legends(machine.gil_enabled())[result.kind]
+    draw_spans(ax, _spans(result), result.t0, legend=legend)
     if result.kind == "cpu":
-        ax.axhline(0.5, color="#555555", linewidth=0.8)  # separates the GIL row from the threads
-    ax.set_xlim(left=0, right=max(result.wall * 1e3 * 1.02, 1.0))
-    finish(
+        ax.axhline(0.5, color="#555555", linewidth=0.8)  # separates the top row from the threads
+    finish_timeline(
         ax,
+        right_ms=result.wall * 1e3,
         xlabel="time since the tasks were submitted (ms)",
         ylabel="",
         title=title or f"{result.describe()}: {result.wall * 1e3:.0f} ms",
     )
-    ax.grid(True, axis="x", alpha=0.3)
-    ax.grid(False, axis="y")
     return fig  # type: ignore[return-value]

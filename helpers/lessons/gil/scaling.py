@@ -16,7 +16,7 @@ from typing import Annotated
 from matplotlib.figure import Figure
 
 from ...core import machine
-from ...core.domains import Count, Int, Items, Progress, validated
+from ...core.domains import Count, Int, Items, Progress, Where, validated
 from ...core.machine import StartMethod
 from ...core.timing import (
     EXECUTOR_KINDS,
@@ -24,6 +24,7 @@ from ...core.timing import (
     ProgressFn,
     RunResult,
     TaskMs,
+    chain_progress,
     measure,
     run_tasks,
 )
@@ -37,6 +38,16 @@ MAX_SWEEP_WORKERS = 16
 _ONE_COUNT = Int(1, MAX_SWEEP_WORKERS)
 WorkerCount = Annotated[int, _ONE_COUNT]
 WorkerCounts = Annotated[Sequence[int], Items(_ONE_COUNT, what="worker count")]
+
+
+def _flag_or_none(value: object, argument: str) -> bool | None:
+    if value is None or isinstance(value, bool):
+        return value
+    raise TypeError(f"{argument} must be True, False or None (detect); got {value!r}")
+
+
+#: True or False, or None to detect it on this machine.
+OptionalFlag = Annotated[bool | None, Where(_flag_or_none, None, (0, 1, "yes"))]
 
 
 @validated
@@ -55,23 +66,19 @@ def threads_at_work(
         result = run_tasks(kind, "threads", threads, tasks=threads, task_seconds=seconds)
         runs[kind] = ThreadsRun(result, tuple(turns_of(result)))
         title = f"{WORKLOAD_KINDS[kind]}: {threads} threads, one task each\n"
-        if kind == "cpu":
+        if kind == "io":
+            title += f"{result.wall * 1e3:.0f} ms in all; the waits overlap"
+        elif machine.gil_enabled():
             title += (
                 f"{result.wall * 1e3:.0f} ms in all; the GIL changed hands "
                 f"{runs[kind].handoffs} times"
             )
         else:
-            title += f"{result.wall * 1e3:.0f} ms in all; the waits overlap"
+            title += f"{result.wall * 1e3:.0f} ms in all; no GIL to hand over"
         plot_turns(result, ax=ax, title=title)
         if progress is not None:
             progress(step + 1, 2)
     return fig, runs
-
-
-def _chained(progress: ProgressFn | None, offset: int, total: int) -> ProgressFn | None:
-    if progress is None:
-        return None
-    return lambda done, _stage_total: progress(offset + done, total)
 
 
 def _sweep(
@@ -98,7 +105,7 @@ def _sweep(
                 seconds,
                 start_method=start_method,
                 baseline=baselines.get(kind),
-                progress=_chained(progress, done, total),
+                progress=chain_progress(progress, done, total),
             )
             done += tasks if kind in baselines else 2 * tasks
             baselines[kind] = m.serial
@@ -183,9 +190,12 @@ def scaling(
 def describe_scaling(
     data: dict[tuple[str, str], list[Measurement]],
     cores: Annotated[int | None, Int(1, optional=True)] = None,
+    gil: OptionalFlag = None,
 ) -> str:
-    """Say in words what :func:`scaling` measured on this machine (numbers are measured)."""
+    """Say in words what :func:`scaling` measured (the numbers are measured; the reasons depend
+    on ``cores`` and ``gil``, detected on this machine unless given)."""
     cores = machine.usable_cores() if cores is None else cores
+    gil = machine.gil_enabled() if gil is None else gil
 
     def best(key: tuple[str, str]) -> Measurement:
         return max(data[key], key=lambda m: m.speedup)
@@ -199,23 +209,38 @@ def describe_scaling(
     def count(m: Measurement, one: str, many: str) -> str:
         return f"{m.run.workers} {one if m.run.workers == 1 else many}"
 
-    lines = [
+    on_threads = (
         f"Pure Python on threads: at best {threads.speedup:.2f}x "
-        f"(with {count(threads, 'thread', 'threads')}). The GIL lets one thread run at a time.",
+        f"(with {count(threads, 'thread', 'threads')})."
+    )
+    if gil:
+        on_threads += " The GIL lets one thread at a time run Python, so threads take turns."
+    elif cores == 1:
+        on_threads += (
+            " The GIL is off, but there is one usable core: the threads take turns on the core."
+        )
+    else:
+        on_threads += (
+            f" The GIL is off on this build, so threads run Python in parallel, up to the "
+            f"{cores} usable cores."
+        )
+    lines = [
+        on_threads,
         f"I/O-bound on threads: up to {io.speedup:.2f}x (with {count(io, 'thread', 'threads')}), "
-        "because a waiting thread releases the GIL.",
+        "because a waiting thread needs no core" + (" and releases the GIL." if gil else "."),
     ]
+    own = "its own interpreter and its own GIL" if gil else "its own interpreter"
     if cores == 1:
         lines.append(
             f"Processes: at best {processes.speedup:.2f}x. This machine has one usable core, so "
-            "processes take turns on it just as threads take turns on the GIL: they cannot beat "
-            "threads here, they only add start-up cost."
+            "processes take turns on it: they cannot beat threads here, they only add "
+            "start-up cost."
         )
     else:
         used = count(processes, "process", "processes")
         lines.append(
-            f"Processes: up to {processes.speedup:.2f}x (with {used}). "
-            f"Each has its own GIL; the ceiling is the {cores} usable cores, so adding processes "
-            f"beyond {cores} does not help."
+            f"Processes: up to {processes.speedup:.2f}x (with {used}). Each has {own}; the "
+            f"ceiling is the {cores} usable cores, so adding processes beyond {cores} does not "
+            "help."
         )
     return "\n".join(lines)

@@ -1,7 +1,10 @@
 """The switch interval: set it safely, and measure what it changes and what it does not.
 
-``sys.setswitchinterval`` is process-wide, so every demo here changes it inside
-:func:`switch_interval`, which always puts the old value back.
+``sys.setswitchinterval`` changes the interval of the GIL the calling interpreter uses: one per
+process in 3.10 and 3.11, one per GIL since 3.12 (PEP 684). A notebook runs in the main
+interpreter, so every thread of the kernel shares it; every demo here changes it inside
+:func:`switch_interval`, which always puts the old value back. On a build running without the
+GIL the value is kept but has no effect (:func:`switch_interval_applies`).
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import NullFormatter
 
+from ...core import machine
 from ...core.domains import Int, Items, Millis, Progress, Seconds, validated
 from ...core.lifecycle import start_thread, stop
 from ...core.timing import RunResult, TaskMs, run_tasks
@@ -40,8 +44,8 @@ SwitchIntervalsMs = Annotated[
 def switch_interval(seconds: Annotated[float, Seconds(1.0)]) -> Iterator[float]:
     """Set ``sys.setswitchinterval(seconds)`` for the block; always restore the old value.
 
-    The setting is process-wide (every thread, the Jupyter kernel's own included), so a demo
-    must never leave it changed. Yields the previous value.
+    The setting is shared by every thread of this interpreter (the Jupyter kernel's own
+    included), so a demo must never leave it changed. Yields the previous value.
     """
     previous = sys.getswitchinterval()
     sys.setswitchinterval(seconds)
@@ -49,6 +53,16 @@ def switch_interval(seconds: Annotated[float, Seconds(1.0)]) -> Iterator[float]:
         yield previous
     finally:
         sys.setswitchinterval(previous)
+
+
+def switch_interval_applies() -> bool:
+    """Whether the switch interval changes anything here: only while the GIL is enabled.
+
+    Without the GIL nothing is handed over: ``sys.setswitchinterval`` still stores the value
+    (and ``sys.getswitchinterval`` returns it), but the operating system alone decides which
+    thread runs when.
+    """
+    return machine.gil_enabled()
 
 
 def _spin_until(halt: threading.Event) -> None:
@@ -64,9 +78,10 @@ def wakeup_delays(
     """Sleep ``samples`` times while another thread runs pure Python; return how late (seconds)
     each wake-up was, beyond the requested sleep.
 
-    A thread that wakes up must get the GIL back before it can run. The spinning thread does
-    not give it up voluntarily, so the sleeper waits until it asks for a switch, which it does
-    after one switch interval.
+    With the GIL, a thread that wakes up must get the GIL back before it can run. The spinning
+    thread does not give it up on its own, so the sleeper waits one switch interval, then asks
+    for it, and gets it at the spinner's next check for such requests. Without the GIL the
+    sleeper waits only for a core.
     """
     sleep_s = sleep_ms / 1e3
     halt = threading.Event()
@@ -116,8 +131,10 @@ def switch_interval_demo(
     *,
     progress: Progress = None,
 ) -> tuple[Figure, list[SwitchRun]]:
-    """For each switch interval: who held the GIL when (left), and the typical turn length and
+    """For each switch interval: who ran Python when (left), and the typical turn length and
     wake-up delay of a sleeping thread (right). The interval is always restored.
+
+    Runs without the GIL too, where it shows that the interval changes nothing.
     """
     seconds = task_ms / 1e3
     runs: list[SwitchRun] = []
@@ -136,13 +153,16 @@ def switch_interval_demo(
         height=max(3.6, len(runs) * (0.9 + 0.4 * (threads + 1))),
     )
     longest = max(r.run.wall for r in runs) * 1e3 * 1.02
+    applies = switch_interval_applies()
     for name, sr in zip(names, runs, strict=True):
+        # Without the GIL the threads' pieces overlap: counting "hand-overs" would mean nothing.
+        handed = f", {sr.handoffs} hand-overs" if applies else ""
         plot_turns(
             sr.run,
             ax=axes[name],
             title=(
-                f"switch interval {sr.interval * 1e3:g} ms: {sr.run.wall * 1e3:.0f} ms in all, "
-                f"{sr.handoffs} hand-overs"
+                f"switch interval {sr.interval * 1e3:g} ms: {sr.run.wall * 1e3:.0f} ms in all"
+                + handed
             ),
         )
         axes[name].set_xlim(0, longest)  # same time scale everywhere, to compare totals
@@ -165,6 +185,8 @@ def _plot_switch_summary(ax: Axes, runs: Sequence[SwitchRun]) -> None:
         ("total time of the CPU-bound work", [r.run.wall for r in runs], "^"),
     ]
     for i, (label, values, marker) in enumerate(series):
+        if i == 0 and not switch_interval_applies():
+            continue  # threads that run side by side take no turns
         ax.plot(xs, ms(values), marker=marker, color=PALETTE[i], label=label)
     ax.set_xscale("log")
     ax.set_yscale("log")
@@ -175,5 +197,9 @@ def _plot_switch_summary(ax: Axes, runs: Sequence[SwitchRun]) -> None:
         ax,
         xlabel="switch interval (ms, log scale)",
         ylabel="time (ms, log scale)",
-        title="What the switch interval changes, and what it does not",
+        title=(
+            "What the switch interval changes, and what it does not"
+            if switch_interval_applies()
+            else "No GIL here: the switch interval changes nothing"
+        ),
     )

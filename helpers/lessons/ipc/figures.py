@@ -9,7 +9,7 @@ from matplotlib.figure import Figure
 
 from ...core.spans import Span, held
 from ...draw.plots import MARKERS, colour, finish, new_figure, plain_log_ticks
-from ...draw.timeline import draw_spans
+from ...draw.timeline import draw_spans, finish_timeline
 from .child import SyncRecord
 from .mechanisms import MECHANISMS, IpcResult, OperationCost, size_label
 
@@ -43,8 +43,13 @@ def plot_sync(
         draw_spans(ax, spans, t0, legend=("through: holding it, or released", "waiting"))
         if marks and title in marks:
             ax.axvline((marks[title] - t0) * 1e3, color="#000000", linewidth=1, linestyle="--")
-        finish(ax, xlabel="time (ms)", ylabel="", title=title)
-        ax.grid(False, axis="y")
+        finish_timeline(
+            ax,
+            right_ms=(max(s.end for s in spans) - t0) * 1e3,
+            xlabel="time (ms)",
+            ylabel="",
+            title=title,
+        )
     for ax in axes[len(panels) :]:
         ax.set_visible(False)
     return fig

@@ -18,7 +18,7 @@ from ...core.domains import Choice, Count, Progress, Workers, validated
 from ...core.machine import StartMethod
 from ...core.spans import Span, rows
 from ...draw.plots import colour, finish, new_figure
-from ...draw.timeline import Row, draw_rows
+from ...draw.timeline import Row, draw_rows, finish_timeline
 from ...draw.widgets import Explorer, dropdown, int_slider
 from .child import Deadline, TaskTime
 from .mapping import (
@@ -118,15 +118,14 @@ def plot_map_run(run: MapRun) -> Figure:
     fig, (left, right) = new_figure(ncols=2, height=1.8 + 0.35 * max(2, len(by_worker)))
     fig.set_size_inches(12.5, fig.get_size_inches()[1])
     draw_rows(left, by_worker, run.t0, legend=("computing", ""))
-    left.set_xlim(0, max(run.pool_seconds * 1e3 * 1.02, 0.1))
-    finish(
+    finish_timeline(
         left,
+        right_ms=run.pool_seconds * 1e3,
         xlabel="time since map() was called (ms)",
         ylabel="worker",
         title=f"{run.tasks} tasks of ~{run.task_us:g} µs, chunksize {run.chunksize} "
         f"(one colour per chunk); workers busy {run.busy_fraction:.0%} of the time",
     )
-    left.grid(False, axis="y")
 
     labels = ["serial", f"{run.workers} processes:\nthe work", "pool start-up\n(paid once)"]
     values = [run.serial_seconds, run.pool_seconds, run.startup_seconds]

@@ -165,7 +165,7 @@ def test_lookup_all_rejects_mistakes(answer: Any, fragment: str) -> None:
     assert_rejected(check_lookup_all(answer), fragment)
 
 
-# --- Exercise 3: a pipeline that stops cleanly ------------------------------------------------------
+# --- Exercise 3: a pipeline that stops cleanly ---------------------------------------------
 
 
 async def pipeline_sentinels(source: Any, handle: Any, consumers: int) -> None:

@@ -1,6 +1,6 @@
-"""Checkers of notebooks 08 and 09: each accepts the reference solution and rejects typical
-wrong answers with a specific message. Checkers that run processes are tested under the
-platform's default start method and under ``spawn``."""
+"""Checkers of notebook 09: each accepts the reference solution and rejects typical wrong
+answers with a specific message. Checkers that run processes are tested under the platform's
+default start method and under ``spawn``."""
 
 from __future__ import annotations
 
@@ -9,37 +9,18 @@ from multiprocessing import shared_memory
 
 import pytest
 
-from helpers.core import leftovers, machine
+from helpers.core import leftovers
+from helpers.core.checks import Feedback
+from helpers.lessons.ipc import child
 from helpers.lessons.ipc import exercises as ex09
-from helpers.lessons.ipc import ipc
-from helpers.lessons.multiprocessing import exercises as ex08
 
-METHODS = ["default", "spawn"]
+pytestmark = pytest.mark.usefixtures("nothing_left")
 
 
-@pytest.fixture(params=METHODS)
-def ctx(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> object:
-    if request.param == "default":
-        monkeypatch.delenv(machine.START_METHOD_ENV, raising=False)
-    else:
-        monkeypatch.setenv(machine.START_METHOD_ENV, request.param)
-    return machine.mp_context()
-
-
-@pytest.fixture(autouse=True)
-def nothing_left() -> object:
-    baseline = leftovers.snapshot()
-    yield
-    leftovers.assert_nothing_left(baseline)
-
-
-def rejected(feedback: ex08.Feedback, *words: str) -> None:
+def rejected(feedback: Feedback, *words: str) -> None:
     assert not feedback.ok, feedback.message
     for word in words:
         assert word in feedback.message, feedback.message
-
-
-# ---------------------------------------------------------------------------- notebook 09
 
 
 def append_to(shared: object, key: str, item: object) -> None:
@@ -81,7 +62,7 @@ def test_sum_in_child_accepts_the_solution(ctx: object) -> None:
         try:
             block.buf[: len(data)] = data
             with ProcessPoolExecutor(max_workers=1, mp_context=ctx) as pool:
-                return pool.submit(ipc.shared_sum, block.name, len(data)).result(timeout=60)
+                return pool.submit(child.shared_sum, block.name, len(data)).result(timeout=60)
         finally:
             block.close()
             block.unlink()
@@ -95,7 +76,7 @@ def test_sum_in_child_cleans_up_after_a_leak(ctx: object) -> None:
     def forgets_unlink(data: bytes) -> int:
         block = shared_memory.SharedMemory(create=True, size=len(data))
         block.buf[: len(data)] = data
-        total = ipc.shared_sum(block.name, len(data))
+        total = child.shared_sum(block.name, len(data))
         block.close()
         return total
 

@@ -1,0 +1,620 @@
+"""The engine: real threads, one at a time, each step chosen by a scheduler.
+
+Each thread of a :class:`Program` runs on a real ``threading.Thread`` with a trace function
+(``sys.settrace``, ``frame.f_trace_opcodes`` for one instruction per step, line events for one
+line). At every step point of the code under test the thread stops and passes the *baton*: a
+real lock that only the thread chosen next may take. So exactly one thread runs at a time, and
+which one is the scheduler's choice alone: a schedule (a list of thread names, one per step)
+reproduces a run exactly.
+
+A thread that blocks on a cooperative primitive (see :mod:`.primitives`) stops too, marked
+"blocked on X"; it can be chosen again once X is free or, if it waits with a timeout, *as a
+timeout* (its wait returns False, and the virtual clock moves to its deadline). The earliest
+deadline fires first.
+
+One :class:`Execution` is one run. The interactive :class:`Run` (in :mod:`.run`) and the
+search drive it. Nothing here imports matplotlib or ipywidgets.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import primitives as p
+from .stepping import LOCAL, RETURN, SKIP, Position, Stepping, position, start_position
+
+GRANULARITIES = ("instruction", "line")
+#: The virtual clock of every run starts here (so shown deadlines are the same in every run).
+CLOCK_START = 100.0
+
+
+@dataclass(frozen=True)
+class Program:
+    """What a run runs. Build one with :func:`helpers.lab.program` (it checks the arguments)."""
+
+    threads: tuple[tuple[str, Callable[..., Any]], ...]
+    setup: Callable[[], Any] | None = None
+    invariant: Callable[[Any], Any] | None = None
+    check: Callable[[Any], Any] | None = None
+    show: Callable[[Any], Any] | None = None
+    granularity: str = "instruction"
+    step: tuple[Any, ...] = ()
+    max_steps: int = 2000
+    step_timeout: float = 2.0
+    stepping: Stepping = field(compare=False, repr=False, default=None)  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        if self.stepping is None:
+            stepping = Stepping([fn for _, fn in self.threads], self.step)
+            object.__setattr__(self, "stepping", stepping)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(name for name, _ in self.threads)
+
+
+@dataclass(frozen=True)
+class ThreadError:
+    thread: str
+    type: str
+    message: str
+    line: str  # where it was raised, in the code under test
+
+    def __str__(self) -> str:
+        return f"{self.thread} raised {self.type}: {self.message}" + (
+            f" (at {self.line})" if self.line else ""
+        )
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How a run ended.
+
+    ``kind``: ``"finished"`` (every thread returned, the checks held), ``"deadlock"``,
+    ``"invariant"`` (broken after step ``steps``), ``"check"`` (the final check failed),
+    ``"exception"`` (a thread raised), ``"step-limit"``.
+    """
+
+    kind: str
+    message: str
+    steps: int
+    schedule: tuple[str, ...]
+    values: dict[str, str] = field(default_factory=dict)
+    errors: tuple[ThreadError, ...] = ()
+    state: Any = field(default=None, compare=False, repr=False)
+
+    @property
+    def failed(self) -> bool:
+        return self.kind != "finished"
+
+    def key(self) -> str:
+        """What tells outcomes apart in a search's count: the kind, errors and final values."""
+        parts = [self.kind]
+        parts += [f"{e.thread}: {e.type}" for e in self.errors]
+        parts += [f"{name}={value}" for name, value in self.values.items()]
+        return ", ".join(parts)
+
+
+class _Join:
+    """What a ``join`` waits for: a thread of the run to finish."""
+
+    def __init__(self, worker: Worker) -> None:
+        self.worker = worker
+
+    def _lab_available(self) -> bool:
+        return self.worker.done
+
+
+@dataclass
+class Blocked:
+    resource: Any
+    deadline: float | None
+    call_frame: Any = None
+
+
+class Worker:
+    """The lab's record of one controlled thread."""
+
+    def __init__(self, execution: Execution, name: str, fn: Callable[[], Any] | None) -> None:
+        self.execution = execution
+        self.name = name
+        self.fn = fn
+        self.thread: threading.Thread | None = None
+        self.ident: int | None = None
+        self.go = p.REAL_ALLOCATE_LOCK()
+        self.go.acquire()  # locked: the worker waits on it until given the baton
+        self.first: Any = None  # a lock to release at the first stop (who started it waits)
+        self.atomic = 0
+        self.abort = False
+        self.done = False
+        self.status = "ready"  # ready | blocked | finished | raised | abandoned
+        self.blocked: Blocked | None = None
+        self.code: Any = None
+        self.line = 0
+        self.opname = "(start)"
+        self.kind = LOCAL
+        self.start: Position | None = None
+        self.error: ThreadError | None = None
+        self.exception: BaseException | None = None
+        self.label = name
+
+    def where(self) -> Position | None:
+        if self.code is None:
+            return self.start
+        return position(self.code, self.line, self.opname)
+
+
+class Chooser:
+    """Picks the thread that runs next at each stop; None hands control to the controller."""
+
+    def choose(self, execution: Execution, current: Worker | None) -> Worker | None:
+        return None
+
+
+class Execution:
+    """One run of a program, on real threads, one step at a time."""
+
+    def __init__(self, program: Program, chooser: Chooser | None = None) -> None:
+        self.program = program
+        self.chooser = chooser or Chooser()
+        self.stepping = program.stepping
+        self.opcodes = program.granularity == "instruction"
+        self.event = "opcode" if self.opcodes else "line"
+        self.workers: list[Worker] = []
+        self.by_name: dict[str, Worker] = {}
+        self.by_thread: dict[threading.Thread, Worker] = {}
+        self.schedule: list[str] = []
+        self.clock = CLOCK_START
+        self.progress = 0
+        self.outcome: Outcome | None = None
+        self.interrupt: BaseException | None = None
+        self.state: Any = None
+        self.active = False
+        self.check_every_step = True
+        self.last_shared = True
+        self.leftover: list[str] = []
+        self.ctl = p.REAL_ALLOCATE_LOCK()
+        self.ctl.acquire()
+        self._adopted = 0
+
+    # --- Life cycle (controller side) -------------------------------------------------------
+
+    def start(self) -> None:
+        """Make the shared state and every thread, each stopped before its first step."""
+        self.active = True
+        p._tls.execution = self
+        self.state = self.call_user(self.program.setup) if self.program.setup else None
+        args = () if self.program.setup is None else (self.state,)
+        for name, fn in self.program.threads:
+            worker = self._new_worker(name, _bind(fn, args))
+            worker.start = start_position(fn, name)
+            thread = threading.Thread(target=self._main, args=(worker, fn), name=name, daemon=True)
+            self._launch(worker, thread, None)
+
+    def _new_worker(self, name: str, fn: Callable[[], Any] | None) -> Worker:
+        worker = Worker(self, name, fn)
+        self.workers.append(worker)
+        self.by_name[name] = worker
+        return worker
+
+    def _launch(self, worker: Worker, thread: threading.Thread, starter: Worker | None) -> None:
+        """Start ``thread`` and wait (for real) until it stops before its first step."""
+        worker.thread = thread
+        self.by_thread[thread] = worker
+        arrived = p.REAL_ALLOCATE_LOCK()
+        arrived.acquire()
+        worker.first = arrived
+        if starter is not None:
+            starter.atomic += 1
+        try:
+            p.REAL_START(thread)
+        finally:
+            if starter is not None:
+                starter.atomic -= 1
+        if not arrived.acquire(timeout=self.program.step_timeout):
+            raise p.LabError(f"thread {worker.name} did not reach its first step")
+        if self.interrupt is not None:
+            raise self.interrupt
+
+    def adopt(self, thread: threading.Thread, starter: Worker | None) -> None:
+        """A thread started during the run (by a thread of it, or by setup) joins the run."""
+        if starter is not None and starter.abort:
+            raise p.Abandon()
+        self._adopted += 1
+        name = f"W{self._adopted}"
+        while name in self.by_name:
+            self._adopted += 1
+            name = f"W{self._adopted}"
+        worker = self._new_worker(name, None)
+        worker.label = thread.name
+        original = thread.run
+        entry = original
+        if type(thread).run is threading.Thread.run and getattr(thread, "_target", None):
+            entry = thread._target  # type: ignore[attr-defined]
+        worker.start = start_position(entry, thread.name)
+        thread.run = lambda: self._main(worker, entry, original)  # type: ignore[method-assign]
+        self._launch(worker, thread, starter)
+
+    def _main(self, worker: Worker, entry: Any, call: Callable[[], Any] | None = None) -> None:
+        """What every controlled thread runs."""
+        p._tls.worker = worker
+        p._tls.execution = self
+        worker.ident = threading.get_ident()
+        call = call or worker.fn
+        try:
+            try:
+                code = _code(entry)
+                if code is None or self.stepping.info(code) is None:
+                    self._stop_first(worker)  # nothing to step before the call: stop here
+                sys.settrace(self._trace)
+                try:
+                    call()  # type: ignore[misc]
+                finally:
+                    sys.settrace(None)
+            except p.Abandon:
+                worker.status = "abandoned"
+                return
+            except BaseException as error:
+                worker.exception = error
+                worker.error = _thread_error(worker, error, self.stepping)
+                worker.status = "raised"
+            else:
+                worker.status = "finished"
+            self._finish(worker)
+        except p.Abandon:
+            worker.status = "abandoned"
+        finally:
+            worker.done = True
+            p._tls.worker = None
+            p._tls.execution = None
+
+    # --- Stops (each in its own thread) -----------------------------------------------------
+
+    def _trace(self, frame: Any, event: str, arg: Any) -> Any:
+        if self.stepping.info(frame.f_code) is None:
+            return None
+        if self.opcodes:
+            frame.f_trace_opcodes = True  # before f_trace: 3.12+ instruments the code now
+            frame.f_trace_lines = False
+        frame.f_trace = self._local
+        return self._local
+
+    def _local(self, frame: Any, event: str, arg: Any) -> Any:
+        if event == self.event:
+            self._stop(frame)
+        return self._local
+
+    def _stop(self, frame: Any) -> None:
+        worker: Worker = p._tls.worker
+        code = frame.f_code
+        info = self.stepping.info(code)
+        if self.opcodes:
+            opname, kind = info.ops.get(frame.f_lasti, ("?", 2))  # type: ignore[union-attr]
+            if kind == SKIP:
+                return
+        else:
+            kind = info.lines.get(frame.f_lineno, 2)  # type: ignore[union-attr]
+            opname = info.ops.get(frame.f_lasti, ("?", 2))[0]  # type: ignore[union-attr]
+        if kind == RETURN:
+            back = frame.f_back
+            kind = LOCAL if back is not None and self.stepping.info(back.f_code) else 2
+        worker.code = code
+        worker.line = frame.f_lineno
+        worker.opname = opname
+        worker.kind = kind
+        if worker.abort:
+            raise p.Abandon()
+        if worker.first is not None:
+            self._stop_first(worker)
+            return
+        self._decide(worker)
+
+    def _stop_first(self, worker: Worker) -> None:
+        arrived, worker.first = worker.first, None
+        if worker.code is None:
+            worker.kind = 2
+        arrived.release()
+        worker.go.acquire()
+        self._woken(worker)
+
+    def block(self, worker: Worker, resource: Any, timeout: float | None) -> bool:
+        """``worker`` waits for ``resource``; True once it is free, False on a timeout."""
+        if worker.abort:
+            raise p.Abandon()
+        deadline = None if timeout is None else self.clock + max(timeout, 0.0)
+        worker.blocked = Blocked(resource, deadline)
+        worker.status = "blocked"
+        worker.kind = 2
+        try:
+            self._decide(worker)
+        finally:
+            worker.status = "ready" if not worker.abort else worker.status
+        blocked, worker.blocked = worker.blocked, None
+        if resource._lab_available():
+            return True
+        assert blocked is not None and blocked.deadline is not None
+        self.clock = max(self.clock, blocked.deadline)
+        return False
+
+    def yield_point(self, worker: Worker) -> None:
+        """A scheduling point with nothing to wait for (``time.sleep(0)``)."""
+        if worker.abort:
+            raise p.Abandon()
+        worker.kind = 2
+        self._decide(worker)
+
+    def join(self, worker: Worker, target: Worker, timeout: float | None) -> None:
+        if not target.done:
+            self.block(worker, _Join(target), timeout)
+        if target.done and target.thread is not None:
+            p.REAL_JOIN(target.thread, self.program.step_timeout)
+
+    def _finish(self, worker: Worker) -> None:
+        worker.kind = 2
+        self._decide(worker, finished=True)
+
+    # --- Passing the baton ------------------------------------------------------------------
+
+    def _decide(self, worker: Worker, finished: bool = False) -> None:
+        self.progress += 1
+        if finished:
+            worker.done = True
+        nxt: Worker | None = None
+        try:
+            if self.outcome is None and (self.check_every_step or self.last_shared):
+                self._check_invariant()
+            if self.outcome is None:
+                nxt = self.chooser.choose(self, worker)
+        except p.Abandon:
+            raise
+        except BaseException as error:  # a callback was interrupted: stop the run, re-raise
+            self.interrupt = error
+            nxt = None
+        if nxt is not None and len(self.schedule) >= self.program.max_steps:
+            self.outcome = self._ending("step-limit", f"stopped after {self.program.max_steps} steps")
+            nxt = None
+        if nxt is worker and not finished:
+            self.grant(worker)
+            return
+        if nxt is None:
+            self.ctl.release()
+        else:
+            self.grant(nxt)
+            nxt.go.release()
+        if finished:
+            return
+        worker.go.acquire()
+        self._woken(worker)
+
+    def _woken(self, worker: Worker) -> None:
+        if worker.abort:
+            raise p.Abandon()
+
+    def grant(self, worker: Worker) -> None:
+        """Record that ``worker`` takes the next step."""
+        self.schedule.append(worker.name)
+        self.last_shared = worker.kind != LOCAL
+
+    def run_controller(self, worker: Worker | None) -> None:
+        """From the controller: let ``worker`` (or the chooser's pick) run; wait for control."""
+        if worker is None:
+            worker = self.chooser.choose(self, None)
+            if worker is None:
+                return
+        self.grant(worker)
+        worker.go.release()
+        self.wait_control()
+
+    def wait_control(self) -> None:
+        """Wait until control comes back; a step that never ends raises :class:`LabError`."""
+        seen = self.progress
+        while not self.ctl.acquire(timeout=self.program.step_timeout):
+            if self.progress == seen:
+                stuck = self._running()
+                raise p.LabError(_stuck_message(stuck, self.program.step_timeout))
+            seen = self.progress
+        if self.interrupt is not None:
+            raise self.interrupt
+
+    def _running(self) -> Worker | None:
+        name = self.schedule[-1] if self.schedule else None
+        return self.by_name.get(name) if name else None
+
+    # --- What may run -----------------------------------------------------------------------
+
+    def enabled(self) -> list[tuple[Worker, str]]:
+        """Who can take a step now, in thread order, and how: run, resume or time out."""
+        timed = [
+            w.blocked.deadline
+            for w in self.workers
+            if not w.done
+            and w.blocked is not None
+            and w.blocked.deadline is not None
+            and not w.blocked.resource._lab_available()
+        ]
+        earliest = min(timed) if timed else None
+        found = []
+        for w in self.workers:
+            if w.done:
+                continue
+            if w.blocked is None:
+                found.append((w, "run"))
+            elif w.blocked.resource._lab_available():
+                found.append((w, "resume"))
+            elif w.blocked.deadline is not None and w.blocked.deadline <= earliest:  # type: ignore[operator]
+                found.append((w, "timeout"))
+        return found
+
+    def worker_of(self, thread: threading.Thread) -> Worker | None:
+        return self.by_thread.get(thread)
+
+    # --- Checks -----------------------------------------------------------------------------
+
+    def call_user(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """Call a callback (setup, invariant, check, show): locks must not wait in it."""
+        before = getattr(p._tls, "observing", False)
+        p._tls.observing = True
+        try:
+            return fn(*args)
+        finally:
+            p._tls.observing = before
+
+    def _check_invariant(self) -> None:
+        invariant = self.program.invariant
+        if invariant is None:
+            return
+        try:
+            holds = self.call_user(invariant, self.state)
+        except (KeyboardInterrupt, SystemExit, p.Abandon):
+            raise
+        except Exception as error:
+            self.outcome = self._ending(
+                "invariant", f"the invariant raised {type(error).__name__}: {error}"
+            )
+            return
+        if not holds:
+            self.outcome = self._ending(
+                "invariant", f"the invariant is broken after step {len(self.schedule)}"
+            )
+
+    def conclude(self) -> Outcome | None:
+        """The outcome once nothing can run any more (None while something can)."""
+        if self.outcome is not None:
+            return self.outcome
+        if self.enabled():
+            return None
+        unfinished = [w for w in self.workers if not w.done]
+        if unfinished:
+            names = ", ".join(w.name for w in unfinished)
+            self.outcome = self._ending(
+                "deadlock", f"deadlock: {names} blocked, and no wait can time out"
+            )
+            return self.outcome
+        self._check_invariant()
+        if self.outcome is not None:
+            return self.outcome
+        errors = [w.error for w in self.workers if w.error is not None]
+        if errors:
+            self.outcome = self._ending("exception", "; ".join(str(e) for e in errors))
+            return self.outcome
+        check = self.program.check
+        if check is not None:
+            try:
+                holds = self.call_user(check, self.state)
+            except Exception as error:
+                self.outcome = self._ending(
+                    "check", f"the check raised {type(error).__name__}: {error}"
+                )
+                return self.outcome
+            if not holds:
+                self.outcome = self._ending("check", "the final check failed")
+                return self.outcome
+        self.outcome = self._ending("finished", "every thread finished")
+        return self.outcome
+
+    def values(self) -> dict[str, str]:
+        show = self.program.show
+        if show is None:
+            return {}
+        try:
+            shown = self.call_user(show, self.state)
+        except (KeyboardInterrupt, SystemExit):
+            raise
+        except Exception as error:
+            return {"(show failed)": f"{type(error).__name__}: {error}"}
+        return {str(k): v if isinstance(v, str) else repr(v) for k, v in dict(shown).items()}
+
+    def _ending(self, kind: str, message: str) -> Outcome:
+        errors = tuple(w.error for w in self.workers if w.error is not None)
+        return Outcome(
+            kind, message, len(self.schedule), tuple(self.schedule), self.values(), errors,
+            self.state,
+        )
+
+    # --- Tear down --------------------------------------------------------------------------
+
+    def close(self, grace: float = 1.0) -> list[str]:
+        """Abandon every unfinished thread, wait for each to end; the names of those that
+        did not (blocked in C code: they are daemons). Always leaves the run inactive."""
+        import time
+
+        try:
+            for w in self.workers:
+                w.abort = True
+            for w in self.workers:
+                thread = w.thread
+                if thread is None or not thread.is_alive():
+                    continue
+                if w.ident is not None and not w.done:
+                    _inject_abort(w.ident)
+                if w.go.locked():
+                    try:
+                        w.go.release()
+                    except RuntimeError:
+                        pass
+                deadline = time.monotonic() + grace
+                while thread.is_alive() and time.monotonic() < deadline:
+                    p.REAL_JOIN(thread, 0.05)
+                    if thread.is_alive() and w.go.locked() and not w.done:
+                        try:
+                            w.go.release()
+                        except RuntimeError:
+                            pass
+            self.leftover = [w.name for w in self.workers if w.thread and w.thread.is_alive()]
+        finally:
+            self.active = False
+            if getattr(p._tls, "execution", None) is self:
+                p._tls.execution = None
+        return self.leftover
+
+
+def _bind(fn: Callable[..., Any], args: tuple[Any, ...]) -> Callable[[], Any]:
+    return (lambda: fn(*args)) if args else fn
+
+
+def _code(entry: Any) -> Any:
+    from .stepping import code_of
+
+    return code_of(entry)
+
+
+def _abort_trace(frame: Any, event: str, arg: Any) -> Any:
+    raise p.Abandon()
+
+
+def _inject_abort(ident: int) -> None:
+    """Make a thread stuck in untraced Python code raise :class:`Abandon` at its next line."""
+    frame = sys._current_frames().get(ident)
+    while frame is not None:
+        try:
+            frame.f_trace = _abort_trace
+        except (AttributeError, ValueError):
+            pass
+        frame = frame.f_back
+
+
+def _thread_error(worker: Worker, error: BaseException, stepping: Stepping) -> ThreadError:
+    where = ""
+    tb = error.__traceback__
+    while tb is not None:
+        if stepping.info(tb.tb_frame.f_code) is not None:
+            frame_pos = position(tb.tb_frame.f_code, tb.tb_lineno, "")
+            where = f"{frame_pos.where} {frame_pos.text}"
+        tb = tb.tb_next
+    return ThreadError(worker.name, type(error).__name__, str(error), where)
+
+
+def _stuck_message(worker: Worker | None, bound: float) -> str:
+    if worker is None:
+        return f"the run did not come back within {bound:g} s"
+    where = worker.where()
+    line = f" (its step started at {where.where}: {where.text})" if where else ""
+    return (
+        f"thread {worker.name} did not reach its next step within {bound:g} s{line}: it is "
+        "blocked in C code (a lock created before the run? input()? a socket?) or loops "
+        "forever inside a call the lab does not step"
+    )

@@ -1,0 +1,263 @@
+"""Every interleaving, within a bound: a depth-first search over the scheduler's choices.
+
+Each run starts from scratch (a fresh shared state, fresh threads) and follows a prefix of
+choices, then a default (keep running the current thread). After the run, the search goes
+back to the deepest choice point with an alternative not yet tried. Two reductions keep it
+small, and both are sound:
+
+* **Local steps never branch.** A step that only touches the thread's own frame (see
+  :mod:`.stepping`) commutes with every other thread's steps, so the search runs it at once
+  and branches only before shared steps and blocking points (and the deadline order of timed
+  waits prunes timeouts that could not happen yet).
+* **A preemption bound** (CHESS): at most ``preemptions`` switches away from a thread that
+  could have gone on. Switches when a thread blocks or ends are free. Most real bugs need
+  one or two; ``preemptions=None`` explores every interleaving.
+
+The report: how many interleavings ran, each outcome with its count, and the *shortest*
+failing schedule, replayed step by step (that replay also checks the run is deterministic).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Annotated, Any
+
+from ..core.domains import Bool, Fn, Int, Of, Progress, validated
+from . import primitives as p
+from .engine import Chooser, Execution, Outcome, Program, Worker
+from .run import Replay, replay
+from .stepping import LOCAL
+
+#: The most runs one search makes unless told otherwise (a notebook stays responsive).
+MAX_RUNS = 20_000
+Failing = Callable[[Outcome], bool]
+
+
+@dataclass
+class _Node:
+    enabled: tuple[str, ...]
+    current: str | None  # the thread that ran before this choice, if it could go on
+    preemptions: int  # switches away from a runnable thread before this choice
+    chosen: str
+    tried: set[str] = field(default_factory=set)
+
+
+class _DepthFirst(Chooser):
+    def __init__(self, stack: list[_Node], bound: int | None) -> None:
+        self.stack = stack
+        self.bound = bound
+        self.depth = 0
+        self.preemptions = 0
+
+    def choose(self, execution: Execution, current: Worker | None) -> Worker | None:
+        if current is not None and not current.done and current.blocked is None:
+            if current.kind == LOCAL:
+                return current  # a local step: nothing to decide
+        enabled = execution.enabled()
+        if not enabled:
+            return None
+        for worker, how in enabled:
+            if how == "run" and worker.kind == LOCAL:
+                return worker  # a thread's first steps, when they are local
+        go_on = current if any(w is current and how == "run" for w, how in enabled) else None
+        if len(enabled) == 1:
+            return enabled[0][0]
+        names = tuple(worker.name for worker, _ in enabled)
+        if self.depth < len(self.stack):
+            node = self.stack[self.depth]
+            if node.enabled != names:
+                raise p.LabError(
+                    "the run is not deterministic: at choice "
+                    f"{self.depth + 1} the threads that could run were {names}, "
+                    f"not {node.enabled} as before (does the code read the real time, "
+                    "random numbers, or state left over from an earlier run?)"
+                )
+        else:
+            default = go_on.name if go_on is not None else names[0]
+            node = _Node(names, go_on.name if go_on else None, self.preemptions, default)
+            node.tried.add(default)
+            self.stack.append(node)
+        self.depth += 1
+        if go_on is not None and node.chosen != go_on.name:
+            self.preemptions += 1
+        return execution.by_name[node.chosen]
+
+
+def _backtrack(stack: list[_Node], bound: int | None) -> bool:
+    """Move to the next untried choice; False when the whole tree is done."""
+    while stack:
+        node = stack[-1]
+        for name in node.enabled:
+            if name in node.tried:
+                continue
+            if node.current is not None and name != node.current and bound is not None:
+                if node.preemptions >= bound:
+                    continue
+            node.tried.add(name)
+            node.chosen = name
+            return True
+        stack.pop()
+    return False
+
+
+@dataclass(frozen=True)
+class Counterexample:
+    """The shortest failing schedule found, replayed: every step, and how it ended."""
+
+    schedule: tuple[str, ...]
+    outcome: Outcome
+    replay: Replay
+    program: Program = field(repr=False)
+
+    @property
+    def steps(self) -> tuple[Any, ...]:
+        return self.replay.steps
+
+    def table(self, *, group: bool = True) -> str:
+        from .report import text_table
+
+        return text_table(self.replay.steps, self.program.names, group=group)
+
+    def html(self, *, group: bool = True) -> str:
+        from .report import html_table
+
+        return html_table(self.replay.steps, self.program.names, group=group)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """What a search found. Truthy when nothing failed.
+
+    ``runs``: interleavings run; ``exhausted``: all of them within the bound (not cut off by
+    ``max_runs`` or ``stop_on_first``); ``outcomes``: each outcome and how many runs ended so.
+    """
+
+    ok: bool
+    runs: int
+    exhausted: bool
+    preemptions: int | None
+    granularity: str
+    outcomes: dict[str, int]
+    counterexample: Counterexample | None
+    seconds: float
+    first_failure_seconds: float | None
+    first_failure_run: int | None
+    failing_runs: int
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+    @property
+    def bound(self) -> str:
+        return "no preemption bound" if self.preemptions is None else (
+            f"at most {self.preemptions} preemption{'s' if self.preemptions != 1 else ''}"
+        )
+
+    @property
+    def message(self) -> str:
+        every = "every interleaving" if self.exhausted else "the first interleavings"
+        if self.ok:
+            return (
+                f"explored {self.runs} interleavings ({every} with {self.bound}, one "
+                f"{self.granularity} per step): no violation"
+            )
+        ce = self.counterexample
+        assert ce is not None
+        return (
+            f"{ce.outcome.message}: found in {self.failing_runs} of {self.runs} interleavings; "
+            f"the shortest takes {len(ce.schedule)} steps"
+        )
+
+    def __str__(self) -> str:
+        lines = [self.message, "outcomes:"]
+        lines += [f"  {count:>6} × {key}" for key, count in self.outcomes.items()]
+        if self.counterexample is not None:
+            lines += ["", self.counterexample.table()]
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        from .report import verdict_html
+
+        return verdict_html(self)
+
+
+@validated
+def explore(
+    program: Annotated[Program, Of(Program)],
+    *,
+    failing: Annotated[Failing | None, Fn(optional=True)] = None,
+    preemptions: Annotated[int | None, Int(0, 20, optional=True)] = 2,
+    max_runs: Annotated[int, Int(1, 10_000_000)] = MAX_RUNS,
+    stop_on_first: Bool = False,
+    progress: Progress = None,
+) -> Verdict:
+    """Run ``program`` under every schedule within the bound; the verdict and the shortest
+    failing schedule. ``failing(outcome)`` says which outcomes fail (default: any outcome but
+    ``"finished"``: a deadlock, a broken invariant or check, an exception, the step limit)."""
+    is_failing: Failing = failing if failing is not None else (lambda outcome: outcome.failed)
+    stack: list[_Node] = []
+    counts: Counter[str] = Counter()
+    shortest: Outcome | None = None
+    failures = 0
+    first_at: float | None = None
+    first_run: int | None = None
+    runs = 0
+    exhausted = False
+    started = time.perf_counter()
+    patches = p.Patches(program.step).apply()
+    try:
+        while True:
+            outcome = _one_run(program, _DepthFirst(stack, preemptions))
+            runs += 1
+            counts[outcome.key()] += 1
+            if is_failing(outcome):
+                failures += 1
+                if first_at is None:
+                    first_at, first_run = time.perf_counter() - started, runs
+                if shortest is None or len(outcome.schedule) < len(shortest.schedule):
+                    shortest = outcome
+            if progress is not None and (runs % 50 == 0):
+                progress(runs, max_runs)
+            if not _backtrack(stack, preemptions):
+                exhausted = True
+                break
+            if runs >= max_runs or (stop_on_first and failures):
+                break
+    finally:
+        patches.restore()
+    seconds = time.perf_counter() - started
+    if progress is not None:
+        progress(runs, runs)
+    counterexample = None
+    if shortest is not None:
+        replayed = replay(program, list(shortest.schedule))
+        if replayed.outcome is None or replayed.outcome.key() != shortest.key():
+            raise p.LabError(
+                "the run is not deterministic: replaying the failing schedule ended with "
+                f"{replayed.outcome.message if replayed.outcome else 'the run unfinished'}, "
+                f"not {shortest.message}"
+            )
+        counterexample = Counterexample(shortest.schedule, replayed.outcome, replayed, program)
+    return Verdict(
+        shortest is None, runs, exhausted and not (stop_on_first and failures), preemptions,
+        program.granularity, dict(counts.most_common()), counterexample, seconds, first_at,
+        first_run, failures,
+    )
+
+
+def _one_run(program: Program, chooser: Chooser) -> Outcome:
+    execution = Execution(program, chooser)
+    execution.check_every_step = False  # local steps cannot break an invariant on shared state
+    try:
+        execution.start()
+        execution.run_controller(None)
+        outcome = execution.conclude()
+        assert outcome is not None
+        return outcome
+    finally:
+        leftover = execution.close()
+        if leftover:
+            raise p.LabError(f"threads still running after the run: {leftover}")

@@ -1,0 +1,199 @@
+"""Which code the lab steps, where a thread stands, and which steps another thread could see.
+
+Only the code under test is stepped: the files of the threads' own functions, notebook cells,
+and the modules a caller names. Everything else (the standard library, the course's
+machinery, the ``@validated`` wrapper) runs atomically between two steps, except where it
+blocks.
+
+For the search, each instruction is *local* (it reads and writes only the thread's own frame:
+``LOAD_FAST``, ``LOAD_CONST``, stack shuffles, jumps that test ``None``) or *shared* (anything
+that may read or write memory another thread can see: attribute and global access, subscripts,
+calls, operators that may call Python code, truth tests of objects). A local step commutes with
+every step of every other thread, so the search never switches threads before one: it branches
+only before shared steps and blocking points. The set of local opnames is read from
+``dis.opmap`` of the running version, never assumed.
+
+Child-safe: standard library only.
+"""
+
+from __future__ import annotations
+
+import dis
+import functools
+import inspect
+import linecache
+import os
+import sys
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from types import CodeType, ModuleType
+from typing import Any
+
+#: Instructions that never touch memory another thread can see (those this version has).
+LOCAL_OPS = frozenset(
+    name
+    for name in (
+        "LOAD_FAST", "LOAD_FAST_CHECK", "LOAD_FAST_AND_CLEAR", "LOAD_FAST_LOAD_FAST",
+        "LOAD_FAST_BORROW", "LOAD_FAST_BORROW_LOAD_FAST_BORROW", "STORE_FAST",
+        "STORE_FAST_LOAD_FAST", "STORE_FAST_STORE_FAST", "STORE_FAST_MAYBE_NULL", "DELETE_FAST",
+        "LOAD_CONST", "LOAD_SMALL_INT", "POP_TOP", "COPY", "SWAP", "DUP_TOP", "DUP_TOP_TWO",
+        "ROT_TWO", "ROT_THREE", "ROT_FOUR", "ROT_N", "PUSH_NULL", "JUMP_FORWARD",
+        "JUMP_BACKWARD", "JUMP_BACKWARD_NO_INTERRUPT", "JUMP_ABSOLUTE", "JUMP",
+        "JUMP_NO_INTERRUPT", "PRECALL", "KW_NAMES", "POP_BLOCK", "SETUP_FINALLY",
+        "POP_JUMP_IF_NONE", "POP_JUMP_IF_NOT_NONE", "POP_JUMP_FORWARD_IF_NONE",
+        "POP_JUMP_FORWARD_IF_NOT_NONE", "POP_JUMP_BACKWARD_IF_NONE",
+        "POP_JUMP_BACKWARD_IF_NOT_NONE", "IS_OP", "LOAD_CLOSURE", "BUILD_TUPLE", "BUILD_SLICE",
+        "NOT_TAKEN", "POP_ITER", "END_FOR", "MAKE_CELL", "COPY_FREE_VARS", "GEN_START",
+    )
+    if name in dis.opmap
+)
+#: Not a step of their own: no effect at all.
+SKIPPED_OPS = frozenset({"RESUME", "NOP", "CACHE", "EXTENDED_ARG"})
+#: Local, unless they hand control to code the lab does not step (then anything may happen).
+RETURN_OPS = frozenset({"RETURN_VALUE", "RETURN_CONST", "YIELD_VALUE"})
+
+SKIP, LOCAL, SHARED, RETURN = 0, 1, 2, 3
+
+_LAB_DIR = os.path.dirname(os.path.abspath(__file__))
+_NEVER = (os.path.join(os.path.dirname(_LAB_DIR), "core", "domains.py"),)
+
+
+def _kind(opname: str) -> int:
+    if opname in SKIPPED_OPS:
+        return SKIP
+    if opname in RETURN_OPS:
+        return RETURN
+    return LOCAL if opname in LOCAL_OPS else SHARED
+
+
+@dataclass(frozen=True)
+class CodeInfo:
+    """Per instruction offset: ``(opname, kind)``; per line: the line's kind (shared if any of
+    its instructions is)."""
+
+    ops: dict[int, tuple[str, int]]
+    lines: dict[int, int]
+
+
+def code_info(code: CodeType) -> CodeInfo:
+    ops: dict[int, tuple[str, int]] = {}
+    lines: dict[int, int] = {}
+    line = code.co_firstlineno
+    for instruction in dis.get_instructions(code):
+        kind = _kind(instruction.opname)
+        ops[instruction.offset] = (instruction.opname, kind)
+        positions = getattr(instruction, "positions", None)
+        if positions is not None and positions.lineno is not None:
+            line = positions.lineno
+        elif instruction.starts_line not in (None, False, True):  # 3.10-3.12: the line number
+            line = int(instruction.starts_line)
+        elif getattr(instruction, "line_number", None) is not None:  # 3.13+
+            line = instruction.line_number
+        if kind != SKIP:
+            lines[line] = max(lines.get(line, LOCAL), SHARED if kind == RETURN else kind)
+    return CodeInfo(ops, lines)
+
+
+def is_cell(filename: str) -> bool:
+    """A notebook cell's code (IPython's ``<ipython-input-...>``, ipykernel's cell files)."""
+    return filename.startswith("<ipython-input-") or "ipykernel_" in filename
+
+
+def _unwrap(fn: Any) -> Any:
+    while True:
+        if isinstance(fn, functools.partial):
+            fn = fn.func
+        elif inspect.ismethod(fn):
+            fn = fn.__func__
+        elif hasattr(fn, "__wrapped__"):
+            fn = inspect.unwrap(fn)
+            if hasattr(fn, "__wrapped__"):
+                return fn
+        else:
+            return fn
+
+
+def code_of(fn: Any) -> CodeType | None:
+    """The code object a callable runs first (a function's, a method's, a ``__call__``'s)."""
+    fn = _unwrap(fn)
+    code = getattr(fn, "__code__", None)
+    if code is None and not inspect.isroutine(fn) and not inspect.isclass(fn):
+        code = getattr(_unwrap(getattr(type(fn), "__call__", None)), "__code__", None)
+    return code if isinstance(code, CodeType) else None
+
+
+def module_file(module: str | ModuleType) -> str:
+    if isinstance(module, str):
+        import importlib
+
+        module = sys.modules.get(module) or importlib.import_module(module)
+    filename = getattr(module, "__file__", None)
+    if not filename:
+        raise ValueError(f"step: module {module.__name__!r} has no source file to step")
+    return os.path.abspath(filename)
+
+
+class Stepping:
+    """Decides, once per code object, whether the lab steps it (and caches what it learns)."""
+
+    def __init__(self, callables: Iterable[Callable[..., Any]], modules: Iterable[Any]) -> None:
+        files = set()
+        for fn in callables:
+            code = code_of(fn)
+            if code is not None:
+                files.add(os.path.abspath(code.co_filename))
+        files |= {module_file(module) for module in modules}
+        self.files = frozenset(f for f in files if not self._never(f))
+        self._cache: dict[CodeType, CodeInfo | None] = {}
+
+    @staticmethod
+    def _never(filename: str) -> bool:
+        return filename.startswith(_LAB_DIR + os.sep) or filename in _NEVER
+
+    def stepped(self, filename: str) -> bool:
+        if is_cell(filename):
+            return True
+        absolute = filename if os.path.isabs(filename) else os.path.abspath(filename)
+        return absolute in self.files
+
+    def info(self, code: CodeType) -> CodeInfo | None:
+        try:
+            return self._cache[code]
+        except KeyError:
+            pass
+        info = code_info(code) if self.stepped(code.co_filename) else None
+        self._cache[code] = info
+        return info
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where a thread stands: the next line and instruction it will run."""
+
+    file: str
+    line: int
+    text: str
+    opname: str
+    function: str
+
+    @property
+    def where(self) -> str:
+        name = os.path.basename(self.file) if not is_cell(self.file) else "cell"
+        return f"{name}:{self.line}"
+
+    def __str__(self) -> str:
+        return f"{self.where} {self.text}  [{self.opname}]"
+
+
+def position(code: CodeType, line: int, opname: str) -> Position:
+    text = linecache.getline(code.co_filename, line).strip()
+    return Position(code.co_filename, line, text, opname, code.co_name)
+
+
+def start_position(fn: Any, label: str) -> Position:
+    """A thread that has not started: it will call ``fn`` (code the lab may not step)."""
+    code = code_of(fn)
+    if code is None:
+        return Position("", 0, f"{label}()", "(start)", label)
+    text = linecache.getline(code.co_filename, code.co_firstlineno).strip()
+    return Position(code.co_filename, code.co_firstlineno, text, "(start)", code.co_name)

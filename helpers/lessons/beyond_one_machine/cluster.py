@@ -1,0 +1,140 @@
+"""Dask for notebook 12: is it here, and a ``LocalCluster`` started and closed the course's way.
+
+``distributed`` is in ``requirements.txt`` but not in ``requirements-core.txt`` (the
+free-threaded leg installs only the core), so nothing here imports it at module level:
+:func:`dask_status` says plainly whether it can be imported, and the notebook's cluster cells
+skip when it cannot.
+
+:func:`course_cluster` is the one place the lesson's measurements start a cluster: processes,
+one per usable core, one thread each, no dashboard unless bokeh is installed, and always closed
+by its ``with`` block.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import importlib.util
+import logging
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from ...core import machine
+from ...core.domains import Int, validated
+
+#: Thread name of distributed's offload pool: one thread, kept for the life of the process.
+OFFLOAD_THREAD_PREFIX = "Dask-Offload"
+
+
+@dataclass(frozen=True)
+class DaskStatus:
+    """Whether ``distributed`` can be imported here, its version, and the dashboard."""
+
+    available: bool
+    version: str | None
+    reason: str
+    dashboard: bool
+
+    @property
+    def dashboard_address(self) -> str | None:
+        """Where a cluster's dashboard listens: this machine only, any free port; or None."""
+        return "127.0.0.1:0" if self.dashboard else None
+
+    def __str__(self) -> str:
+        if not self.available:
+            return (
+                f"Dask's distributed scheduler cannot be imported here ({self.reason}). "
+                "The cells that need a cluster say so and skip; everything else runs. "
+                "Install it with `pip install dask distributed` (requirements.txt has it; "
+                "requirements-core.txt does not)."
+            )
+        board = (
+            "bokeh is installed, so each cluster also serves its dashboard on 127.0.0.1."
+            if self.dashboard
+            else "bokeh is not installed, so the clusters start without a dashboard "
+            "(dashboard_address=None)."
+        )
+        return f"distributed {self.version} is installed: the cluster cells run. {board}"
+
+    def _repr_html_(self) -> str:
+        colour = "#009E73" if self.available else "#D55E00"
+        return f"<div style='border-left:4px solid {colour};padding:4px 10px'>{self}</div>"
+
+
+def dask_status() -> DaskStatus:
+    """Can ``distributed`` be imported, and can it serve a dashboard (bokeh 3.1+)?"""
+    try:
+        distributed = importlib.import_module("distributed")
+    except Exception as error:  # ImportError, or a broken install
+        return DaskStatus(False, None, f"{type(error).__name__}: {error}", False)
+    return DaskStatus(True, getattr(distributed, "__version__", "?"), "", _has_bokeh())
+
+
+def _has_bokeh() -> bool:
+    if importlib.util.find_spec("bokeh") is None:
+        return False
+    try:
+        version = importlib.import_module("bokeh").__version__
+        major, minor = (int(part) for part in version.split(".")[:2])
+    except (ImportError, ValueError, AttributeError):
+        return False
+    return (major, minor) >= (3, 1)
+
+
+def start_dask_helpers() -> list[str]:
+    """Start the thread distributed keeps for the life of the process, before a baseline.
+
+    ``distributed.utils`` runs some work on a one-thread pool (``Dask-Offload``) that is
+    started the first time it is needed and never stopped, like multiprocessing's resource
+    tracker. Starting it before ``leftovers.snapshot()`` lets the last cell tell it from a
+    real leftover. Returns the names of the threads started (none without distributed).
+    """
+    if not dask_status().available:
+        return []
+    before = {t.ident for t in threading.enumerate()}
+    utils = importlib.import_module("distributed.utils")
+    utils._offload_executor.submit(lambda: None).result(timeout=30)
+    return sorted(t.name for t in threading.enumerate() if t.ident not in before)
+
+
+def _require_distributed() -> Any:
+    status = dask_status()
+    if not status.available:
+        raise RuntimeError(str(status))
+    return importlib.import_module("dask.distributed")
+
+
+@contextlib.contextmanager
+@validated
+def course_cluster(
+    workers: Annotated[int | None, Int(1, 64, optional=True)] = None,
+    threads_per_worker: Annotated[int, Int(1, 64)] = 1,
+) -> Iterator[tuple[Any, Any]]:
+    """``(cluster, client)`` for the block: a ``LocalCluster`` of worker processes.
+
+    ``workers`` defaults to the usable cores; ``threads_per_worker=1`` makes each worker one
+    process running one task at a time, like a process pool. Warnings from the cluster are
+    silenced (``silence_logs=logging.ERROR``): the lesson reports what happened itself.
+    """
+    dd = _require_distributed()
+    status = dask_status()
+    with (
+        dd.LocalCluster(
+            n_workers=workers or machine.usable_cores(),
+            threads_per_worker=threads_per_worker,
+            processes=True,
+            dashboard_address=status.dashboard_address,
+            silence_logs=logging.ERROR,
+        ) as cluster,
+        dd.Client(cluster) as client,
+    ):
+        yield cluster, client
+
+
+def worker_pids(client: Any) -> dict[str, int]:
+    """``{worker address: pid}`` of every worker the client's scheduler knows now."""
+    import os
+
+    return dict(client.run(os.getpid))

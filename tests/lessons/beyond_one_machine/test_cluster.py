@@ -1,0 +1,76 @@
+"""Notebook 12's cluster helpers, on a real LocalCluster; skipped without distributed.
+
+Facts only: every task came back, from the workers we expect, and nothing is left running
+(the one thread distributed keeps for the life of a process is started before each baseline,
+as the notebook does).
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import as_completed
+from typing import Any
+
+import pytest
+
+pytest.importorskip(
+    "distributed",
+    reason="distributed is not installed (requirements.txt has it, requirements-core.txt "
+    "does not): notebook 12's cluster cells skip, and so do these tests",
+)
+
+from helpers.core import leftovers, machine
+from helpers.lessons.beyond_one_machine import child, cluster, compare, failures
+
+
+@pytest.fixture(autouse=True)
+def nothing_left_but_dask_helpers() -> Any:
+    cluster.start_dask_helpers()
+    baseline = leftovers.snapshot()
+    yield
+    leftovers.assert_nothing_left(baseline, grace=10)
+
+
+def test_the_status_says_what_is_installed() -> None:
+    status = cluster.dask_status()
+    assert status.available and status.version
+    assert "installed" in str(status)
+    assert (status.dashboard_address is None) == (not status.dashboard)
+
+
+def test_the_course_cluster_has_a_process_per_usable_core() -> None:
+    with cluster.course_cluster() as (_, client):
+        pids = cluster.worker_pids(client)
+        executor = client.get_executor()
+        futures = [executor.submit(child.square, n) for n in range(6)]
+        by_map = list(executor.map(child.square, range(6), timeout=60))
+        done = sorted(f.result() for f in as_completed(futures, timeout=60))
+        lam = client.submit(lambda x: x + 1, 1).result(timeout=60)
+    assert len(pids) == machine.usable_cores() and os.getpid() not in pids.values()
+    assert by_map == done == [n * n for n in range(6)] and lam == 2
+
+
+def test_measure_all_fills_every_section() -> None:
+    measured = compare.measure_all(
+        overhead_tasks=20, sizes_ms=(0.1, 5.0), tasks_per_size=4, megabytes=0.5, data_tasks=3
+    )
+    assert measured.overhead.tasks == 20 and measured.overhead.ratio > 0
+    assert [p.task_ms for p in measured.sizes] == [0.1, 5.0]
+    assert measured.data.tasks == 3
+    assert compare.plot_sizes(measured).axes
+
+
+def test_a_killed_worker_loses_nothing() -> None:
+    report = failures.kill_mid_task(tasks=3, seconds=0.3)
+    assert report.nothing_lost
+    assert report.attempts[0][0] == report.victim_pid != report.rerun_pid
+    assert ("processing", "memory") in report.transitions
+    assert failures.draw_kill(report).axes
+
+
+def test_the_explorer_runs_both() -> None:
+    fig, run = compare.explore_cluster(task_ms=2, tasks=6)
+    assert sorted(s.index for s in run.pool) == list(range(6))
+    assert run.dask is not None and sorted(s.index for s in run.dask) == list(range(6))
+    assert len({s.row for s in run.dask}) <= machine.usable_cores()
+    assert fig.axes

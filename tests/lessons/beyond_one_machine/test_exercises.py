@@ -1,0 +1,226 @@
+"""Checkers of notebook 12: each accepts two different correct answers and rejects plausible
+wrong ones, including one that works only by luck of timing. Nothing is left running.
+
+They need no Dask: the checkers hand the answers a scripted ``concurrent.futures.Executor``.
+"""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, as_completed, wait
+from typing import Any
+
+import pytest
+
+from helpers.lessons.beyond_one_machine.exercises import (
+    ScriptedExecutor,
+    check_chunked_sum,
+    check_first_done,
+    check_results_in_order,
+)
+
+pytestmark = pytest.mark.usefixtures("nothing_left")
+
+
+def assert_rejected(feedback: Any, *fragments: str) -> None:
+    assert not feedback, feedback.message
+    for fragment in fragments:
+        assert fragment in feedback.message, feedback.message
+
+
+# --- Exercise 1 ----------------------------------------------------------------------------------
+
+
+def in_order_submit(executor: Any, fn: Any, items: list[Any], timeout: float) -> list[Any]:
+    futures = [executor.submit(fn, item) for item in items]
+    deadline = time.monotonic() + timeout
+    return [f.result(timeout=max(0.0, deadline - time.monotonic())) for f in futures]
+
+
+def in_order_map(executor: Any, fn: Any, items: list[Any], timeout: float) -> list[Any]:
+    return list(executor.map(fn, items, timeout=timeout))
+
+
+def in_finishing_order(executor: Any, fn: Any, items: list[Any], timeout: float) -> list[Any]:
+    # Luck of timing: right only when the tasks happen to finish in the order submitted.
+    futures = [executor.submit(fn, item) for item in items]
+    return [f.result() for f in as_completed(futures, timeout=timeout)]
+
+
+def without_a_bound(executor: Any, fn: Any, items: list[Any], timeout: float) -> list[Any]:
+    futures = [executor.submit(fn, item) for item in items]
+    return [f.result() for f in futures]
+
+
+def shuts_it_down(executor: Any, fn: Any, items: list[Any], timeout: float) -> list[Any]:
+    with executor:
+        return list(executor.map(fn, items, timeout=timeout))
+
+
+def serial(executor: Any, fn: Any, items: list[Any], timeout: float) -> list[Any]:
+    return [fn(item) for item in items]
+
+
+@pytest.mark.parametrize("answer", [in_order_submit, in_order_map])
+def test_results_in_order_accepts_correct_answers(answer: Any) -> None:
+    feedback = check_results_in_order(answer)
+    assert feedback, feedback.message
+
+
+@pytest.mark.parametrize(
+    ("answer", "fragment"),
+    [
+        (None, "still None"),
+        (in_finishing_order, "order the tasks finished"),
+        (without_a_bound, "no bound"),
+        (shuts_it_down, "shut the executor down"),
+        (serial, "one task per item"),
+    ],
+)
+def test_results_in_order_rejects_mistakes(answer: Any, fragment: str) -> None:
+    assert_rejected(check_results_in_order(answer), fragment)
+
+
+def test_the_reference_runs_on_a_real_pool_too() -> None:
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        assert in_order_submit(pool, abs, [-1, -2, 3], 5) == [1, 2, 3]
+
+
+# --- Exercise 2 ----------------------------------------------------------------------------------
+
+
+def first_with_wait(executor: Any, fn: Any, items: list[Any], timeout: float) -> Any:
+    futures = {executor.submit(fn, item): item for item in items}
+    done, not_done = wait(futures, timeout=timeout, return_when=FIRST_COMPLETED)
+    for future in not_done:
+        future.cancel()
+    if not done:
+        raise TimeoutError(f"no answer within {timeout} s")
+    winner = done.pop()
+    return futures[winner], winner.result()
+
+
+def first_with_as_completed(executor: Any, fn: Any, items: list[Any], timeout: float) -> Any:
+    futures = {executor.submit(fn, item): item for item in items}
+    try:
+        winner = next(as_completed(futures, timeout=timeout))
+    finally:
+        for future in futures:
+            future.cancel()
+    return futures[winner], winner.result()
+
+
+def first_submitted(executor: Any, fn: Any, items: list[Any], timeout: float) -> Any:
+    # Luck of timing: the first task submitted is not always the first to finish.
+    futures = [executor.submit(fn, item) for item in items]
+    try:
+        return items[0], futures[0].result(timeout=timeout)
+    finally:
+        for future in futures[1:]:
+            future.cancel()
+
+
+def first_without_cancel(executor: Any, fn: Any, items: list[Any], timeout: float) -> Any:
+    futures = {executor.submit(fn, item): item for item in items}
+    done, _ = wait(futures, timeout=timeout, return_when=FIRST_COMPLETED)
+    winner = done.pop()
+    return futures[winner], winner.result()
+
+
+def waits_for_all(executor: Any, fn: Any, items: list[Any], timeout: float) -> Any:
+    futures = {executor.submit(fn, item): item for item in items}
+    done, not_done = wait(futures, timeout=timeout)
+    if not_done:
+        raise TimeoutError("not all done")
+    winner = next(iter(done))
+    return futures[winner], winner.result()
+
+
+@pytest.mark.parametrize("answer", [first_with_wait, first_with_as_completed])
+def test_first_done_accepts_correct_answers(answer: Any) -> None:
+    feedback = check_first_done(answer)
+    assert feedback, feedback.message
+
+
+@pytest.mark.parametrize(
+    ("answer", "fragment"),
+    [
+        (None, "still None"),
+        (first_submitted, "first task it submitted"),
+        (first_without_cancel, "not cancelled"),
+        (waits_for_all, "first to finish"),
+    ],
+)
+def test_first_done_rejects_mistakes(answer: Any, fragment: str) -> None:
+    assert_rejected(check_first_done(answer), fragment)
+
+
+# --- Exercise 3 ----------------------------------------------------------------------------------
+
+
+def chunked_slices(executor: Any, fn: Any, numbers: list[int], chunks: int, timeout: float) -> int:
+    size = -(-len(numbers) // chunks)  # rounded up: the last chunk takes the rest
+    futures = [executor.submit(fn, numbers[i : i + size]) for i in range(0, len(numbers), size)]
+    deadline = time.monotonic() + timeout
+    return sum(f.result(timeout=max(0.0, deadline - time.monotonic())) for f in futures)
+
+
+def chunked_stride(executor: Any, fn: Any, numbers: list[int], chunks: int, timeout: float) -> int:
+    parts = [numbers[i::chunks] for i in range(chunks)]
+    return sum(executor.map(fn, parts, timeout=timeout))
+
+
+def one_task_each(executor: Any, fn: Any, numbers: list[int], chunks: int, timeout: float) -> int:
+    futures = [executor.submit(fn, [n]) for n in numbers]
+    return sum(f.result(timeout=timeout) for f in futures)
+
+
+def drops_the_rest(executor: Any, fn: Any, numbers: list[int], chunks: int, timeout: float) -> int:
+    size = len(numbers) // chunks
+    futures = [executor.submit(fn, numbers[i * size : (i + 1) * size]) for i in range(chunks)]
+    return sum(f.result(timeout=timeout) for f in futures)
+
+
+def sums_what_is_done(
+    executor: Any, fn: Any, numbers: list[int], chunks: int, timeout: float
+) -> int:
+    # Luck of timing: "0.1 s is plenty" holds on a quick executor only.
+    parts = [numbers[i::chunks] for i in range(chunks)]
+    futures = [executor.submit(fn, part) for part in parts]
+    done, _ = wait(futures, timeout=0.1)
+    return sum(f.result() for f in done)
+
+
+@pytest.mark.parametrize("answer", [chunked_slices, chunked_stride])
+def test_chunked_sum_accepts_correct_answers(answer: Any) -> None:
+    feedback = check_chunked_sum(answer)
+    assert feedback, feedback.message
+
+
+@pytest.mark.parametrize(
+    ("answer", "fragment"),
+    [
+        (None, "still None"),
+        (one_task_each, "103 tasks"),
+        (drops_the_rest, "exactly once"),
+        (sums_what_is_done, "slow tasks"),
+    ],
+)
+def test_chunked_sum_rejects_mistakes(answer: Any, fragment: str) -> None:
+    assert_rejected(check_chunked_sum(answer), fragment)
+
+
+def test_the_stubs_say_not_started_yet() -> None:
+    def stub(*args: Any) -> Any:
+        raise NotImplementedError
+
+    for check in (check_results_in_order, check_first_done, check_chunked_sum):
+        assert_rejected(check(stub), "not started yet")
+
+
+def test_the_scripted_executor_ends_every_future() -> None:
+    executor = ScriptedExecutor(lambda n: None, running=1)
+    futures = [executor.submit(abs, -n) for n in range(3)]
+    executor.finish_all()
+    assert futures[0].result(timeout=1) == 0
+    assert all(f.cancelled() for f in futures[1:])

@@ -1,0 +1,271 @@
+"""`make site`: the course website in build/site, from lessons/, course.toml and README.md.
+
+1. Execute: every lesson the manifest lists (and that exists) is read with jupytext and run,
+   two kernels at a time (most of a notebook's time is waiting). The executed notebook is kept
+   in build/site-cache under a key made of the lesson file, the shared helpers and the lesson's
+   own package, so a rebuild re-runs only the lessons whose key changed.
+2. Pages: each executed notebook is rewritten for the web (tools/site_lessons.py) into
+   build/site-src, next to a landing page made from the manifest and the README. Files whose
+   text did not change are not rewritten, so Sphinx sees nothing new on a warm rebuild.
+3. Sphinx (website/conf.py) writes build/site; the learners' own notebooks, without outputs,
+   replace the page sources the download button serves.
+
+    python tools/build_site.py            # what `make site` runs
+    python tools/build_site.py --jobs 1   # one kernel at a time
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import jupytext
+import nbformat
+from nbclient import NotebookClient
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import course  # tools/ is not a package: imported from its folder, as tools/ scripts do
+import site_lessons
+
+ROOT = course.ROOT
+BUILD = ROOT / "build"
+CACHE, SOURCES, OUTPUT = BUILD / "site-cache", BUILD / "site-src", BUILD / "site"
+DOCTREES, KERNEL_LOG = BUILD / "site-doctrees", BUILD / "site-kernels.log"
+CELL_TIMEOUT = 90  # seconds, as nbval's in `make nbval`
+# Run in each kernel before the lesson, and removed from the page: figures carry alt text.
+SETUP_CELL = "from helpers.draw.plots import show_alt_text\n\nshow_alt_text()"
+# Code that every lesson runs: a change here re-runs them all (helpers/lessons/* are per lesson).
+SHARED = ("helpers/__init__.py", "helpers/core", "helpers/draw", "helpers/lab",
+          "helpers/teaching", "helpers/sketches", "tools/build_site.py", "course.toml")  # fmt: skip
+
+
+@dataclass
+class Report:
+    """What one build did, for `make site`'s last line and tools/bench_site.py."""
+
+    executed: list[str] = field(default_factory=list)
+    cached: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    execute_s: float = 0.0
+    sphinx_s: float = 0.0
+
+    def summary(self) -> str:
+        missing = f"; not written yet: {', '.join(self.missing)}" if self.missing else ""
+        return (
+            f"site: {len(self.executed)} lessons executed ({self.execute_s:.0f} s), "
+            f"{len(self.cached)} from the cache, Sphinx {self.sphinx_s:.0f} s{missing} "
+            f"-> {OUTPUT.relative_to(ROOT)}/index.html"
+        )
+
+
+def binder_url(stem: str, repository: str) -> str:
+    """The Binder launch URL of one notebook, in JupyterLab (the README's form)."""
+    return f"https://mybinder.org/v2/gh/{repository}/HEAD?urlpath=lab/tree/notebooks/{stem}.ipynb"
+
+
+def cache_key(lesson: course.Lesson) -> str:
+    """What the lesson's outputs depend on: its text, the code it imports, the interpreter."""
+    digest = hashlib.sha256(lesson.lesson_path.read_bytes())
+    digest.update(sys.version.encode())
+    for name in (*SHARED, f"helpers/lessons/{lesson.slug}"):
+        path = ROOT / name
+        files = sorted(path.rglob("*")) if path.is_dir() else [path]
+        for file in files:
+            if file.is_file() and "__pycache__" not in file.parts:
+                digest.update(str(file.relative_to(ROOT)).encode() + file.read_bytes())
+    return digest.hexdigest()
+
+
+def _kernel_env() -> dict[str, str]:
+    # The kernel draws as JupyterLab's does (inline), whatever backend the caller forced.
+    return {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
+
+
+async def _execute(lesson: course.Lesson, key: str, slots: asyncio.Semaphore) -> None:
+    nb = jupytext.read(lesson.lesson_path)
+    nb.cells.insert(0, nbformat.v4.new_code_cell(SETUP_CELL))
+    client = NotebookClient(
+        nb,
+        timeout=CELL_TIMEOUT,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(ROOT / "notebooks")}},  # cwd, as in JupyterLab
+        store_widget_state=False,  # the site shows no live widget (website/conf.py)
+        record_timing=False,
+    )
+    async with slots:
+        started = time.perf_counter()
+        # What kernels and their child processes print outside cells (the spawn demo's
+        # traceback, ipykernel's notices) goes to a log, not into the build's output.
+        with KERNEL_LOG.open("a") as log:
+            await client.async_execute(env=_kernel_env(), stdout=log, stderr=log)
+        print(f"  executed {lesson.stem} in {time.perf_counter() - started:.0f} s", flush=True)
+    del nb.cells[0]
+    nb.metadata["lab_site_cache_key"] = key
+    CACHE.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, CACHE / f"{lesson.stem}.ipynb")
+
+
+def _cached(lesson: course.Lesson, key: str) -> bool:
+    path = CACHE / f"{lesson.stem}.ipynb"
+    if not path.exists():
+        return False
+    return json.loads(path.read_text(encoding="utf-8"))["metadata"].get("lab_site_cache_key") == key
+
+
+async def _execute_all(lessons: list[course.Lesson], jobs: int) -> None:
+    slots = asyncio.Semaphore(jobs)
+    tasks = [
+        asyncio.ensure_future(_execute(lesson, cache_key(lesson), slots)) for lesson in lessons
+    ]
+    try:
+        await asyncio.gather(*tasks)
+    finally:  # one failed lesson: stop the others' kernels too, then report the failure
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def _write_if_changed(path: Path, text: str) -> None:
+    """Unchanged files keep their mtime: Sphinx then rebuilds nothing."""
+    if not path.exists() or path.read_text(encoding="utf-8") != text:
+        path.write_text(text, encoding="utf-8")
+
+
+def _readme_section(readme: str, heading: str) -> str:
+    """The text under ``## heading`` in README.md, up to the next ``## ``."""
+    match = re.search(rf"^## {re.escape(heading)}\n(.*?)(?=^## |\Z)", readme, re.M | re.S)
+    if not match:
+        raise ValueError(f"README.md has no '## {heading}' section for the landing page")
+    return match.group(1).strip()
+
+
+def landing_page(lessons: tuple[course.Lesson, ...], existing: set[str], repository: str) -> str:
+    """index.md: what the course is and for whom (the README's opening), the course map from
+    the manifest, and how to run it (the README's two commands, and Binder)."""
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    opening = readme.split("\n## ", 1)[0].split("\n", 1)[1]
+    opening = "\n".join(line for line in opening.split("\n") if not line.startswith("!["))
+    commands = re.search(r"```bash\n.*?```", _readme_section(readme, "Two commands"), re.S)
+    if not commands:
+        raise ValueError("README.md's 'Two commands' section has no ```bash block")
+    rows = []
+    for lesson in lessons:
+        name, summary = (text.replace("|", r"\|") for text in (lesson.heading, lesson.summary))
+        link = f"[{name}]({lesson.stem}.ipynb)" if lesson.stem in existing else f"{name} (soon)"
+        rows.append(f"| {link} | {summary} | {lesson.minutes} |")
+    total = sum(lesson.minutes for lesson in lessons)
+    toctree = "\n".join(lesson.stem for lesson in lessons if lesson.stem in existing)
+    start = binder_url(lessons[0].stem, repository)
+    return f"""# Python Concurrency Lab
+
+{opening.strip()}
+
+## Course map
+
+{len(lessons)} notebooks, about {total // 60} h {total % 60:02d} min in all, in this order.
+
+| Notebook | What you will learn | Minutes |
+| --- | --- | --- |
+{chr(10).join(rows)}
+
+## How to run it
+
+Every page here was executed when the site was built; to change the numbers and move the
+sliders, run the notebooks yourself. You need Python 3.10 or newer and `make`. From a clone of
+[the repository](https://github.com/{repository}):
+
+{commands.group(0)}
+
+Or, with no installation, [launch the course on Binder]({start}) (JupyterLab in the cloud,
+often with a single core). Each page's rocket button opens that notebook on Binder; its
+download button gives you the notebook file.
+
+```{{toctree}}
+:hidden:
+:caption: Lessons
+
+{toctree}
+```
+"""
+
+
+def write_pages(lessons: tuple[course.Lesson, ...], repository: str) -> None:
+    SOURCES.mkdir(parents=True, exist_ok=True)
+    existing = {lesson.stem for lesson in lessons if lesson.lesson_path.exists()}
+    for lesson in lessons:
+        if lesson.stem not in existing:
+            continue
+        nb = nbformat.read(CACHE / f"{lesson.stem}.ipynb", as_version=4)
+        launch = binder_url(lesson.stem, repository)
+        site_lessons.to_page(nb, lesson.stem, existing=existing, launch_url=launch)
+        _write_if_changed(SOURCES / f"{lesson.stem}.ipynb", nbformat.writes(nb) + "\n")
+    for stale in SOURCES.glob("*.ipynb"):
+        if stale.stem not in existing:
+            stale.unlink()
+    _write_if_changed(SOURCES / "index.md", landing_page(lessons, existing, repository))
+
+
+def run_sphinx(repository: str) -> None:
+    # -W: a broken cross-reference or a bad directive fails the build instead of a page.
+    command = [sys.executable, "-m", "sphinx", "-b", "html", "-c", str(ROOT / "website"), "-q",
+               "-d", str(DOCTREES), "-W", "--keep-going", str(SOURCES), str(OUTPUT)]  # fmt: skip
+    env = {**os.environ, "LAB_SITE_REPOSITORY": repository}
+    subprocess.run(command, check=True, env=env, cwd=ROOT)
+
+
+def publish_notebooks(lessons: tuple[course.Lesson, ...]) -> None:
+    """The download button serves _sources/NN_slug.ipynb: give learners their own notebook
+    (no outputs, not rewritten for the web), the file JupyterLab and Binder open."""
+    sources = OUTPUT / "_sources"
+    for lesson in lessons:
+        if (sources / f"{lesson.stem}.ipynb").exists():
+            if lesson.notebook_path.exists():
+                shutil.copyfile(lesson.notebook_path, sources / f"{lesson.stem}.ipynb")
+            else:  # not synced yet: the same conversion `make notebooks` makes
+                jupytext.write(jupytext.read(lesson.lesson_path), sources / f"{lesson.stem}.ipynb")
+
+
+def build(jobs: int = 2) -> Report:
+    """Execute what changed, write the pages, run Sphinx. Raises on the first failure."""
+    report = Report()
+    repository = course.repository()
+    lessons = course.LESSONS
+    todo = []
+    for lesson in lessons:
+        if not lesson.lesson_path.exists():
+            report.missing.append(lesson.stem)
+        elif _cached(lesson, cache_key(lesson)):
+            report.cached.append(lesson.stem)
+        else:
+            todo.append(lesson)
+    started = time.perf_counter()
+    asyncio.run(_execute_all(todo, jobs))
+    report.executed = [lesson.stem for lesson in todo]
+    report.execute_s = time.perf_counter() - started
+    write_pages(lessons, repository)
+    started = time.perf_counter()
+    run_sphinx(repository)
+    publish_notebooks(lessons)
+    report.sphinx_s = time.perf_counter() - started
+    return report
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--jobs", type=int, default=2, help="kernels at a time (default 2)")
+    args = parser.parse_args()
+    print(build(jobs=max(1, args.jobs)).summary())
+
+
+if __name__ == "__main__":
+    main()
