@@ -46,7 +46,7 @@ CELL_TIMEOUT = 90  # seconds, as nbval's in `make nbval`
 SETUP_CELL = "from helpers.draw.plots import show_alt_text\n\nshow_alt_text()"
 # Code that every lesson runs: a change here re-runs them all (helpers/lessons/* are per lesson).
 SHARED = ("helpers/__init__.py", "helpers/core", "helpers/draw", "helpers/lab",
-          "helpers/teaching", "helpers/sketches", "tools/build_site.py", "course.toml")  # fmt: skip
+          "helpers/teaching", "helpers/sketches")  # fmt: skip
 
 
 @dataclass
@@ -76,7 +76,7 @@ def binder_url(stem: str, repository: str) -> str:
 def cache_key(lesson: course.Lesson) -> str:
     """What the lesson's outputs depend on: its text, the code it imports, the interpreter."""
     digest = hashlib.sha256(lesson.lesson_path.read_bytes())
-    digest.update(sys.version.encode())
+    digest.update(sys.version.encode() + SETUP_CELL.encode())
     for name in (*SHARED, f"helpers/lessons/{lesson.slug}"):
         path = ROOT / name
         files = sorted(path.rglob("*")) if path.is_dir() else [path]

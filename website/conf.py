@@ -47,6 +47,10 @@ html_sourcelink_suffix = ""  # _sources/NN_slug.ipynb: the download button's fil
 html_theme = "sphinx_book_theme"
 html_static_path = ["_static"]
 html_css_files = ["site.css"]
+# Without an icon, browsers ask for /favicon.ico and log its 404 as a console error.
+html_favicon = "_static/favicon.svg"
+# Without a default the theme logs "invalid theme mode" to the console on every page.
+html_context = {"default_mode": "light"}
 html_theme_options = {
     "repository_url": f"https://github.com/{REPOSITORY}",
     "repository_branch": "HEAD",

@@ -129,6 +129,7 @@ class Worker:
         self.go.acquire()  # locked: the worker waits on it until given the baton
         self.first: Any = None  # a lock to release at the first stop (who started it waits)
         self.atomic = 0
+        self.observing = False
         self.abort = False
         self.done = False
         self.status = "ready"  # ready | blocked | finished | raised | abandoned
@@ -141,6 +142,7 @@ class Worker:
         self.error: ThreadError | None = None
         self.exception: BaseException | None = None
         self.label = name
+        self.carrier: int | None = None  # index of the session's carrier thread, if any
 
     def where(self) -> Position | None:
         if self.code is None:
@@ -155,11 +157,86 @@ class Chooser:
         return None
 
 
+class Carrier:
+    """A real thread that runs one controlled thread per run, run after run (starting a
+    thread costs far more than a whole run of a small program)."""
+
+    def __init__(self) -> None:
+        self.wake = p.REAL_ALLOCATE_LOCK()
+        self.wake.acquire()
+        self.job: Callable[[], None] | None = None
+        self.thread = threading.Thread(target=self._loop, name="lab-carrier", daemon=True)
+        p.REAL_START(self.thread)
+
+    def _loop(self) -> None:
+        while True:
+            self.wake.acquire()
+            job, self.job = self.job, None
+            if job is None:
+                return
+            job()
+
+    def run(self, job: Callable[[], None]) -> None:
+        self.job = job
+        self.wake.release()
+
+    def stop(self) -> None:
+        self.job = None
+        if self.wake.locked():
+            self.wake.release()
+        p.REAL_JOIN(self.thread, 1.0)
+
+
+class Session:
+    """The patches and the carrier threads for one or many runs of a program.
+
+    Leaving it (``with``, or :meth:`close`) ends every carrier and restores every patch, also
+    after an error or a ``KeyboardInterrupt``.
+    """
+
+    def __init__(self, program: Program) -> None:
+        self.program = program
+        self.patches = p.Patches(program.step)
+        self.carriers: list[Carrier] = []
+        self.leftover: list[str] = []
+
+    def open(self) -> Session:
+        self.patches.apply()
+        return self
+
+    def carrier(self, index: int) -> Carrier:
+        while len(self.carriers) <= index:
+            self.carriers.append(Carrier())
+        return self.carriers[index]
+
+    def discard(self, index: int) -> None:
+        """A carrier left stuck by a run (blocked in C): never use it again."""
+        self.carriers[index] = Carrier()
+
+    def close(self) -> None:
+        try:
+            for carrier in self.carriers:
+                carrier.stop()
+            self.leftover += [c.thread.name for c in self.carriers if c.thread.is_alive()]
+            self.carriers = []
+        finally:
+            self.patches.restore()
+
+    def __enter__(self) -> Session:
+        return self.open()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
 class Execution:
     """One run of a program, on real threads, one step at a time."""
 
-    def __init__(self, program: Program, chooser: Chooser | None = None) -> None:
+    def __init__(
+        self, program: Program, session: Session, chooser: Chooser | None = None
+    ) -> None:
         self.program = program
+        self.session = session
         self.chooser = chooser or Chooser()
         self.stepping = program.stepping
         self.opcodes = program.granularity == "instruction"
@@ -189,11 +266,13 @@ class Execution:
         p._tls.execution = self
         self.state = self.call_user(self.program.setup) if self.program.setup else None
         args = () if self.program.setup is None else (self.state,)
-        for name, fn in self.program.threads:
+        for index, (name, fn) in enumerate(self.program.threads):
             worker = self._new_worker(name, _bind(fn, args))
             worker.start = start_position(fn, name)
-            thread = threading.Thread(target=self._main, args=(worker, fn), name=name, daemon=True)
-            self._launch(worker, thread, None)
+            worker.carrier = index
+            carrier = self.session.carrier(index)
+            carrier.thread.name = name
+            self._launch(worker, carrier.thread, None, lambda w=worker, f=fn: self._main(w, f))
 
     def _new_worker(self, name: str, fn: Callable[[], Any] | None) -> Worker:
         worker = Worker(self, name, fn)
@@ -201,20 +280,30 @@ class Execution:
         self.by_name[name] = worker
         return worker
 
-    def _launch(self, worker: Worker, thread: threading.Thread, starter: Worker | None) -> None:
-        """Start ``thread`` and wait (for real) until it stops before its first step."""
+    def _launch(
+        self,
+        worker: Worker,
+        thread: threading.Thread,
+        starter: Worker | None,
+        job: Callable[[], None] | None = None,
+    ) -> None:
+        """Start ``thread`` (or hand ``job`` to its carrier) and wait (for real) until it
+        stops before its first step."""
         worker.thread = thread
         self.by_thread[thread] = worker
         arrived = p.REAL_ALLOCATE_LOCK()
         arrived.acquire()
         worker.first = arrived
-        if starter is not None:
-            starter.atomic += 1
-        try:
-            p.REAL_START(thread)
-        finally:
+        if job is not None:
+            self.session.carrier(worker.carrier).run(job)
+        else:
             if starter is not None:
-                starter.atomic -= 1
+                starter.atomic += 1
+            try:
+                p.REAL_START(thread)
+            finally:
+                if starter is not None:
+                    starter.atomic -= 1
         if not arrived.acquire(timeout=self.program.step_timeout):
             raise p.LabError(f"thread {worker.name} did not reach its first step")
         if self.interrupt is not None:
@@ -237,7 +326,12 @@ class Execution:
             entry = thread._target  # type: ignore[attr-defined]
         worker.start = start_position(entry, thread.name)
         thread.run = lambda: self._main(worker, entry, original)  # type: ignore[method-assign]
-        self._launch(worker, thread, starter)
+        observing = getattr(p._tls, "observing", False)
+        p._tls.observing = False  # started by setup: wait for it for real, not as a callback
+        try:
+            self._launch(worker, thread, starter)
+        finally:
+            p._tls.observing = observing
 
     def _main(self, worker: Worker, entry: Any, call: Callable[[], Any] | None = None) -> None:
         """What every controlled thread runs."""
@@ -275,8 +369,8 @@ class Execution:
     # --- Stops (each in its own thread) -----------------------------------------------------
 
     def _trace(self, frame: Any, event: str, arg: Any) -> Any:
-        if self.stepping.info(frame.f_code) is None:
-            return None
+        if self.stepping.info(frame.f_code) is None or p._tls.worker.observing:
+            return None  # not code under test, or a callback (an invariant) evaluated here
         if self.opcodes:
             frame.f_trace_opcodes = True  # before f_trace: 3.12+ instruments the code now
             frame.f_trace_lines = False
@@ -284,7 +378,7 @@ class Execution:
         return self._local
 
     def _local(self, frame: Any, event: str, arg: Any) -> Any:
-        if event == self.event:
+        if event == self.event and not p._tls.worker.observing:
             self._stop(frame)
         return self._local
 
@@ -457,11 +551,16 @@ class Execution:
     def call_user(self, fn: Callable[..., Any], *args: Any) -> Any:
         """Call a callback (setup, invariant, check, show): locks must not wait in it."""
         before = getattr(p._tls, "observing", False)
+        worker = getattr(p._tls, "worker", None)
         p._tls.observing = True
+        if worker is not None:
+            worker.observing = True
         try:
             return fn(*args)
         finally:
             p._tls.observing = before
+            if worker is not None:
+                worker.observing = before
 
     def _check_invariant(self) -> None:
         invariant = self.program.invariant
@@ -545,31 +644,37 @@ class Execution:
         try:
             for w in self.workers:
                 w.abort = True
+            deadline = time.monotonic() + grace
             for w in self.workers:
-                thread = w.thread
-                if thread is None or not thread.is_alive():
+                if w.thread is None:
                     continue
                 if w.ident is not None and not w.done:
                     _inject_abort(w.ident)
-                if w.go.locked():
-                    try:
-                        w.go.release()
-                    except RuntimeError:
-                        pass
-                deadline = time.monotonic() + grace
-                while thread.is_alive() and time.monotonic() < deadline:
-                    p.REAL_JOIN(thread, 0.05)
-                    if thread.is_alive() and w.go.locked() and not w.done:
+                while not _ended(w) and time.monotonic() < deadline:
+                    if w.go.locked() and not w.done:
                         try:
                             w.go.release()
                         except RuntimeError:
                             pass
-            self.leftover = [w.name for w in self.workers if w.thread and w.thread.is_alive()]
+                    if w.carrier is None:
+                        p.REAL_JOIN(w.thread, 0.02)
+                    else:
+                        p.REAL_SLEEP(0.0005)
+            self.leftover = [w.name for w in self.workers if w.thread and not _ended(w)]
+            for w in self.workers:
+                if w.carrier is not None and not w.done:
+                    self.session.discard(w.carrier)
         finally:
             self.active = False
             if getattr(p._tls, "execution", None) is self:
                 p._tls.execution = None
         return self.leftover
+
+
+def _ended(worker: Worker) -> bool:
+    if worker.carrier is not None:
+        return worker.done
+    return worker.thread is not None and not worker.thread.is_alive()
 
 
 def _bind(fn: Callable[..., Any], args: tuple[Any, ...]) -> Callable[[], Any]:
@@ -589,7 +694,7 @@ def _abort_trace(frame: Any, event: str, arg: Any) -> Any:
 def _inject_abort(ident: int) -> None:
     """Make a thread stuck in untraced Python code raise :class:`Abandon` at its next line."""
     frame = sys._current_frames().get(ident)
-    while frame is not None:
+    while frame is not None and frame.f_code is not Execution._main.__code__:
         try:
             frame.f_trace = _abort_trace
         except (AttributeError, ValueError):

@@ -20,7 +20,7 @@ from typing import Annotated, Any
 
 from ..core.domains import Items, Of, Text, validated
 from . import primitives as p
-from .engine import Execution, Outcome, Program, Worker, _Join
+from .engine import Execution, Outcome, Program, Session, Worker, _Join
 from .stepping import _LAB_DIR, Position
 
 
@@ -112,15 +112,15 @@ class Run:
     def __init__(self, program: Annotated[Program, Of(Program)]) -> None:
         self.program = program
         self.steps: list[Step] = []
-        self._patches: p.Patches | None = None
+        self._session: Session | None = None
         self._execution: Execution | None = None
         self.leftover: list[str] = []
 
     def open(self) -> Snapshot:
         if self._execution is not None:
             raise p.LabError("this run is already open")
-        self._patches = p.Patches(self.program.step).apply()
-        self._execution = Execution(self.program)
+        self._session = Session(self.program).open()
+        self._execution = Execution(self.program, self._session)
         try:
             self._execution.start()
             self._execution.conclude()
@@ -202,9 +202,10 @@ class Run:
             if self._execution is not None:
                 self.leftover = self._execution.close()
         finally:
-            if self._patches is not None:
-                self._patches.restore()
-                self._patches = None
+            if self._session is not None:
+                self._session.close()
+                self.leftover += self._session.leftover
+                self._session = None
 
 
 @dataclass(frozen=True)

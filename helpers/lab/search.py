@@ -27,7 +27,7 @@ from typing import Annotated, Any
 
 from ..core.domains import Bool, Fn, Int, Of, Progress, validated
 from . import primitives as p
-from .engine import Chooser, Execution, Outcome, Program, Worker
+from .engine import Chooser, Execution, Outcome, Program, Session, Worker
 from .run import Replay, replay
 from .stepping import LOCAL
 
@@ -207,10 +207,10 @@ def explore(
     runs = 0
     exhausted = False
     started = time.perf_counter()
-    patches = p.Patches(program.step).apply()
+    session = Session(program).open()
     try:
         while True:
-            outcome = _one_run(program, _DepthFirst(stack, preemptions))
+            outcome = _one_run(program, session, _DepthFirst(stack, preemptions))
             runs += 1
             counts[outcome.key()] += 1
             if is_failing(outcome):
@@ -227,7 +227,7 @@ def explore(
             if runs >= max_runs or (stop_on_first and failures):
                 break
     finally:
-        patches.restore()
+        session.close()
     seconds = time.perf_counter() - started
     if progress is not None:
         progress(runs, runs)
@@ -248,16 +248,16 @@ def explore(
     )
 
 
-def _one_run(program: Program, chooser: Chooser) -> Outcome:
-    execution = Execution(program, chooser)
+def _one_run(program: Program, session: Session, chooser: Chooser) -> Outcome:
+    execution = Execution(program, session, chooser)
     execution.check_every_step = False  # local steps cannot break an invariant on shared state
     try:
         execution.start()
         execution.run_controller(None)
         outcome = execution.conclude()
         assert outcome is not None
-        return outcome
     finally:
         leftover = execution.close()
-        if leftover:
-            raise p.LabError(f"threads still running after the run: {leftover}")
+    if leftover:
+        raise p.LabError(f"threads still running after the run: {leftover}")
+    return outcome

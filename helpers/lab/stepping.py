@@ -54,6 +54,50 @@ RETURN_OPS = frozenset({"RETURN_VALUE", "RETURN_CONST", "YIELD_VALUE"})
 
 SKIP, LOCAL, SHARED, RETURN = 0, 1, 2, 3
 
+# --- Footprints: what a shared step may read and write, for the partial-order reduction -----
+#: A step's footprint: ``(reads, writes)``, frozensets of keys such as ``("attr", "value")``,
+#: or ALL (it may touch anything: a call, a subscript, an operator, a wakeup).
+Footprint = tuple[frozenset[tuple[str, str]], frozenset[tuple[str, str]]] | None
+ALL: Footprint = None
+EMPTY: Footprint = (frozenset(), frozenset())
+
+#: Shared instructions that touch one named place only, unless they run Python code (a
+#: property, ``__getattr__``): a step during which any Python function starts counts as ALL.
+_NAMED = {
+    **{op: ("attr", "r") for op in ("LOAD_ATTR", "LOAD_METHOD")},
+    **{op: ("attr", "w") for op in ("STORE_ATTR", "DELETE_ATTR")},
+    **{op: ("global", "r") for op in ("LOAD_GLOBAL", "LOAD_NAME")},
+    **{op: ("global", "w") for op in ("STORE_GLOBAL", "DELETE_GLOBAL", "STORE_NAME", "DELETE_NAME")},
+    **{op: ("cell", "r") for op in ("LOAD_DEREF", "LOAD_CLASSDEREF")},
+    **{op: ("cell", "w") for op in ("STORE_DEREF", "DELETE_DEREF")},
+}
+
+
+def footprint_of(opname: str, argval: Any, kind: int) -> Footprint:
+    if kind in (SKIP, LOCAL):
+        return EMPTY
+    named = _NAMED.get(opname)
+    if named is None or not isinstance(argval, str):
+        return ALL
+    key = frozenset({(named[0], argval)})
+    return (key, frozenset()) if named[1] == "r" else (frozenset(), key)
+
+
+def union(a: Footprint, b: Footprint) -> Footprint:
+    if a is None or b is None:
+        return ALL
+    if not b[0] and not b[1]:
+        return a
+    return (a[0] | b[0], a[1] | b[1])
+
+
+def independent(a: Footprint, b: Footprint) -> bool:
+    """Two steps that commute: neither may touch anything, and neither writes what the other
+    reads or writes."""
+    if a is None or b is None:
+        return False
+    return not (a[1] & (b[0] | b[1])) and not (b[1] & a[0])
+
 _LAB_DIR = os.path.dirname(os.path.abspath(__file__))
 _NEVER = (os.path.join(os.path.dirname(_LAB_DIR), "core", "domains.py"),)
 
@@ -68,20 +112,23 @@ def _kind(opname: str) -> int:
 
 @dataclass(frozen=True)
 class CodeInfo:
-    """Per instruction offset: ``(opname, kind)``; per line: the line's kind (shared if any of
-    its instructions is)."""
+    """Per instruction offset: ``(opname, kind, footprint)``; per line: the line's kind
+    (shared if any of its instructions is) and footprint (ALL when it is shared: a line runs
+    several instructions, some of which may touch anything)."""
 
-    ops: dict[int, tuple[str, int]]
+    ops: dict[int, tuple[str, int, Footprint]]
     lines: dict[int, int]
 
 
 def code_info(code: CodeType) -> CodeInfo:
-    ops: dict[int, tuple[str, int]] = {}
+    ops: dict[int, tuple[str, int, Footprint]] = {}
     lines: dict[int, int] = {}
     line = code.co_firstlineno
     for instruction in dis.get_instructions(code):
         kind = _kind(instruction.opname)
-        ops[instruction.offset] = (instruction.opname, kind)
+        ops[instruction.offset] = (
+            instruction.opname, kind, footprint_of(instruction.opname, instruction.argval, kind)
+        )
         positions = getattr(instruction, "positions", None)
         if positions is not None and positions.lineno is not None:
             line = positions.lineno

@@ -89,7 +89,7 @@ class RLock:
 
     def locked(self) -> bool:
         """Whether any thread holds the lock (``threading.RLock`` has this from 3.14)."""
-        return self._block.locked()
+        return self._block.locked()  # the lock itself, not _count (see CPython gh-134323)
 
     @property
     def owner(self) -> int | None:

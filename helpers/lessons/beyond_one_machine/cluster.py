@@ -42,6 +42,14 @@ class DaskStatus:
         """Where a cluster's dashboard listens: this machine only, any free port; or None."""
         return "127.0.0.1:0" if self.dashboard else None
 
+    @property
+    def skipped(self) -> str:
+        """What a cell that needs a cluster prints instead, when there is none."""
+        return (
+            "Skipped: this cell needs a Dask cluster, and distributed cannot be imported "
+            f"({self.reason})."
+        )
+
     def __str__(self) -> str:
         if not self.available:
             return (
@@ -107,6 +115,35 @@ def _require_distributed() -> Any:
 
 
 @contextlib.contextmanager
+def close_if_interrupted() -> Iterator[None]:
+    """Close every Dask client and cluster created in the block if the block is interrupted.
+
+    ``with LocalCluster(...) as cluster:`` closes the cluster once the block has begun. If Stop
+    is pressed while the cluster is still starting, the block never began, and distributed
+    closes a cluster that fails to start only for an ``Exception``, not for the
+    ``KeyboardInterrupt`` that Stop raises: the scheduler and its event-loop thread would
+    stay. Put this first in the same ``with`` statement to cover that window too.
+    """
+    if not dask_status().available:
+        yield
+        return
+    from distributed import Client
+    from distributed.deploy.spec import SpecCluster
+
+    clients, clusters = set(Client._instances), set(SpecCluster._instances)
+    try:
+        yield
+    except BaseException:
+        for client in set(Client._instances) - clients:
+            with contextlib.suppress(Exception):
+                client.close(timeout=10)
+        for cluster in set(SpecCluster._instances) - clusters:
+            with contextlib.suppress(Exception):
+                cluster.close(timeout=10)  # a no-op for a cluster already closed
+        raise
+
+
+@contextlib.contextmanager
 @validated
 def course_cluster(
     workers: Annotated[int | None, Int(1, 64, optional=True)] = None,
@@ -121,6 +158,7 @@ def course_cluster(
     dd = _require_distributed()
     status = dask_status()
     with (
+        close_if_interrupted(),
         dd.LocalCluster(
             n_workers=workers or machine.usable_cores(),
             threads_per_worker=threads_per_worker,

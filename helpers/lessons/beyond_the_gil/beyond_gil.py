@@ -3,14 +3,16 @@
 Interpreters come from three places: the kernel's own Python; the paths in ``$LAB_PYTHONS``
 (separated by ``os.pathsep``); and well-known names on ``PATH`` (``python3.13t``,
 ``python3.14t``, ``python3.14``...) plus the course's own build (``make freethreaded`` puts
-``python3.13t`` in ``build/python3.13t``). Each runs ``scripts/threads_bench.py`` (and, for
-the shared-counter demo, ``scripts/ft_races.py``) by path in a subprocess, so nothing here needs
-the course installed in those interpreters, and every number shown comes from a run on this
-machine.
+``python3.13t`` in ``build/python3.13t``). Each runs the scripts in ``scripts/`` by path in a
+subprocess (``threads_bench.py``, ``ft_races.py`` for the shared-counter demo,
+``subinterpreters.py`` where ``concurrent.interpreters`` exists), so nothing here needs the
+course installed in those interpreters, and every number shown comes from a run on this
+machine. :func:`load_script` imports a script here too, so the notebook can show its source.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import shutil
@@ -19,6 +21,7 @@ import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 from typing import Annotated, Any
 
 from matplotlib.figure import Figure
@@ -26,6 +29,7 @@ from matplotlib.figure import Figure
 from ...core import machine
 from ...core.domains import (
     Bool,
+    Choice,
     Count,
     Int,
     Items,
@@ -44,23 +48,31 @@ PYTHONS_ENV = "LAB_PYTHONS"
 WELL_KNOWN = ("python3.13t", "python3.14t", "python3.15t", "python3.14", "python3.15")
 _HERE = Path(__file__).resolve().parent  # helpers/lessons/beyond_the_gil
 REPO_BUILD = _HERE.parents[2] / "build" / "python3.13t" / "bin" / "python3.13t"
-BENCH_SCRIPT = _HERE / "scripts" / "threads_bench.py"
-RACE_SCRIPT = _HERE / "scripts" / "ft_races.py"
+SCRIPTS_DIR = _HERE / "scripts"
+BENCH_SCRIPT = SCRIPTS_DIR / "threads_bench.py"
+RACE_SCRIPT = SCRIPTS_DIR / "ft_races.py"
+SUBINTERPRETERS_SCRIPT = SCRIPTS_DIR / "subinterpreters.py"
+SCRIPTS = {path.stem: path for path in (BENCH_SCRIPT, RACE_SCRIPT, SUBINTERPRETERS_SCRIPT)}
 #: The most threads the benchmark runs at once.
 MAX_BENCH_THREADS = 64
 _PROBE = (
-    "import json, sys, sysconfig;"
+    "import importlib.util, json, sys, sysconfig;"
     "g = getattr(sys, '_is_gil_enabled', None);"
     "print(json.dumps({'executable': sys.executable,"
     " 'version': '.'.join(map(str, sys.version_info[:3])),"
     " 'free_threaded': bool(sysconfig.get_config_var('Py_GIL_DISABLED')),"
-    " 'gil_enabled': True if g is None else bool(g())}))"
+    " 'gil_enabled': True if g is None else bool(g()),"
+    " 'interpreters': importlib.util.find_spec('concurrent.interpreters') is not None}))"
 )
 
 
 @dataclass(frozen=True)
 class Interpreter:
-    """A Python found on this machine, and how it was run (``env`` adds variables)."""
+    """A Python found on this machine, and how it was run (``env`` adds variables).
+
+    ``gil_enabled`` is what a fresh process of it reported; ``has_interpreters``: it has
+    ``concurrent.interpreters`` (PEP 734, Python 3.14+).
+    """
 
     path: str
     version: str
@@ -68,6 +80,7 @@ class Interpreter:
     gil_enabled: bool
     source: str
     env: tuple[tuple[str, str], ...] = ()
+    has_interpreters: bool = False
 
     @property
     def label(self) -> str:
@@ -128,6 +141,7 @@ def probe(
         gil_enabled=facts["gil_enabled"],
         source=source,
         env=tuple(sorted((env or {}).items())),
+        has_interpreters=bool(facts.get("interpreters", False)),
     )
 
 
@@ -179,6 +193,8 @@ class BenchResult:
     cores: int
     error: str | None = None
     raw: dict[str, object] = field(default_factory=dict)
+    #: Per thread count: process CPU time over wall time (how many cores ran it at once).
+    cores_busy: list[float] = field(default_factory=list)
 
 
 @validated
@@ -226,6 +242,7 @@ def run_bench(
         gil_enabled=bool(data["gil_enabled"]),
         cores=int(data["cores"]),
         raw=data,
+        cores_busy=[r["cores_busy"] for r in rows],
     )
 
 
@@ -356,3 +373,102 @@ def run_races(
     except (OSError, subprocess.SubprocessError, json.JSONDecodeError) as error:
         return FreeThreadedRace(interpreter, expected, 0, 0, error=str(error))
     return FreeThreadedRace(interpreter, expected, data["counter"], data["appended"])
+
+
+#: The name of one of the scripts this lesson runs by path.
+ScriptName = Annotated[str, Choice(sorted(SCRIPTS))]
+
+
+@validated
+def load_script(name: ScriptName) -> ModuleType:
+    """Import ``scripts/<name>.py`` into this kernel, only to show its source
+    (``source_of(load_script("threads_bench").run_threads)``); what runs, runs by path."""
+    module_name = f"_beyond_the_gil_{name}"
+    if module_name in sys.modules:
+        return sys.modules[module_name]
+    spec = importlib.util.spec_from_file_location(module_name, SCRIPTS[name])
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    scripts = str(SCRIPTS[name].parent)
+    sys.path.insert(0, scripts)  # a script may import its sibling module (subinterp_tasks)
+    try:
+        spec.loader.exec_module(module)
+    finally:
+        sys.path.remove(scripts)
+    sys.modules[module_name] = module
+    return module
+
+
+def load_average() -> float | None:
+    """The one-minute load average (runnable processes, on Unix), or None where there is none.
+
+    Above the number of cores, other programs were competing for the CPUs while we measured.
+    """
+    try:
+        return os.getloadavg()[0]
+    except (AttributeError, OSError):
+        return None
+
+
+@dataclass(frozen=True)
+class Subinterpreters:
+    """What ``scripts/subinterpreters.py`` reported on one interpreter (``error`` if it failed).
+
+    ``available`` is False where ``concurrent.interpreters`` does not exist (before 3.14); the
+    other fields are then empty.
+    """
+
+    interpreter: Interpreter
+    available: bool
+    isolation: dict[str, list[str]] = field(default_factory=dict)
+    raised: dict[str, str] = field(default_factory=dict)
+    imports: dict[str, str] = field(default_factory=dict)
+    parallel: dict[str, float] = field(default_factory=dict)
+    pool: list[int] = field(default_factory=list)
+    error: str | None = None
+
+
+@validated
+def run_subinterpreters(
+    interpreter: AnInterpreter, workers: Workers = 2, task_ms: TaskMs = 60
+) -> Subinterpreters:
+    """Run ``scripts/subinterpreters.py`` on ``interpreter`` (bounded in time): isolation, an
+    uncaught error, which extension modules a subinterpreter refuses, parallel CPU work, and
+    ``InterpreterPoolExecutor``. The CPU-bound call takes about ``task_ms`` alone (calibrated
+    there)."""
+    command = [
+        interpreter.path,
+        str(SUBINTERPRETERS_SCRIPT),
+        "--task-seconds",
+        str(task_ms / 1e3),
+        "--workers",
+        str(workers),
+    ]
+    # The tasks module must be importable in every subinterpreter, not only in the script's.
+    path = os.pathsep.join(filter(None, [str(SCRIPTS_DIR), os.environ.get("PYTHONPATH")]))
+    try:
+        done = subprocess.run(
+            command,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=True,
+            env={**os.environ, **dict(interpreter.env), "PYTHONPATH": path},
+        )
+        data = json.loads(done.stdout)
+    except subprocess.CalledProcessError as error:
+        lines = (error.stderr or "").strip().splitlines()
+        return Subinterpreters(interpreter, True, error=lines[-1] if lines else str(error))
+    except (OSError, subprocess.SubprocessError, json.JSONDecodeError) as error:
+        return Subinterpreters(interpreter, True, error=str(error))
+    if not data["available"]:
+        return Subinterpreters(interpreter, False)
+    return Subinterpreters(
+        interpreter,
+        True,
+        isolation=data["isolation"],
+        raised=data["error"],
+        imports=data["imports"],
+        parallel=data["parallel"],
+        pool=data["pool"],
+    )

@@ -4,10 +4,17 @@ Each checker runs the learner's function with :func:`helpers.core.checks.call_wi
 so a function that waits forever becomes feedback instead of a frozen notebook, and it cleans up
 the threads it can (it stops them with :func:`helpers.core.lifecycle.stop` and sets stop events)
 before answering.
+
+Where an answer could pass by luck of timing (waiting with ``sleep`` instead of ``join``, a
+``join(timeout)`` that gives up early), the checker does not rely on luck: it keeps one call of
+the learner's work running (a :class:`_Hold`) until it has seen whether the answer waits for it,
+so such an answer fails on every machine, fast or slow.
 """
 
 from __future__ import annotations
 
+import itertools
+import statistics
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -26,6 +33,9 @@ from ...core.lifecycle import Stopped, stop
 from .web import PageNotFound, SimulatedWeb, page_urls
 
 _JOIN_GRACE = 5.0
+#: How long a held call waits at most when nothing gives the answer away (seconds): longer than
+#: any "wait a bit" an answer might sleep, short enough not to bore a learner whose answer is right.
+HOLD_S = 1.0
 
 
 def _defined(answer: object, name: str) -> None:
@@ -47,52 +57,125 @@ def _still_running(stopped: Stopped) -> str:
     return f" ({stopped}; restart the kernel to clear it)"
 
 
+class _Watch:
+    """The threads a learner's call starts, watched from inside the work the checker hands it.
+
+    ``begin()`` is called on the calling thread just before the learner's function, ``end()``
+    just after it returns or raises. Every ``note()`` counts the learner's threads alive at that
+    moment; :meth:`hold` keeps the current call waiting until the learner's function has
+    returned (it did not wait), more than ``limit`` of its threads are alive at once, or
+    :data:`HOLD_S` has passed (nothing wrong seen).
+    """
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.before: set[threading.Thread] = set()
+        self.caller: threading.Thread | None = None
+        self.returned = threading.Event()
+        self.alive_at_return: list[threading.Thread] = []
+        self.peak = 0
+        self._lock = threading.Lock()
+
+    def begin(self) -> None:
+        self.caller = threading.current_thread()
+        self.before = set(threading.enumerate())
+
+    def learner_threads(self) -> list[threading.Thread]:
+        return [
+            t
+            for t in threading.enumerate()
+            if t not in self.before and t is not self.caller and t.is_alive()
+        ]
+
+    def note(self) -> int:
+        alive = len(self.learner_threads())
+        with self._lock:
+            self.peak = max(self.peak, alive)
+        return alive
+
+    def end(self) -> None:
+        # Before anything is released: which of the learner's threads are still running now.
+        self.alive_at_return = self.learner_threads()
+        self.returned.set()
+
+    def hold(self) -> None:
+        deadline = time.monotonic() + HOLD_S
+        while time.monotonic() < deadline and not self.returned.wait(0.005):
+            if self.note() > self.limit:
+                return
+
+
 # --- exercise 1: fetch many pages, keep the errors ---------------------------------------------
 
-#: (number of URLs, n_threads, positions of the pages that answer 404)
-_FETCH_CASES: tuple[tuple[int, int, tuple[int, ...]], ...] = (
-    (12, 3, (4, 9)),
-    (5, 8, ()),
-    (6, 1, (0,)),
+#: (number of URLs, n_threads, positions of the pages that answer 404, position held)
+_FETCH_CASES: tuple[tuple[int, int, tuple[int, ...], int | None], ...] = (
+    (12, 3, (4, 9), 0),
+    (5, 8, (), None),
+    (6, 1, (0,), None),
 )
 
 
 @checker
 def check_fetch_all(fetch_all: object) -> Feedback:
-    """``fetch_all(urls, n_threads, fetch)`` → ``(pages, errors)``, fetched on up to n threads."""
+    """``fetch_all(urls, n_threads, fetch)`` → ``(pages, errors)``, fetched on threads that run
+    at the same time, never more than ``n_threads`` of them at once, all joined."""
     _defined(fetch_all, "fetch_all")
-    for count, n_threads, missing_at in _FETCH_CASES:
-        _check_fetch_case(fetch_all, count, n_threads, missing_at)
+    for count, n_threads, missing_at, held_at in _FETCH_CASES:
+        _check_fetch_case(fetch_all, count, n_threads, missing_at, held_at)
     return passed(
-        "every page fetched once, on at most n_threads threads at the same time, and every "
-        "error caught inside its thread and handed back to the caller."
+        "every page fetched once, by threads that overlapped, never more than n_threads at "
+        "the same time, each joined, and every error caught inside its thread and handed back."
     )
 
 
 def _check_fetch_case(
-    fetch_all: Callable[..., Any], count: int, n_threads: int, missing_at: tuple[int, ...]
+    fetch_all: Callable[..., Any],
+    count: int,
+    n_threads: int,
+    missing_at: tuple[int, ...],
+    held_at: int | None,
 ) -> None:
     urls = page_urls(count)
     missing = [urls[i] for i in missing_at]
+    held = urls[held_at] if held_at is not None else None
     web = SimulatedWeb(mean_latency_ms=10, missing=missing)
-    caller: list[threading.Thread] = []
+    watch = _Watch(limit=n_threads)
+
+    def fetch(url: str) -> str:
+        watch.note()
+        try:
+            if url == held:
+                watch.hold()  # a slow page: does the answer wait for it?
+            return web.fetch(url)
+        finally:
+            watch.note()
 
     def call() -> Any:
-        caller.append(threading.current_thread())
-        return fetch_all(list(urls), n_threads, web.fetch)
+        watch.begin()
+        try:
+            return fetch_all(list(urls), n_threads, fetch)
+        finally:
+            watch.end()
 
     try:
         returned = call_with_timeout(call, timeout=10)
     finally:
-        still_running = [t for t in web.threads if t.is_alive() and t not in caller]
-        stopped = _stop_learner_threads(still_running)
+        stopped = _stop_learner_threads(watch.learner_threads())
     where = f"with {count} URLs and n_threads={n_threads}"
-    if still_running:
+    if watch.alive_at_return:
         raise Wrong(
-            f"{where}, fetch_all returned while {still_running[0].name!r} was still "
-            "fetching: join every thread before returning." + _still_running(stopped)
+            f"{where}, fetch_all returned while {watch.alive_at_return[0].name!r} was still "
+            "fetching a slow page: join every thread before returning, and after a "
+            "join(timeout) check is_alive(). Waiting a fixed time with sleep is a guess that a "
+            "slower page or a busier machine proves wrong." + _still_running(stopped)
         )
-    _verify_fetch(returned, web, urls, missing, n_threads, caller[0], where)
+    if watch.peak > n_threads:
+        raise Wrong(
+            f"{where}, {watch.peak} of your threads were alive at the same time; at most "
+            "n_threads may be. Give each thread several URLs (or start new threads only after "
+            "earlier ones have been joined)."
+        )
+    _verify_fetch(returned, web, urls, missing, n_threads, watch.caller, where)
 
 
 def _verify_fetch(
@@ -101,7 +184,7 @@ def _verify_fetch(
     urls: list[str],
     missing: list[str],
     n_threads: int,
-    caller: threading.Thread,
+    caller: threading.Thread | None,
     where: str,
 ) -> None:
     if not (
@@ -120,11 +203,6 @@ def _verify_fetch(
         raise Wrong(
             "every page was fetched on the calling thread, so no thread did any work. Pass the "
             "function itself (target=worker, not target=worker()) and call start(), not run()."
-        )
-    if len(web.threads) > n_threads:
-        raise Wrong(
-            f"{where}, {len(web.threads)} threads made requests; use at most n_threads "
-            "threads (give each thread several URLs)."
         )
     if n_threads > 1 and len(urls) > 1 and web.peak_in_flight == 1:
         raise Wrong(
@@ -165,35 +243,50 @@ def _verify_fetch(
 
 @checker
 def check_call_in_thread(call_in_thread: object) -> Feedback:
-    """``call_in_thread(fn, *args)``: run ``fn(*args)`` in a new thread; return or re-raise."""
+    """``call_in_thread(fn, *args)``: run ``fn(*args)`` in a new thread, wait for it, and
+    return its result or raise the very exception it raised (whatever it raised)."""
     _defined(call_in_thread, "call_in_thread")
     ran_on: list[threading.Thread] = []
-    caller: list[threading.Thread] = []
+    watch = _Watch(limit=1)
+    finished = threading.Event()
 
     def add_slowly(a: int, b: int) -> int:
         ran_on.append(threading.current_thread())
-        time.sleep(0.05)  # long enough that a missing join() shows
+        watch.hold()  # does call_in_thread wait for fn, or only hope it is done?
+        finished.set()
         return a + b
 
+    fn_done_at_return: list[bool] = []
+
     def call() -> Any:
-        caller.append(threading.current_thread())
-        return call_in_thread(add_slowly, 2, 3)
+        watch.begin()
+        try:
+            return call_in_thread(add_slowly, 2, 3)
+        finally:
+            fn_done_at_return.append(finished.is_set())
+            watch.end()
 
     try:
         result = call_with_timeout(call, timeout=5)
     finally:
         stopped = _stop_learner_threads(ran_on)
+    if not ran_on:
+        raise Wrong("fn was never called. Start a Thread whose target calls fn(*args).")
+    if ran_on[0] is watch.caller:
+        raise Wrong(
+            "fn ran on the calling thread. Create a threading.Thread and call start() "
+            "(run() runs the target in the current thread)."
+        )
+    if not fn_done_at_return[0]:
+        raise Wrong(
+            "call_in_thread returned while fn was still running. Wait with join(), and after a "
+            "join(timeout) check is_alive(): sleeping a while, or a short timeout, only works "
+            "when fn happens to be quick." + _still_running(stopped)
+        )
     if not stopped.clean:
         raise Wrong(
             f"the thread that ran fn did not end within {_JOIN_GRACE:g} s after call_in_thread "
             "returned" + _still_running(stopped) + ". Let the thread end once fn has returned."
-        )
-    if not ran_on:
-        raise Wrong("fn was never called. Start a Thread whose target calls fn(*args).")
-    if ran_on[0] is caller[0]:
-        raise Wrong(
-            "fn ran on the calling thread. Create a threading.Thread and call start() "
-            "(run() runs the target in the current thread)."
         )
     if result is None:
         raise Wrong(
@@ -210,49 +303,116 @@ def check_call_in_thread(call_in_thread: object) -> Feedback:
             f"call_in_thread(int) should return 0 (what int() returns); got {zero!r}. Do not "
             "use the truth of the result to decide whether fn failed."
         )
+    _check_reraises(call_in_thread, ValueError("bad input"))
+    _check_reraises(call_in_thread, SystemExit(3))
+    return passed(
+        "results and errors, even SystemExit, come back to the caller. That is exactly what a "
+        "concurrent.futures.Future does for you (notebook 07)."
+    )
 
-    problem = ValueError("bad input")
+
+def _check_reraises(call_in_thread: Callable[..., Any], problem: BaseException) -> None:
+    """``fn`` raises ``problem``: ``call_in_thread`` must raise that very object."""
+    kind = type(problem).__name__
 
     def fail() -> None:
         raise problem
 
     try:
         outcome = call_with_timeout(call_in_thread, fail, timeout=5)
-    except ValueError as error:
-        if error is not problem:
+    except BaseException as error:  # SystemExit too: it is what fn raised
+        if error is problem:
+            return
+        if isinstance(problem, SystemExit) and isinstance(error, (KeyError, AttributeError)):
             raise Wrong(
-                "raise the very exception fn raised (keep it and `raise` it), not a new one."
+                "fn raised SystemExit, your thread ended without storing anything, and then "
+                f"call_in_thread raised {type(error).__name__}. SystemExit is not an "
+                "Exception: `except Exception:` lets it through, and the thread's except hook "
+                "ignores it silently. Catch BaseException in the thread."
             ) from None
-    except Exception as error:
+        if type(error) is type(problem):
+            raise Wrong(
+                f"raise the very exception fn raised (keep it and `raise` it), not a new {kind}."
+            ) from None
         raise Wrong(
-            f"fn raised ValueError, but call_in_thread raised {type(error).__name__}. "
-            "Re-raise the original exception."
+            f"fn raised {kind}, but call_in_thread raised {type(error).__name__}. Re-raise the "
+            "original exception."
         ) from None
-    else:
-        raise Wrong(
-            f"fn raised ValueError, but call_in_thread returned {outcome!r}. An exception in a "
-            "thread never reaches join(): catch it in the thread, keep it, and raise it again "
-            "in the caller after join()."
-        )
-    return passed(
-        "results and errors both come back to the caller. That is exactly what a "
-        "concurrent.futures.Future does for you (notebook 07)."
+    raise Wrong(
+        f"fn raised {kind}, but call_in_thread returned {outcome!r}. An exception in a thread "
+        "never reaches join(): catch it in the thread, keep it, and raise it again in the "
+        "caller after join()."
     )
 
 
 # --- exercise 3: a worker that starts and stops cleanly ---------------------------------------
 
-_ENOUGH_TICKS = 3
-_BUSY_LOOP_TICKS = 500
+#: The checker runs the ticker twice and sets stop after these many seconds: a thread that ends
+#: on its own after a fixed time cannot end promptly after both.
+_STOP_AFTER_S = (0.15, 0.8)
+#: How soon after stop.set() the thread must have ended (a correct one needs about 10 ms).
+_PROMPT_S = 0.5
+#: The shortest gap between ticks must lie in here (seconds): "about every 10 ms".
+_SHORTEST_GAP_S = (0.003, 0.06)
+#: More ticks than this in one run means a loop that never pauses (10 ms apart, a run of the
+#: checker has room for about 80): the checker stops it at once instead of filling memory.
+_BUSY_TICKS = 500
+
+
+class _Ticks(list):  # type: ignore[type-arg]
+    """The learner's ``ticks`` list, which also notes when each append happened."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.times: list[float] = []
+
+    def append(self, item: object) -> None:
+        if len(self.times) <= _BUSY_TICKS:
+            self.times.append(time.perf_counter())
+        super().append(item)
+
+
+def _busy(ticks: _Ticks) -> Wrong:
+    gaps = [b - a for a, b in itertools.pairwise(ticks.times)]
+    return Wrong(
+        f"{len(ticks)} ticks already, some {min(gaps) * 1e3:.2f} ms apart: the loop never "
+        "pauses and keeps a core busy. Wait between ticks with stop.wait(0.01), which also "
+        "wakes up at once when stop is set."
+    )
 
 
 @checker
 def check_start_ticker(start_ticker: object) -> Feedback:
     """``start_ticker(stop, ticks)`` starts and returns a thread that appends to ``ticks`` about
-    every 10 ms until ``stop`` is set."""
+    every 10 ms until ``stop`` is set, and ends promptly once it is."""
     _defined(start_ticker, "start_ticker")
+    ticks: _Ticks = _Ticks()
+    for stop_after in _STOP_AFTER_S:
+        ticks = _run_ticker(start_ticker, stop_after)
+    gaps = [b - a for a, b in itertools.pairwise(ticks.times)]
+    if len(gaps) < 2:
+        raise Wrong(
+            f"only {len(ticks)} tick(s) in {_STOP_AFTER_S[-1]:g} s. Append one tick each time "
+            "round the loop, about every 10 ms."
+        )
+    shortest = min(gaps)
+    if shortest < _SHORTEST_GAP_S[0]:
+        raise _busy(ticks)
+    if shortest > _SHORTEST_GAP_S[1]:
+        raise Wrong(
+            f"the ticks came at best {shortest * 1e3:.0f} ms apart (typically "
+            f"{statistics.median(gaps) * 1e3:.0f} ms); the exercise asks for about every 10 ms."
+        )
+    return passed(
+        "the thread starts at once, ticks while it runs, and ends promptly when asked: "
+        "Event.wait(timeout) is both the pause and the stop signal."
+    )
+
+
+def _run_ticker(start_ticker: Callable[..., Any], stop_after: float) -> _Ticks:
+    """Start the learner's ticker, set stop after ``stop_after`` seconds, see it end."""
     stop_signal = threading.Event()  # the learner's `stop`
-    ticks: list[object] = []
+    ticks = _Ticks()
     try:
         try:
             thread = call_with_timeout(start_ticker, stop_signal, ticks, timeout=2)
@@ -267,30 +427,26 @@ def check_start_ticker(start_ticker: object) -> Feedback:
             )
         if thread.ident is None:
             raise Wrong("the thread was never started: call start() before returning it.")
-        deadline = time.monotonic() + 2
-        while len(ticks) < _ENOUGH_TICKS and thread.is_alive() and time.monotonic() < deadline:
+        started = time.monotonic()
+        while thread.is_alive() and time.monotonic() - started < stop_after:
+            if len(ticks) > _BUSY_TICKS:
+                stop_signal.set()
+                stop([thread], _PROMPT_S)
+                raise _busy(ticks)
             time.sleep(0.01)
-        if len(ticks) < _ENOUGH_TICKS:
-            ended = "the thread already ended" if not thread.is_alive() else "after 2 s"
+        if not thread.is_alive():
             raise Wrong(
-                f"{ended} with {len(ticks)} tick(s) in the list. Loop until stop is set, "
-                "appending one tick each time round (about every 10 ms)."
-            )
-        if len(ticks) > _BUSY_LOOP_TICKS:
-            raise Wrong(
-                f"{len(ticks)} ticks already: the loop never pauses and keeps a core busy. "
-                "Wait between ticks with stop.wait(0.01), which also wakes up at once on stop."
+                f"the thread ended on its own after {time.monotonic() - started:.2f} s, with "
+                f"{len(ticks)} tick(s), before stop was set. Loop until stop is set, appending "
+                "one tick each time round."
             )
         stop_signal.set()
-        if not stop([thread], 1).clean:
+        if not stop([thread], _PROMPT_S).clean:
             raise Wrong(
-                "1 s after stop.set() the thread is still running: check the event in the loop "
-                "(`while not stop.wait(0.01):`). It may keep running in the background; "
-                "restart the kernel to clear it."
+                f"{_PROMPT_S:g} s after stop.set() the thread is still running: check the event "
+                "in the loop (`while not stop.wait(0.01):`). It may keep running in the "
+                "background; restart the kernel to clear it."
             )
     finally:
         stop_signal.set()  # release a ticker that is still waiting, whatever went wrong
-    return passed(
-        "the thread starts at once, ticks while it runs, and ends promptly when asked: "
-        "Event.wait(timeout) is both the pause and the stop signal."
-    )
+    return ticks

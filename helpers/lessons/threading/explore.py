@@ -14,7 +14,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from ...core.domains import Int, Of, Progress, validated
-from ...draw.plots import IDEAL_STYLE, LIMIT_STYLE, PALETTE, finish, new_figure
+from ...draw.plots import IDEAL_STYLE, LIMIT_STYLE, PALETTE, finish, mark_point, new_figure
 from ...draw.widgets import Explorer, int_slider
 from .fetch import FetchRun, Threads, run_fetch
 from .figures import plot_requests
@@ -82,16 +82,7 @@ def _plot_walls(ax: Axes, run: FetchRun, curve: Sequence[FetchRun]) -> None:
         color=PALETTE[0],
         label="measured",
     )
-    ax.plot(
-        [run.threads],
-        [run.wall * 1e3],
-        marker="o",
-        markersize=12,
-        markerfacecolor="none",
-        markeredgecolor="#000000",
-        linestyle="none",
-        label="this run",
-    )
+    mark_point(ax, run.threads, run.wall * 1e3)
     ax.set_ylim(0, run.total_latency * 1e3 * 1.1)
     ax.set_xticks(xs if top <= 16 else xs[:: max(1, top // 8)])
     ax.legend(fontsize=8, loc="center right")  # below the serial line, above the curve

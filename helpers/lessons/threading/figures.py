@@ -9,13 +9,12 @@ from typing import Annotated
 import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 
+from ...core import machine
 from ...core.domains import Items, Number, Of, OptionalText, validated
 from ...core.spans import Span, rows
-from ...draw.plots import OptionalAxes, finish, new_figure
-from ...draw.timeline import draw_spans
+from ...draw.plots import OptionalAxes, new_figure
+from ...draw.timeline import draw_spans, finish_timeline, legends
 from .web import PageRequest
-
-_LEGEND = ("", "waiting for the server\n(GIL released)")
 
 #: Requests to draw: at least one.
 Requests = Annotated[Sequence[PageRequest], Items(Of(PageRequest), what="request")]
@@ -50,16 +49,15 @@ def plot_requests(
     else:
         fig = ax.figure  # type: ignore[assignment]
     start = min(span.start for span in spans) if t0 is None else t0
-    draw_spans(ax, spans, start, legend=_LEGEND)
-    ax.set_xlim(left=0, right=max((max(span.end for span in spans) - start) * 1e3 * 1.02, 1.0))
-    finish(
+    # A request only waits: the legend's "waiting on I/O" (naming the GIL only where there is one).
+    draw_spans(ax, spans, start, legend=legends(machine.gil_enabled())["io"])
+    finish_timeline(
         ax,
+        right_ms=(max(span.end for span in spans) - start) * 1e3,
         xlabel="time since the first request (ms)",
         ylabel="thread",
         title=title or f"{len(spans)} requests",
     )
-    ax.grid(True, axis="x", alpha=0.3)
-    ax.grid(False, axis="y")
     return fig  # type: ignore[return-value]
 
 

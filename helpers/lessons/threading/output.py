@@ -99,10 +99,7 @@ def thread_output_routing(
     if kernel is None:
         return OutputRouting(None, inherits, None)
     version = _major_minor(kernel)
-    if (6, 29) <= version < (7, 1):
-        target = STARTING
-    elif version >= (7, 1) and inherits:
-        target = STARTING
-    else:
-        target = LATEST
+    pinned = (6, 29) <= version < (7, 1)  # PR #1186: routed by the thread that started it
+    inherited = version >= (7, 1) and inherits  # issue #1491: the context carries the cell
+    target = STARTING if pinned or inherited else LATEST
     return OutputRouting(kernel, inherits, target)

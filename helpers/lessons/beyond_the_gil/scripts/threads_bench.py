@@ -6,6 +6,11 @@ Standard library only, and runnable by path, so notebook 10 can run the very sam
 any interpreter it finds (a free-threaded ``python3.13t``, a 3.14), whether or not the course is
 installed there. Each of ``t`` threads runs one equal task; the speedup is the time ``t`` tasks
 would take one after another divided by the wall time of running them on ``t`` threads.
+
+Each run also reports ``cores_busy``: the CPU time of the whole process (every thread) divided
+by the wall time. It says how many cores ran this process's threads at once, on average; it
+cannot exceed about 1 while a GIL lets one thread run at a time, and it falls below the thread
+count when other programs take CPU time from this one.
 """
 
 from __future__ import annotations
@@ -41,8 +46,9 @@ def calibrate(seconds: float) -> int:
     return max(1, round(probe * seconds / best))
 
 
-def run_threads(threads: int, iterations: int) -> float:
-    """Wall time of ``threads`` threads each running ``spin(iterations)``, started together."""
+def run_threads(threads: int, iterations: int) -> tuple[float, float]:
+    """(wall time, process CPU time) of ``threads`` threads each running ``spin(iterations)``,
+    started together."""
     ready = threading.Barrier(threads + 1)
 
     def work() -> None:
@@ -53,12 +59,12 @@ def run_threads(threads: int, iterations: int) -> float:
     for worker in workers:
         worker.start()
     ready.wait(timeout=60)
-    start = time.perf_counter()
+    start, start_cpu = time.perf_counter(), time.process_time()  # process_time: every thread
     for worker in workers:
         worker.join(JOIN_TIMEOUT_S)
     if any(worker.is_alive() for worker in workers):
         raise TimeoutError(f"threads did not finish within {JOIN_TIMEOUT_S:g} s")
-    return time.perf_counter() - start
+    return time.perf_counter() - start, time.process_time() - start_cpu
 
 
 def usable_cores() -> int:
@@ -77,11 +83,13 @@ def measure(threads: list[int], task_seconds: float, repeats: int) -> dict[str, 
         # Each run on `count` threads is paired with a one-thread run just before it, so a
         # slow patch of a shared machine hits both sides of the ratio alike.
         pairs = [
-            (run_threads(1, iterations), run_threads(count, iterations)) for _ in range(repeats)
+            (run_threads(1, iterations)[0], run_threads(count, iterations))
+            for _ in range(repeats)
         ]
         singles += [one for one, _ in pairs]
-        walls = [wall for _, wall in pairs]
-        speedups = [count * one / wall for one, wall in pairs]
+        walls = [wall for _, (wall, _) in pairs]
+        speedups = [count * one / wall for one, (wall, _) in pairs]
+        busy = [cpu / wall for _, (wall, cpu) in pairs]
         results.append(
             {
                 "threads": count,
@@ -89,6 +97,7 @@ def measure(threads: list[int], task_seconds: float, repeats: int) -> dict[str, 
                 "speedup": statistics.median(speedups),
                 "speedup_min": min(speedups),
                 "speedup_max": max(speedups),
+                "cores_busy": statistics.median(busy),
             }
         )
     gil_probe = getattr(sys, "_is_gil_enabled", None)

@@ -1,0 +1,143 @@
+"""What exercise checkers use: :func:`prove` a property over every interleaving, or get the
+counterexample.
+
+::
+
+    @checker
+    def check_counter(increment):
+        verdict = prove({"A": increment, "B": increment}, setup=Counter,
+                        check=lambda c: c.value == 2, show=lambda c: {"value": c.value})
+        return verdict.feedback("two increments always add 2")
+
+No timing is involved: a wrong answer fails every time, with the schedule that breaks it, and a
+right one passes every time, with the number of interleavings that prove it (within the
+preemption bound the verdict states).
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Callable, Mapping, Sequence
+from typing import Annotated, Any
+
+from ..core.checks import Feedback, Wrong, failed, passed
+from ..core.domains import Choice, Fn, Int, Items, Number, Of, Progress, Where, validated
+from .engine import GRANULARITIES, Program
+from .search import MAX_RUNS, Failing, Verdict, explore
+
+
+def _threads(value: Any, argument: str) -> tuple[tuple[str, Callable[..., Any]], ...]:
+    """``{"A": fn, "B": fn}`` or ``[fn, fn]`` (named A, B, C ...): at least one thread."""
+    if isinstance(value, Mapping):
+        pairs = list(value.items())
+    elif isinstance(value, (list, tuple)) and value and all(
+        isinstance(v, tuple) and len(v) == 2 and isinstance(v[0], str) for v in value
+    ):
+        pairs = list(value)  # already (name, function) pairs
+    elif isinstance(value, (list, tuple)):
+        if len(value) > len(string.ascii_uppercase):
+            raise ValueError(f"{argument} must list at most 26 threads; got {len(value)}")
+        pairs = list(zip(string.ascii_uppercase, value))
+    else:
+        raise TypeError(
+            f"{argument} must be a dict of name -> function, or a list of functions; "
+            f"got {type(value).__name__}"
+        )
+    if not pairs:
+        raise ValueError(f"{argument} must list at least one thread; got no threads")
+    for name, fn in pairs:
+        if not isinstance(name, str) or not name or not name.isidentifier():
+            raise ValueError(f"{argument}: each thread name must be a short identifier; got {name!r}")
+        if not callable(fn):
+            raise TypeError(f"{argument}: thread {name!r} must be a function; got {fn!r}")
+    return tuple(pairs)
+
+
+def _noop(*args: Any) -> None:
+    return None
+
+
+#: The threads of a program: a dict of name -> function (or a list, named A, B, C ...).
+Threads = Annotated[
+    Mapping[str, Callable[..., Any]] | Sequence[Callable[..., Any]],
+    Where(_threads, {"A": _noop}, ({}, [], "A", 3, {"A": 3}, {"": _noop}, None)),
+]
+Granularity = Annotated[str, Choice(GRANULARITIES)]
+Modules = Annotated[Sequence[str], Items(Of(str), empty_ok=True)]
+Callback = Annotated[Callable[..., Any] | None, Fn(optional=True)]
+Preemptions = Annotated[int | None, Int(0, 20, optional=True)]
+MaxSteps = Annotated[int, Int(1, 1_000_000)]
+StepTimeout = Annotated[float, Number(0, 60, above=True, unit="seconds")]
+
+
+@validated
+def program(
+    threads: Threads,
+    *,
+    setup: Callback = None,
+    invariant: Callback = None,
+    check: Callback = None,
+    show: Callback = None,
+    granularity: Granularity = "instruction",
+    step: Modules = (),
+    max_steps: MaxSteps = 2000,
+    step_timeout: StepTimeout = 2.0,
+) -> Program:
+    """What the lab runs: ``threads`` (each called with the shared state ``setup()`` makes
+    fresh for every run, or with nothing without ``setup``), the ``invariant`` that must hold
+    after every step, the ``check`` that must hold at the end, the values to ``show``
+    (``state -> {name: value}``), one ``"instruction"`` or one ``"line"`` per step, and the
+    modules to ``step`` besides the threads' own files (``"helpers.sketches.semaphore"``)."""
+    return Program(
+        _threads(threads, "threads"), setup, invariant, check, show, granularity,
+        tuple(step), max_steps, step_timeout,
+    )
+
+
+@validated
+def prove(
+    threads: Threads,
+    *,
+    setup: Callback = None,
+    invariant: Callback = None,
+    check: Callback = None,
+    show: Callback = None,
+    failing: Annotated[Failing | None, Fn(optional=True)] = None,
+    granularity: Granularity = "instruction",
+    step: Modules = (),
+    preemptions: Preemptions = 2,
+    max_runs: Annotated[int, Int(1, 10_000_000)] = MAX_RUNS,
+    max_steps: MaxSteps = 2000,
+    progress: Progress = None,
+) -> Verdict:
+    """Run the threads under every interleaving within the bound and say whether anything
+    failed: a broken ``invariant`` or ``check``, a deadlock, an exception, or whatever
+    ``failing(outcome)`` says. The verdict is truthy when nothing did; otherwise it holds
+    the shortest failing schedule, as a table (``verdict.counterexample.table()``)."""
+    built = program(
+        threads, setup=setup, invariant=invariant, check=check, show=show,
+        granularity=granularity, step=step, max_steps=max_steps,
+    )
+    return explore(
+        built, failing=failing, preemptions=preemptions, max_runs=max_runs, progress=progress
+    )
+
+
+@validated
+def feedback(verdict: Annotated[Verdict, Of(Verdict)], claim: Annotated[str, Of(str)]) -> Feedback:
+    """A checker's answer: passed with the proof's size, or failed with the counterexample."""
+    if verdict.ok:
+        return passed(f"{claim}: {verdict.message}.")
+    ce = verdict.counterexample
+    assert ce is not None
+    return failed(f"{claim} does not hold. {verdict.message}:\n{ce.table()}")
+
+
+@validated
+def require(verdict: Annotated[Verdict, Of(Verdict)], claim: Annotated[str, Of(str)]) -> None:
+    """Inside a ``@checker``: raise :class:`~helpers.core.checks.Wrong` with the
+    counterexample unless the verdict holds."""
+    if not verdict.ok:
+        ce = verdict.counterexample
+        assert ce is not None
+        raise Wrong(f"{claim} does not hold. {verdict.message}:\n{ce.table()}")

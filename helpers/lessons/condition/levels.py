@@ -1,0 +1,181 @@
+"""Interleaving-lab levels for lesson 05: be the scheduler that breaks a condition variable.
+
+* :data:`IF_NOT_WAIT`: the syllabus's consumer checks ``if not buffer:`` once, waits, then
+  pops. With two consumers, make one of them pop from an empty list (``IndexError``). Fixed:
+  ``while not buffer: cond.wait()`` (or ``cond.wait_for(lambda: buffer)``).
+* :data:`LOST_WAKEUP`: the syllabus's ``BrokenCondition`` leaves a waiter that timed out in its
+  queue; make it swallow a later ``notify()`` so a thread that really waits is never woken.
+  Fixed: ``threading.Condition`` and the teaching ``Condition``.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+from ...lab.levels import Level, reach_exception, reach_final
+from ...sketches.condition import BrokenCondition
+from ...teaching.condition import Condition as TeachingCondition
+
+# --- If, not while --------------------------------------------------------------------------
+
+
+class Buffer:
+    """A list of items and the condition consumers wait on; producers add two items."""
+
+    def __init__(self, make_condition: Any = threading.Condition) -> None:
+        self.items: list[str] = []
+        self.cond = make_condition()
+        self.got: list[str] = []
+
+
+def consume_with_if(buffer: Buffer) -> None:
+    with buffer.cond:
+        if not buffer.items:  # checked once ...
+            buffer.cond.wait()
+        buffer.got.append(buffer.items.pop())  # ... but another consumer may have emptied it
+
+
+def consume_with_while(buffer: Buffer) -> None:
+    with buffer.cond:
+        while not buffer.items:  # checked again after every wakeup
+            buffer.cond.wait()
+        buffer.got.append(buffer.items.pop())
+
+
+def consume_with_wait_for(buffer: Buffer) -> None:
+    with buffer.cond:
+        buffer.cond.wait_for(lambda: buffer.items)
+        buffer.got.append(buffer.items.pop())
+
+
+def produce_two(buffer: Buffer) -> None:
+    for item in ("item 1", "item 2"):
+        with buffer.cond:
+            buffer.items.append(item)
+            buffer.cond.notify()
+
+
+def show_buffer(buffer: Buffer) -> dict[str, Any]:
+    return {"items": buffer.items, "got": buffer.got}
+
+
+IF_NOT_WAIT = Level(
+    key="if_not_wait",
+    title="Pop from an empty list",
+    threads={"C1": consume_with_if, "C2": consume_with_if, "P": produce_two},
+    setup=Buffer,
+    show=show_buffer,
+    check=lambda buffer: sorted(buffer.got) == ["item 1", "item 2"],
+    goal=reach_exception("a consumer pops from an empty list (IndexError)", "IndexError"),
+    hint=(
+        "Let C1 wait on the empty buffer. Let P add an item and notify. Before C1 gets the "
+        "lock back, let C2 come in: its `if` sees an item."
+    ),
+    granularity="line",
+    fixed={"C1": consume_with_while, "C2": consume_with_while, "P": produce_two},
+    fix="Re-check after every wakeup: `while not buffer.items: cond.wait()`, or "
+    "`cond.wait_for(lambda: buffer.items)`.",
+    also_fixed=(
+        ("wait_for", {"C1": consume_with_wait_for, "C2": consume_with_wait_for, "P": produce_two},
+         None),
+        ("teaching Condition", None, lambda: Buffer(TeachingCondition)),
+    ),
+)
+
+# --- A lost wakeup --------------------------------------------------------------------------
+
+SHORT_WAIT = 0.01  # the first wait: nobody notifies, it times out
+LONG_WAIT = 0.2  # the second wait: a notify must end it before this
+
+
+class Signal:
+    """A condition, the flag it guards, and how long the waiter's second wait lasted."""
+
+    def __init__(self, make_condition: Any = BrokenCondition) -> None:
+        self.cond = make_condition()
+        self.ready = False
+        self.waiting = False  # W is inside its second wait
+        self.deadline: float | None = None  # when W's second wait times out
+        self.notified_at: float | None = None  # when N notified W, waiting
+        self.waited: float | None = None  # None: the second wait never started
+
+
+def waiter(signal: Signal) -> None:
+    cond = signal.cond
+    cond.acquire()
+    cond.wait(SHORT_WAIT)  # times out unless a notify comes first
+    cond.release()
+    cond.acquire()
+    if not signal.ready:  # not yet: wait for the notify
+        signal.waiting = True
+        started = time.monotonic()
+        signal.deadline = started + LONG_WAIT
+        cond.wait(LONG_WAIT)
+        signal.waited = time.monotonic() - started
+        signal.waiting = False
+    cond.release()
+
+
+def notifier(signal: Signal) -> None:
+    cond = signal.cond
+    cond.acquire()
+    signal.ready = True
+    if signal.waiting:
+        signal.notified_at = time.monotonic()
+    cond.notify()
+    cond.release()
+
+
+def lost(signal: Signal) -> bool:
+    """N notified W while it waited, before its deadline, yet W's wait ran to its timeout.
+
+    (A notify that comes *after* the deadline may find W timed out but not yet back: that is
+    a late notify, not a lost one. The lab's clock is virtual: it moves only when a wait times
+    out, so "before the deadline" is exact.)
+    """
+    return (
+        signal.notified_at is not None
+        and signal.deadline is not None
+        and signal.notified_at < signal.deadline
+        and signal.waited is not None
+        and signal.waited >= LONG_WAIT
+    )
+
+
+def show_signal(signal: Signal) -> dict[str, Any]:
+    queued = len(getattr(signal.cond, "_waiters", ()))
+    return {
+        "ready": signal.ready,
+        "waiting": signal.waiting,
+        "queued waiters": queued,
+        "waited": None if signal.waited is None else round(signal.waited, 3),
+    }
+
+
+LOST_WAKEUP = Level(
+    key="lost_wakeup",
+    title="Lose a wake-up",
+    threads={"W": waiter, "N": notifier},
+    setup=Signal,
+    show=show_signal,
+    check=lambda signal: not lost(signal),
+    goal=reach_final(
+        "W waits for a notify that N sends, and is never woken: its wait times out", lost
+    ),
+    hint=(
+        "Let W's first wait time out (step W while it waits: its step is the timeout). Then "
+        "let W wait again, and only then let N notify. Whose lock does notify() release?"
+    ),
+    granularity="line",
+    step=("helpers.sketches.condition",),
+    fixed_setup=lambda: Signal(threading.Condition),
+    fixed_step=(),
+    fix="A waiter that times out takes itself off the queue before wait() returns, so a later "
+    "notify() goes to a thread that really waits (`threading.Condition`, the teaching "
+    "Condition).",
+    also_fixed=(("teaching Condition", None, lambda: Signal(TeachingCondition)),),
+)
+
+LEVELS = (IF_NOT_WAIT, LOST_WAKEUP)

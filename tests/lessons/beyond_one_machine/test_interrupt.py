@@ -1,0 +1,161 @@
+"""Pressing Stop in the middle of a cluster cell: no Dask worker survives, the next cell runs.
+
+The approach of ``tests/tools/test_interrupt.py``: a real Jupyter kernel driven through
+jupyter_client, interrupted with the same SIGINT a learner sends with the ■ button (Jupyter
+sends it to the kernel's whole process group, so Dask's worker processes get it too). The
+cell is the notebook's own pattern: ``with LocalCluster(...) as local, Client(local) as
+client:``, busy with tasks when the interrupt comes.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib.util
+import multiprocessing
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+pytestmark = [
+    pytest.mark.skipif(
+        importlib.util.find_spec("distributed") is None,
+        reason="distributed is not installed (requirements.txt has it, requirements-core.txt "
+        "does not): notebook 12's cluster cells skip, and so does this test",
+    ),
+    pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc to watch the kernel"),
+]
+
+ROOT = Path(__file__).resolve().parents[3]
+
+SETUP = """
+import logging, os
+from helpers.core import leftovers, machine
+from helpers.lessons.beyond_one_machine import child, cluster
+from dask.distributed import Client, LocalCluster
+
+cluster.start_dask_helpers()
+baseline = leftovers.snapshot()
+"""
+
+# 40 naps of 0.5 s on the usable cores: many seconds of work, interrupted long before the end.
+# Each task leaves a note in FOLDER when it starts, so the test knows when tasks are running.
+BUSY_CELL = """
+with (
+    cluster.close_if_interrupted(),
+    LocalCluster(
+        n_workers=machine.usable_cores(),
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=None,
+        silence_logs=logging.ERROR,
+    ) as local,
+    Client(local) as client,
+):
+    futures = client.map(child.marked_nap, range(40), [0.5] * 40, [FOLDER] * 40, pure=False)
+    client.gather(futures)
+"""
+
+#: When Stop is pressed: while the cluster is still starting its workers, or while they run
+#: tasks.
+PHASES = ["starting", "running"]
+
+
+@pytest.fixture(params=sorted({multiprocessing.get_start_method(), "spawn"}))
+def kernel(request: pytest.FixtureRequest) -> Iterator[tuple[Any, Any]]:
+    from jupyter_client.manager import KernelManager
+
+    env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
+    env["LAB_START_METHOD"] = request.param
+    manager = KernelManager(kernel_name="python3")
+    manager.start_kernel(env=env, cwd=str(ROOT / "notebooks"))
+    client = manager.client()
+    client.start_channels()
+    client.wait_for_ready(timeout=60)
+    try:
+        yield manager, client
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
+
+
+def reply_to(client: Any, msg_id: str, timeout: float = 60) -> dict[str, Any]:
+    reply = client.get_shell_msg(timeout=timeout)
+    while reply["parent_header"].get("msg_id") != msg_id:
+        reply = client.get_shell_msg(timeout=timeout)
+    return reply["content"]
+
+
+def execute(client: Any, code: str, timeout: float = 120) -> dict[str, Any]:
+    """Run code in the kernel; resend once if ipykernel aborted it right after an error."""
+    for _ in range(20):
+        content = reply_to(client, client.execute(code), timeout)
+        if content["status"] != "aborted":
+            return content
+        time.sleep(0.1)
+    return content
+
+
+def descendants(pid: int) -> set[int]:
+    """All living processes below ``pid`` (Linux /proc)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            fields = stat[stat.rindex(")") + 2 :].split()
+            if fields[0] != "Z":
+                children.setdefault(int(fields[1]), []).append(int(entry.name))
+    found, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.add(child)
+            todo.append(child)
+    return found
+
+
+@pytest.mark.parametrize("phase", PHASES)
+def test_interrupting_a_cluster_cell_leaves_no_worker_and_the_next_cell_runs(
+    kernel: tuple[Any, Any], phase: str, tmp_path: Path
+) -> None:
+    manager, client = kernel
+    setup = execute(client, SETUP + f"FOLDER = {str(tmp_path)!r}\n")
+    assert setup["status"] == "ok", setup
+    kernel_pid = manager.provisioner.process.pid
+    before = descendants(kernel_pid)
+    cores = int(reply_expression(client, "machine.usable_cores()"))
+
+    msg_id = client.execute(BUSY_CELL)
+    deadline = time.monotonic() + 120
+    while len(descendants(kernel_pid) - before) < cores:
+        assert time.monotonic() < deadline, "the cluster's worker processes never started"
+        time.sleep(0.05)
+    while phase == "running" and not any(tmp_path.iterdir()):
+        assert time.monotonic() < deadline, "no task ever started"
+        time.sleep(0.05)
+    workers = descendants(kernel_pid) - before
+    manager.interrupt_kernel()
+
+    content = reply_to(client, msg_id, timeout=120)
+    assert content["status"] == "error"
+    assert content["ename"] == "KeyboardInterrupt", content
+
+    check = execute(client, "leftovers.assert_nothing_left(baseline, grace=15)")
+    assert check["status"] == "ok", check.get("evalue")
+    helpers = ast.literal_eval(
+        reply_expression(client, "sorted(leftovers.multiprocessing_helper_pids())")
+    )
+    survivors = (workers & descendants(kernel_pid)) - set(helpers)
+    assert not survivors, f"Dask workers outlived the interrupt: {sorted(survivors)}"
+    assert execute(client, "x = 1 + 1\nassert x == 2")["status"] == "ok"
+
+
+def reply_expression(client: Any, expression: str) -> str:
+    msg_id = client.execute("", user_expressions={"value": expression})
+    content = reply_to(client, msg_id, timeout=30)
+    return content["user_expressions"]["value"]["data"]["text/plain"]
