@@ -24,12 +24,14 @@ PARAMS ?=
 
 .DEFAULT_GOAL := help
 .PHONY: help install lab test lint unit browser sync-check nbval notebooks run clean \
-        test-matrix flake-hunt bench freethreaded
+        test-matrix flake-hunt bench freethreaded site site-test binder-test
 
 help:
 	@echo "make lab         install if needed, open the course in JupyterLab"
 	@echo "make test        install if needed, run every check (lint, unit, sync, notebooks, browser)"
 	@echo "make notebooks   regenerate notebooks/ from lessons/"
+	@echo "make site        build the course website into build/site (executed, cached)"
+	@echo "make binder-test install the Binder configuration in a fresh venv, run notebook 00"
 	@echo "make bench       measure fidelity and cost: build/bench/report.md"
 	@echo "make test-matrix every Python 3.10-3.13 found x every start method"
 	@echo "make freethreaded build python3.13t (no GIL) into build/ for notebook 10"
@@ -41,7 +43,7 @@ help:
 # free-threaded leg of tools/matrix.py uses it). --prefer-binary: an older wheel beats
 # building a newer release from source on a machine without its build dependencies.
 REQUIREMENTS ?= requirements.txt
-$(STAMP): $(REQUIREMENTS) requirements-core.txt pyproject.toml
+$(STAMP): $(REQUIREMENTS) requirements-core.txt requirements-site.txt pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else 1)' || \
 		{ echo "Python 3.10 or newer is needed; $(PYTHON) is $$($(PYTHON) --version 2>&1)." \
 		  "Run e.g. 'make PYTHON=python3.12 ...'."; exit 1; }
@@ -59,7 +61,7 @@ lab: $(STAMP)
 	$(BIN)/jupyter lab $(LAB_ARGS)
 
 test: $(STAMP)
-	$(MAKE) --no-print-directory lint unit sync-check nbval browser
+	$(MAKE) --no-print-directory lint unit sync-check nbval browser site-test
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -68,11 +70,31 @@ lint: $(STAMP)
 # `make unit UNIT_TESTS=tests/core/test_timing.py` runs just one file.
 UNIT_TESTS ?= tests
 unit: $(STAMP)
-	MPLBACKEND=Agg $(BIN)/python -m pytest $(UNIT_TESTS) -q --ignore=tests/browser --durations=15
+	MPLBACKEND=Agg $(BIN)/python -m pytest $(UNIT_TESTS) -q --ignore=tests/browser \
+		--ignore=tests/site --ignore=tests/binder --durations=15
 
 # Every notebook in JupyterLab, driven by headless Chromium (skipped locally without Chromium).
 browser: $(STAMP)
 	$(BIN)/python -m pytest tests/browser -q -p no:cacheprovider
+
+# The course website (tools/build_site.py): every lesson executed (cached in build/site-cache,
+# so a rebuild re-runs only what changed), rendered by Sphinx into build/site.
+site: $(STAMP)
+	$(BIN)/python tools/build_site.py
+
+# The website in headless Chromium (tests/site). It needs Chromium: without it (and not in
+# CI) the build is skipped too, since nothing would look at it.
+CHROMIUM := $(or $(LAB_CHROMIUM),/usr/bin/chromium)
+site-test: $(STAMP)
+	@if [ -x "$(CHROMIUM)" ] || [ "$$CI" = "true" ]; then \
+		$(MAKE) --no-print-directory site && \
+		$(BIN)/python -m pytest tests/site -q -p no:cacheprovider; \
+	else echo "site-test skipped: no Chromium at $(CHROMIUM)"; fi
+
+# What Binder installs (binder/), in a fresh venv with the Python binder/runtime.txt names,
+# then notebook 00 run there. Installs from PyPI, about a minute: .ci/run, not `make test`.
+binder-test: $(STAMP)
+	$(BIN)/python -m pytest tests/binder -q -p no:cacheprovider
 
 sync-check: $(STAMP)
 	$(BIN)/python tools/sync_notebooks.py --check

@@ -89,7 +89,7 @@ def _dask_vs_pool(tasks: int, repeats: int, log: Callable[[str], None]) -> dict[
     pool = compare.process_pool(workers)
     try:
         with cluster.course_cluster(workers) as (_, client):
-            client.gather(client.map(child.noop, range(2 * workers), pure=False))  # warm up
+            cluster.gather(client, client.map(child.noop, range(2 * workers), pure=False))
             args = list(range(tasks))
             for _ in range(repeats):  # alternate, so drift hits both alike
                 pool_us.append(compare.pool_seconds(pool, child.noop, args) / tasks * 1e6)

@@ -1,9 +1,9 @@
 """`make site`: the course website in build/site, from lessons/, course.toml and README.md.
 
 1. Execute: every lesson the manifest lists (and that exists) is read with jupytext and run,
-   two kernels at a time (most of a notebook's time is waiting). The executed notebook is kept
-   in build/site-cache under a key made of the lesson file, the shared helpers and the lesson's
-   own package, so a rebuild re-runs only the lessons whose key changed.
+   one kernel per two usable cores, so that measurements stay true. The executed notebook is
+   kept in build/site-cache under a key made of the lesson file, the shared helpers and the
+   lesson's own package, so a rebuild re-runs only the lessons whose key changed.
 2. Pages: each executed notebook is rewritten for the web (tools/site_lessons.py) into
    build/site-src, next to a landing page made from the manifest and the README. Files whose
    text did not change are not rewritten, so Sphinx sees nothing new on a warm rebuild.
@@ -11,7 +11,7 @@
    replace the page sources the download button serves.
 
     python tools/build_site.py            # what `make site` runs
-    python tools/build_site.py --jobs 1   # one kernel at a time
+    python tools/build_site.py --jobs 2   # two kernels at a time (default: one per 2 cores)
 """
 
 from __future__ import annotations
@@ -235,8 +235,18 @@ def publish_notebooks(lessons: tuple[course.Lesson, ...]) -> None:
                 jupytext.write(jupytext.read(lesson.lesson_path), sources / f"{lesson.stem}.ipynb")
 
 
-def build(jobs: int = 2) -> Report:
-    """Execute what changed, write the pages, run Sphinx. Raises on the first failure."""
+def default_jobs() -> int:
+    """Kernels at a time: one per two usable cores. Two CPU-bound demos side by side on two
+    cores would halve each other's speedups, and the pages would show numbers that are false
+    for a learner's machine; on a 4-core runner two notebooks each still get two cores."""
+    return max(1, len(os.sched_getaffinity(0)) // 2 if hasattr(os, "sched_getaffinity")
+               else (os.cpu_count() or 2) // 2)  # fmt: skip
+
+
+def build(jobs: int = 0) -> Report:
+    """Execute what changed (``jobs`` kernels at a time, 0: :func:`default_jobs`), write the
+    pages, run Sphinx. Raises on the first failure."""
+    jobs = jobs or default_jobs()
     report = Report()
     repository = course.repository()
     lessons = course.LESSONS
@@ -262,9 +272,11 @@ def build(jobs: int = 2) -> Report:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--jobs", type=int, default=2, help="kernels at a time (default 2)")
+    parser.add_argument(
+        "--jobs", type=int, default=0, help="kernels at a time (default: one per two cores)"
+    )
     args = parser.parse_args()
-    print(build(jobs=max(1, args.jobs)).summary())
+    print(build(jobs=max(0, args.jobs)).summary())
 
 
 if __name__ == "__main__":

@@ -43,7 +43,8 @@ class Feedback:
     def _repr_html_(self) -> str:
         colour, mark, word = ("#009E73", "✔", "Correct") if self.ok else ("#D55E00", "✘", "Not yet")
         return (
-            f"<div style='border-left:4px solid {colour};padding:4px 10px'>"
+            # pre-wrap: a message may hold a table (a counterexample schedule) or a list.
+            f"<div style='border-left:4px solid {colour};padding:4px 10px;white-space:pre-wrap'>"
             f"<b style='color:{colour}'>{mark} {word}</b>: {html.escape(self.message)}</div>"
         )
 

@@ -12,6 +12,7 @@ import inspect
 import re
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Annotated
 
 from .domains import Where, validated
@@ -56,11 +57,17 @@ class Source:
         return caption + body
 
 
+_COURSE = Path(__file__).resolve().parents[1]  # helpers/
+
+
 def _origin(obj: object) -> str:
     try:
         path = inspect.getsourcefile(obj)  # type: ignore[arg-type]
     except TypeError:
         path = None
+    if path and Path(path).resolve().is_relative_to(_COURSE):
+        # The course's own code (a helper, or a script another interpreter runs by path).
+        return f"{Path(path).resolve().relative_to(_COURSE.parent)} (the course's code)"
     version = ".".join(map(str, sys.version_info[:3]))
     return f"{path or '<unknown file>'} (Python {version}, the interpreter running this notebook)"
 

@@ -15,6 +15,7 @@ from matplotlib.figure import Figure
 
 from ..core.domains import AnyInt, Bool, Count, Items, Number, Of, OptionalText, Text, validated
 from ..core.timing import Measurement, ideal_speedup, speedup_limit
+from .style import figure_size
 
 Inches = Annotated[float, Number(0, 100, above=True, unit="inches")]
 OptionalAxes = Annotated[Axes | None, Of(Axes, optional=True)]
@@ -47,11 +48,11 @@ def colour(index: AnyInt) -> str:
 def new_figure(
     ncols: Count = 1, nrows: Count = 1, width: Inches = 6.0, height: Inches = 3.6
 ) -> tuple[Figure, list[Axes]]:
-    """A figure with ``nrows x ncols`` axes, each ``width`` x ``height`` inches, closed for
-    pyplot so it is only shown once."""
-    fig, axes = plt.subplots(
-        nrows, ncols, figsize=(width * ncols, height * nrows), squeeze=False, layout="constrained"
-    )
+    """A figure with ``nrows x ncols`` axes, each ``width`` x ``height`` inches (grown for a
+    projector when projector mode is on, see :mod:`helpers.draw.style`), closed for pyplot so
+    it is only shown once."""
+    size = figure_size(width * ncols, height * nrows)
+    fig, axes = plt.subplots(nrows, ncols, figsize=size, squeeze=False, layout="constrained")
     plt.close(fig)
     return fig, [ax for row in axes for ax in row]
 

@@ -46,6 +46,9 @@ LEGENDS = legends(machine.gil_enabled())
 _LEGEND = LEGENDS
 
 Row = tuple[str, Sequence[Span]]
+#: x-axis units per unit of span time: 1e3 draws seconds as milliseconds (the default), 1
+#: draws spans whose times are already in the axis unit (the interleaving lab's step numbers).
+Scale = Annotated[float, Number(0, 1e9, above=True)]
 
 
 def _legend(value: object, argument: str) -> tuple[str, str]:
@@ -80,13 +83,18 @@ def draw_spans(
     *,
     legend: Legend = _LEGEND["cpu"],
     show_running: Bool = True,
+    scale: Scale = 1e3,
 ) -> Axes:
     """Draw spans as bars, one timeline row per distinct ``span.row``, in order of appearance.
 
     Time on x in milliseconds since ``t0``. Every timeline of the course is drawn here: a
     pool's tasks, a semaphore's holders, a condition's waiters, a crawler's requests.
+    ``scale`` is how many x-axis units one unit of span time is: 1e3 (seconds drawn as
+    milliseconds, the default), 1 (spans already in the axis unit, e.g. step numbers).
     """
-    return draw_rows(ax, rows(list(spans)), t0, legend=legend, show_running=show_running)
+    return draw_rows(
+        ax, rows(list(spans)), t0, legend=legend, show_running=show_running, scale=scale
+    )
 
 
 @validated
@@ -97,17 +105,19 @@ def draw_rows(
     *,
     legend: Legend = _LEGEND["cpu"],
     show_running: Bool = True,
+    scale: Scale = 1e3,
 ) -> Axes:
     """Draw ``(label, spans)`` rows of bars, top to bottom: the spans of each row keep their
-    order. For spans whose row labels are made elsewhere (a run's workers, numbered)."""
+    order. For spans whose row labels are made elsewhere (a run's workers, numbered).
+    ``scale``: x-axis units per unit of span time (see :func:`draw_spans`)."""
     height = 0.7
     for row_number, (_, records) in enumerate(rows):
         y = row_number - height / 2
         for record in records:
             shade = colour(record.index)
-            start_ms = (record.start - t0) * 1e3
+            start_ms = (record.start - t0) * scale
             ax.broken_barh(
-                [(start_ms, max(record.duration * 1e3, 0.05))],
+                [(start_ms, max(record.duration * scale, 0.05))],
                 (y, height),
                 facecolors=shade,
                 alpha=0.3,
@@ -115,7 +125,7 @@ def draw_rows(
                 linewidth=0.8,
             )
             if show_running and record.running:
-                pieces = [((a - t0) * 1e3, max((b - a) * 1e3, 0.05)) for a, b in record.running]
+                pieces = [((a - t0) * scale, max((b - a) * scale, 0.05)) for a, b in record.running]
                 ax.broken_barh(pieces, (y, height), facecolors=shade)
     ax.set_yticks(range(len(rows)), [label for label, _ in rows])
     ax.set_ylim(len(rows) - 0.5, -0.5)  # first worker on top

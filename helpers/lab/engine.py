@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import primitives as p
-from .stepping import LOCAL, RETURN, SKIP, Position, Stepping, position, start_position
+from .stepping import ALL, EMPTY, LOCAL, RETURN, SKIP, Position, Stepping, position, start_position
 
 GRANULARITIES = ("instruction", "line")
 #: The virtual clock of every run starts here (so shown deadlines are the same in every run).
@@ -138,11 +138,16 @@ class Worker:
         self.line = 0
         self.opname = "(start)"
         self.kind = LOCAL
+        self.fp: Any = ALL  # footprint of the step it will take next
+        self.step_fp: Any = ALL  # ... of the step it is taking
+        self.last_fp: Any = ALL  # ... of the step it took last
+        self.calls = 0  # Python frames started during its current step
         self.start: Position | None = None
         self.error: ThreadError | None = None
         self.exception: BaseException | None = None
         self.label = name
         self.carrier: int | None = None  # index of the session's carrier thread, if any
+        self.entry: Any = None  # the function it starts with
 
     def where(self) -> Position | None:
         if self.code is None:
@@ -266,44 +271,49 @@ class Execution:
         p._tls.execution = self
         self.state = self.call_user(self.program.setup) if self.program.setup else None
         args = () if self.program.setup is None else (self.state,)
+        arrivals = []
         for index, (name, fn) in enumerate(self.program.threads):
             worker = self._new_worker(name, _bind(fn, args))
             worker.start = start_position(fn, name)
             worker.carrier = index
             carrier = self.session.carrier(index)
             carrier.thread.name = name
-            self._launch(worker, carrier.thread, None, lambda w=worker, f=fn: self._main(w, f))
+            worker.thread = carrier.thread
+            self.by_thread[carrier.thread] = worker
+            arrived = p.REAL_ALLOCATE_LOCK()
+            arrived.acquire()
+            worker.first = arrived
+            arrivals.append((worker, arrived))
+        # All at once: nothing a thread runs before its first stop is shared.
+        for worker, _ in arrivals:
+            self.session.carrier(worker.carrier).run(lambda w=worker: self._main(w, w.entry))
+        for worker, arrived in arrivals:
+            if not arrived.acquire(timeout=self.program.step_timeout):
+                raise p.LabError(f"thread {worker.name} did not reach its first step")
+        if self.interrupt is not None:
+            raise self.interrupt
 
     def _new_worker(self, name: str, fn: Callable[[], Any] | None) -> Worker:
         worker = Worker(self, name, fn)
+        worker.entry = dict(self.program.threads).get(name) if fn is not None else None
         self.workers.append(worker)
         self.by_name[name] = worker
         return worker
 
-    def _launch(
-        self,
-        worker: Worker,
-        thread: threading.Thread,
-        starter: Worker | None,
-        job: Callable[[], None] | None = None,
-    ) -> None:
-        """Start ``thread`` (or hand ``job`` to its carrier) and wait (for real) until it
-        stops before its first step."""
+    def _launch(self, worker: Worker, thread: threading.Thread, starter: Worker | None) -> None:
+        """Start ``thread`` and wait (for real) until it stops before its first step."""
         worker.thread = thread
         self.by_thread[thread] = worker
         arrived = p.REAL_ALLOCATE_LOCK()
         arrived.acquire()
         worker.first = arrived
-        if job is not None:
-            self.session.carrier(worker.carrier).run(job)
-        else:
+        if starter is not None:
+            starter.atomic += 1
+        try:
+            p.REAL_START(thread)
+        finally:
             if starter is not None:
-                starter.atomic += 1
-            try:
-                p.REAL_START(thread)
-            finally:
-                if starter is not None:
-                    starter.atomic -= 1
+                starter.atomic -= 1
         if not arrived.acquire(timeout=self.program.step_timeout):
             raise p.LabError(f"thread {worker.name} did not reach its first step")
         if self.interrupt is not None:
@@ -369,7 +379,9 @@ class Execution:
     # --- Stops (each in its own thread) -----------------------------------------------------
 
     def _trace(self, frame: Any, event: str, arg: Any) -> Any:
-        if self.stepping.info(frame.f_code) is None or p._tls.worker.observing:
+        worker = p._tls.worker
+        worker.calls += 1
+        if worker.observing or self.stepping.info(frame.f_code) is None:
             return None  # not code under test, or a callback (an invariant) evaluated here
         if self.opcodes:
             frame.f_trace_opcodes = True  # before f_trace: 3.12+ instruments the code now
@@ -387,19 +399,22 @@ class Execution:
         code = frame.f_code
         info = self.stepping.info(code)
         if self.opcodes:
-            opname, kind = info.ops.get(frame.f_lasti, ("?", 2))  # type: ignore[union-attr]
+            opname, kind, fp = info.ops.get(frame.f_lasti, ("?", 2, ALL))  # type: ignore[union-attr]
             if kind == SKIP:
                 return
         else:
             kind = info.lines.get(frame.f_lineno, 2)  # type: ignore[union-attr]
             opname = info.ops.get(frame.f_lasti, ("?", 2))[0]  # type: ignore[union-attr]
+            fp = EMPTY if kind == LOCAL else ALL
         if kind == RETURN:
             back = frame.f_back
             kind = LOCAL if back is not None and self.stepping.info(back.f_code) else 2
+            fp = EMPTY if kind == LOCAL else ALL
         worker.code = code
         worker.line = frame.f_lineno
         worker.opname = opname
         worker.kind = kind
+        worker.fp = fp
         if worker.abort:
             raise p.Abandon()
         if worker.first is not None:
@@ -411,6 +426,7 @@ class Execution:
         arrived, worker.first = worker.first, None
         if worker.code is None:
             worker.kind = 2
+            worker.fp = ALL
         arrived.release()
         worker.go.acquire()
         self._woken(worker)
@@ -423,6 +439,7 @@ class Execution:
         worker.blocked = Blocked(resource, deadline)
         worker.status = "blocked"
         worker.kind = 2
+        worker.fp = ALL
         try:
             self._decide(worker)
         finally:
@@ -439,6 +456,7 @@ class Execution:
         if worker.abort:
             raise p.Abandon()
         worker.kind = 2
+        worker.fp = ALL
         self._decide(worker)
 
     def join(self, worker: Worker, target: Worker, timeout: float | None) -> None:
@@ -449,12 +467,14 @@ class Execution:
 
     def _finish(self, worker: Worker) -> None:
         worker.kind = 2
+        worker.fp = ALL
         self._decide(worker, finished=True)
 
     # --- Passing the baton ------------------------------------------------------------------
 
     def _decide(self, worker: Worker, finished: bool = False) -> None:
         self.progress += 1
+        worker.last_fp = ALL if worker.calls else worker.step_fp
         if finished:
             worker.done = True
         nxt: Worker | None = None
@@ -492,6 +512,8 @@ class Execution:
         """Record that ``worker`` takes the next step."""
         self.schedule.append(worker.name)
         self.last_shared = worker.kind != LOCAL
+        worker.step_fp = worker.fp
+        worker.calls = 0
 
     def run_controller(self, worker: Worker | None) -> None:
         """From the controller: let ``worker`` (or the chooser's pick) run; wait for control."""

@@ -29,7 +29,7 @@ from ..core.domains import Bool, Fn, Int, Of, Progress, validated
 from . import primitives as p
 from .engine import Chooser, Execution, Outcome, Program, Session, Worker
 from .run import Replay, replay
-from .stepping import LOCAL
+from .stepping import ALL, EMPTY, LOCAL, independent, union
 
 #: The most runs one search makes unless told otherwise (a notebook stays responsive).
 MAX_RUNS = 20_000
@@ -42,19 +42,38 @@ class _Node:
     current: str | None  # the thread that ran before this choice, if it could go on
     preemptions: int  # switches away from a runnable thread before this choice
     chosen: str
-    tried: set[str] = field(default_factory=set)
+    sleep: dict[str, Any]  # asleep here: thread -> the footprint of its pending step
+    tried: list[str] = field(default_factory=list)
+    first: dict[str, Any] = field(default_factory=dict)  # tried thread -> its step's footprint
 
 
 class _DepthFirst(Chooser):
-    def __init__(self, stack: list[_Node], bound: int | None) -> None:
+    """Follows the stack's choices, then the default; adds a node at each new branch point.
+
+    With ``sleep_sets`` (sound only without a preemption bound) a thread whose pending step
+    commutes with everything run since a sibling choice explored it stays asleep: it is not
+    chosen again until a dependent step runs. A run in which only sleeping threads could go
+    on is redundant and stops (``self.redundant``).
+    """
+
+    def __init__(self, stack: list[_Node], bound: int | None, sleep_sets: bool) -> None:
         self.stack = stack
         self.bound = bound
+        self.sleep_sets = sleep_sets
         self.depth = 0
         self.preemptions = 0
+        self.redundant = False
+        self.base: dict[str, Any] = {}  # asleep as of the last node ...
+        self.ran: Any = EMPTY  # ... and everything run since it
+        self.awaiting: _Node | None = None  # the node whose chosen thread's first step runs
 
     def choose(self, execution: Execution, current: Worker | None) -> Worker | None:
-        if current is not None and not current.done and current.blocked is None:
-            if current.kind == LOCAL:
+        if current is not None:  # the step that just ended
+            self.ran = union(self.ran, current.last_fp)
+            if self.awaiting is not None:
+                self.awaiting.first[self.awaiting.chosen] = current.last_fp
+                self.awaiting = None
+            if not current.done and current.blocked is None and current.kind == LOCAL:
                 return current  # a local step: nothing to decide
         enabled = execution.enabled()
         if not enabled:
@@ -62,10 +81,15 @@ class _DepthFirst(Chooser):
         for worker, how in enabled:
             if how == "run" and worker.kind == LOCAL:
                 return worker  # a thread's first steps, when they are local
-        go_on = current if any(w is current and how == "run" for w, how in enabled) else None
-        if len(enabled) == 1:
-            return enabled[0][0]
-        names = tuple(worker.name for worker, _ in enabled)
+        asleep = {n: fp for n, fp in self.base.items() if independent(fp, self.ran)}
+        awake = [(w, how) for w, how in enabled if w.name not in asleep]
+        if not awake:
+            self.redundant = True  # every way on was explored from an equivalent state
+            return None
+        go_on = current if any(w is current and how == "run" for w, how in awake) else None
+        if len(awake) == 1:
+            return awake[0][0]
+        names = tuple(worker.name for worker, _ in awake)
         if self.depth < len(self.stack):
             node = self.stack[self.depth]
             if node.enabled != names:
@@ -77,12 +101,18 @@ class _DepthFirst(Chooser):
                 )
         else:
             default = go_on.name if go_on is not None else names[0]
-            node = _Node(names, go_on.name if go_on else None, self.preemptions, default)
-            node.tried.add(default)
+            node = _Node(names, go_on.name if go_on else None, self.preemptions, default, asleep)
+            node.tried.append(default)
             self.stack.append(node)
         self.depth += 1
         if go_on is not None and node.chosen != go_on.name:
             self.preemptions += 1
+        if self.sleep_sets:
+            self.base = dict(node.sleep)
+            for sibling in node.tried[:-1]:  # explored before the one chosen now
+                self.base[sibling] = node.first.get(sibling, ALL)
+        self.ran = EMPTY
+        self.awaiting = node
         return execution.by_name[node.chosen]
 
 
@@ -96,7 +126,7 @@ def _backtrack(stack: list[_Node], bound: int | None) -> bool:
             if node.current is not None and name != node.current and bound is not None:
                 if node.preemptions >= bound:
                     continue
-            node.tried.add(name)
+            node.tried.append(name)
             node.chosen = name
             return True
         stack.pop()
@@ -205,15 +235,20 @@ def explore(
     first_at: float | None = None
     first_run: int | None = None
     runs = 0
+    pruned = 0
     exhausted = False
     started = time.perf_counter()
     session = Session(program).open()
     try:
         while True:
-            outcome = _one_run(program, session, _DepthFirst(stack, preemptions))
-            runs += 1
-            counts[outcome.key()] += 1
-            if is_failing(outcome):
+            chooser = _DepthFirst(stack, preemptions, sleep_sets=preemptions is None)
+            outcome = _one_run(program, session, chooser)
+            if outcome is None:
+                pruned += 1
+            else:
+                runs += 1
+                counts[outcome.key()] += 1
+            if outcome is not None and is_failing(outcome):
                 failures += 1
                 if first_at is None:
                     first_at, first_run = time.perf_counter() - started, runs
@@ -248,14 +283,15 @@ def explore(
     )
 
 
-def _one_run(program: Program, session: Session, chooser: Chooser) -> Outcome:
+def _one_run(program: Program, session: Session, chooser: _DepthFirst) -> Outcome | None:
+    """One run; None when the sleep sets cut it short (it repeats an explored one)."""
     execution = Execution(program, session, chooser)
     execution.check_every_step = False  # local steps cannot break an invariant on shared state
     try:
         execution.start()
         execution.run_controller(None)
         outcome = execution.conclude()
-        assert outcome is not None
+        assert outcome is not None or chooser.redundant
     finally:
         leftover = execution.close()
     if leftover:

@@ -21,7 +21,7 @@ from typing import Any
 from ...core.checks import Feedback, Wrong, checker, expect_callable, passed
 
 #: How long one scenario may take before the checker gives up on it (seconds).
-PATIENCE_S = 5.0
+PATIENCE_S = 3.0
 _LOCK_TYPES = (type(threading.Lock()),)
 
 
@@ -109,11 +109,13 @@ class _Account:
         await asyncio.sleep(self.delays.get(amount, 0.0))
 
 
+#: Enough for 120 deposits one after another (a lock around each whole deposit), in seconds.
+_DEPOSIT_PATIENCE_S = 5.0
 #: Amounts 1..40; schedules: equal short waits, and long waits that overlap every gap.
 _AMOUNTS = list(range(1, 41))
 _DEPOSIT_SCENARIOS = {
     "short equal audits": {a: 0.001 for a in _AMOUNTS},
-    "long audits, the first ones longest": {a: 0.1 - 0.001 * a for a in _AMOUNTS},
+    "long audits, the first ones longest": {a: 0.05 - 0.001 * a for a in _AMOUNTS},
     "audits of mixed lengths": {a: 0.003 * (a % 7) for a in _AMOUNTS},
 }
 
@@ -133,7 +135,7 @@ def check_deposit(deposit: object) -> Feedback:
             await asyncio.gather(*(deposit(account, amount) for amount in _AMOUNTS))
 
     try:
-        _run(scenarios, learner=deposit)
+        _run(scenarios, timeout=_DEPOSIT_PATIENCE_S, learner=deposit)
     except _LoopStuck as stuck:
         freed = stuck.args[0]
         raise Wrong(
@@ -148,7 +150,10 @@ def check_deposit(deposit: object) -> Feedback:
             )
         ) from None
     except (TimeoutError, asyncio.TimeoutError):
-        raise Wrong(f"40 deposits did not finish within {PATIENCE_S:g} s.") from None
+        raise Wrong(
+            f"120 deposits did not finish within {_DEPOSIT_PATIENCE_S:g} s: is a deposit waiting "
+            "for something that never comes?"
+        ) from None
     except RuntimeError as error:
         if "different event loop" not in str(error):
             raise

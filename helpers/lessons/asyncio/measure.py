@@ -39,7 +39,7 @@ from ...core.lifecycle import stop
 from ...core.spans import Span
 from ...core.timing import max_overlap
 from ...core.workloads import calibrate, spin
-from ...draw.plots import MARKERS, colour, finish, new_figure
+from ...draw.plots import MARKERS, colour, finish, new_figure, plain_log_ticks
 from ...draw.timeline import draw_spans
 from . import child, runner
 from .server import local_server
@@ -563,6 +563,7 @@ def explore_waits(
         wait_ms, **{"color": "#555555", "linestyle": "--", "linewidth": 1.0}, label="one wait"
     )
     curve.set_xscale("log")
+    plain_log_ticks(curve.xaxis)
     curve.legend(fontsize=8)
     finish(
         curve,

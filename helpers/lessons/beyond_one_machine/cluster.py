@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from ...core import machine
-from ...core.domains import Int, validated
+from ...core.domains import Int, Seconds, validated
 
 #: Thread name of distributed's offload pool: one thread, kept for the life of the process.
 OFFLOAD_THREAD_PREFIX = "Dask-Offload"
@@ -169,6 +169,25 @@ def course_cluster(
         dd.Client(cluster) as client,
     ):
         yield cluster, client
+
+
+@validated
+def gather(
+    client: Any, futures: Any, timeout: Annotated[float, Seconds(3_600)] = 120.0
+) -> list[Any]:
+    """``client.gather(futures)``, bounded: ``TimeoutError`` unless all are done in time.
+
+    (``Client.gather`` itself has no timeout.)
+    """
+    from dask.distributed import wait
+
+    futures = list(futures)
+    done = wait(futures, timeout=timeout)
+    if done.not_done:
+        raise TimeoutError(
+            f"{len(done.not_done)} of {len(futures)} tasks not done in {timeout:g} s"
+        )
+    return list(client.gather(futures))
 
 
 def worker_pids(client: Any) -> dict[str, int]:

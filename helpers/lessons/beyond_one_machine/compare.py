@@ -30,12 +30,12 @@ from ...core.workloads import calibrate
 from ...draw.plots import IDEAL_STYLE, LIMIT_STYLE, MARKERS, colour, finish, new_figure
 from ...draw.timeline import draw_spans
 from . import child
-from .cluster import course_cluster, dask_status
+from .cluster import course_cluster, dask_status, gather
 
 _BOUND_S = 120.0
 
 #: Sizes of the CPU tasks in the sweep, in milliseconds.
-SIZES_MS = (0.1, 1.0, 10.0, 50.0)
+SIZES_MS = (1.0, 10.0, 50.0)
 TaskMs = Annotated[float, Millis(0.01, 2_000)]
 Tasks = Annotated[int, Int(1, 10_000)]
 
@@ -196,7 +196,7 @@ def measure_all(
         pool = process_pool(workers)
         stack.callback(stop_pool, pool)
         _, client = stack.enter_context(course_cluster(workers))
-        client.gather(client.map(child.noop, range(2 * workers), pure=False))  # warm up
+        gather(client, client.map(child.noop, range(2 * workers), pure=False))  # warm up
 
         tiny = list(range(overhead_tasks))
         on_pool = pool_seconds(pool, child.noop, tiny) / overhead_tasks
@@ -226,7 +226,7 @@ def measure_all(
         scattered_futures = [
             client.submit(child.checksum, shared, pure=False) for _ in range(data_tasks)
         ]
-        answers = client.gather(scattered_futures)
+        answers = gather(client, scattered_futures)
         scattered = time.perf_counter() - start
         advance()
         if set(answers) != {child.checksum(block)}:
@@ -281,11 +281,14 @@ class ExploreRun:
     dask: tuple[Span, ...] | None
     dask_wall_s: float | None
 
-    def overhead_ms(self, wall_s: float) -> float:
-        """Per task: worker time not spent on the work, spread over the tasks."""
-        return (
-            max(0.0, (wall_s * self.workers - self.tasks * self.task_ms / 1e3)) / self.tasks * 1e3
-        )
+    def overhead_ms(self, spans: Sequence[Span], wall_s: float) -> float:
+        """Per task: the time the workers spent on anything but running tasks.
+
+        Measured, not calibrated: the workers' time (wall x workers) minus the time the tasks
+        really ran, spread over the tasks.
+        """
+        busy = sum(span.duration for span in spans)
+        return max(0.0, wall_s * self.workers - busy) / self.tasks * 1e3
 
 
 def _spans(records: Sequence[tuple[int, int, float, float]]) -> tuple[Span, ...]:
@@ -323,12 +326,12 @@ def explore_cluster(
     dask_records, dask_wall = None, None
     if have_dask:
         with course_cluster(workers) as (_, client):
-            client.gather(client.map(child.noop, range(2 * workers), pure=False))  # warm up
+            gather(client, client.map(child.noop, range(2 * workers), pure=False))  # warm up
             start = time.perf_counter()
             dask_futures = client.map(
                 child.timed_crunch, range(tasks), [iterations] * tasks, pure=False
             )
-            dask_records = client.gather(dask_futures)
+            dask_records = gather(client, dask_futures)
             dask_wall = time.perf_counter() - start
         if progress is not None:
             progress(2, total)
@@ -353,8 +356,8 @@ def explore_cluster(
             ax,
             xlabel="time since the first task started (ms)",
             ylabel="",
-            title=f"{name}: {wall * 1e3:,.0f} ms, about {run.overhead_ms(wall):.2f} ms "
-            "overhead per task",
+            title=f"{name}: {wall * 1e3:,.0f} ms; workers idle about "
+            f"{run.overhead_ms(spans, wall):.2f} ms per task",
         )
     if run.dask is None:
         axes[1].set_axis_off()

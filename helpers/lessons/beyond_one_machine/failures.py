@@ -25,7 +25,7 @@ from ...core.spans import Span
 from ...draw.plots import finish, new_figure
 from ...draw.timeline import draw_spans
 from . import child
-from .cluster import course_cluster
+from .cluster import course_cluster, gather
 
 _BOUND_S = 60.0
 
@@ -107,7 +107,6 @@ def kill_mid_task(
 ) -> KillReport:
     """Run ``tasks`` naps of ``seconds`` on a cluster; kill the worker running the first one."""
     from dask.distributed import get_task_stream
-    from dask.distributed import wait as dask_wait
 
     folder = Path(tempfile.mkdtemp(prefix="lab-kill-"))
     try:
@@ -131,10 +130,7 @@ def kill_mid_task(
             time.sleep(seconds / 4)  # well inside the task
             killed_at = time.time()
             os.kill(victim, getattr(signal, "SIGKILL", signal.SIGTERM))
-            done = dask_wait(futures, timeout=_BOUND_S)
-            if done.not_done:
-                raise TimeoutError(f"{len(done.not_done)} tasks never finished")
-            results = tuple(client.gather(futures))
+            results = tuple(gather(client, futures, timeout=_BOUND_S))
             transitions = _story(client, cluster, futures[0].key)
             pids.update(dict(client.run(os.getpid)))
             futures.clear()

@@ -17,7 +17,7 @@ B is seen waiting on the locks the answer creates while the checker builds its o
 (``threading.Lock()`` and ``threading.RLock()`` are wrapped for that moment); a lock created
 elsewhere (at module level) is recognised by B making no step for :data:`QUIET_S` instead.
 The interleaving lab (``helpers.lab``) explores *every* schedule; this module runs the one
-that matters for these two exercises. Child-safe: standard library only.
+that matters for these two exercises. Child-safe: standard library and the course's core.
 """
 
 from __future__ import annotations
@@ -27,7 +27,9 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
+
+from ...core.domains import Fn, Of, Seconds, validated
 
 #: How long B may make no step before the checker takes it as waiting (for a lock it cannot
 #: see being taken). A runnable thread makes its first step within microseconds.
@@ -69,6 +71,8 @@ class Schedule:
 
     def record(self, what: str) -> None:
         who = self._who()
+        if who == "?":  # the checker itself (building the object, reading the result)
+            return
         with self._lock:
             self.steps.append(Step(who, what))
         if who == "B":
@@ -95,13 +99,14 @@ class Schedule:
             self.last_b_step = time.monotonic()
             self._changed.notify_all()
 
-    def wait_for_b(self, b_done: threading.Event) -> None:
-        """Until B finished, waits for a lock, or made no step for QUIET_S."""
+    def wait_for_b(self, b_done: threading.Event, quiet: float | None) -> None:
+        """Until B finished, waits for a lock, or (unless ``quiet`` is None) made no step for
+        ``quiet`` seconds since it started running."""
         deadline = time.monotonic() + BOUND_S
         with self._changed:
             while not (b_done.is_set() or self.b_waiting):
                 now = time.monotonic()
-                if now - self.last_b_step >= QUIET_S or now >= deadline:
+                if now >= deadline or (quiet is not None and now - self.last_b_step >= quiet):
                     return
                 self._changed.wait(0.02)
 
@@ -153,22 +158,38 @@ class Forced:
     results: dict[str, Any]
     errors: dict[str, BaseException]
     steps: tuple[Step, ...]
+    #: A stopped before a write (False: it finished without writing).
     a_stopped: bool
+    #: When A was let go: B had been seen waiting for a watched lock; B had finished.
     b_waited: bool
+    b_finished_first: bool
 
     def story(self) -> str:
         return " · ".join(map(str, self.steps))
 
 
-def force(schedule: Schedule, run_a: Callable[[], Any], run_b: Callable[[], Any]) -> Forced:
+@validated
+def force(
+    schedule: Annotated[Schedule, Of(Schedule)],
+    run_a: Annotated[Callable[[], Any], Fn()],
+    run_b: Annotated[Callable[[], Any], Fn()],
+    *,
+    quiet: Annotated[float | None, Seconds(BOUND_S, optional=True)] = QUIET_S,
+) -> Forced:
     """Run ``run_a`` on thread A until it stops before its first write, then ``run_b`` on
-    thread B (until it is done, waits, or goes quiet), then let A go on. Both are joined
-    within :data:`BOUND_S`; a thread still running then is reported by :class:`TimeoutError`."""
+    thread B (until it is done, waits for a watched lock, or has made no step for ``quiet``
+    seconds since it started running; ``quiet=None``: until it is done), then let A go on.
+    Both are joined within :data:`BOUND_S`; a thread still running then is reported by
+    :class:`TimeoutError`."""
     results: dict[str, Any] = {}
     errors: dict[str, BaseException] = {}
     done = {"A": threading.Event(), "B": threading.Event()}
+    b_running = threading.Event()
 
     def body(name: str, fn: Callable[[], Any]) -> None:
+        if name == "B":
+            schedule.last_b_step = time.monotonic()  # B's quiet time counts from here
+            b_running.set()
         try:
             results[name] = fn()
         except BaseException as error:  # reported to the checker, never lost in a thread
@@ -187,11 +208,11 @@ def force(schedule: Schedule, run_a: Callable[[], Any], run_b: Callable[[], Any]
         if not schedule.a_paused.wait(BOUND_S):
             raise TimeoutError(f"thread A neither wrote nor finished within {BOUND_S} s")
         a_stopped = not done["A"].is_set()
-        schedule.last_b_step = time.monotonic()
         b.start()
         started.append(b)
-        if a_stopped:
-            schedule.wait_for_b(done["B"])
+        if a_stopped and b_running.wait(BOUND_S):
+            schedule.wait_for_b(done["B"], quiet)
+        b_first, b_waited = done["B"].is_set(), schedule.b_waiting  # as A is let go
     finally:
         schedule.release_a.set()
         for thread in started:
@@ -201,4 +222,4 @@ def force(schedule: Schedule, run_a: Callable[[], Any], run_b: Callable[[], Any]
         raise TimeoutError(
             f"{', '.join(stuck)} did not finish within {BOUND_S} s: is a lock never released?"
         )
-    return Forced(results, errors, tuple(schedule.steps), a_stopped, schedule.b_waiting)
+    return Forced(results, errors, tuple(schedule.steps), a_stopped, b_waited, b_first)

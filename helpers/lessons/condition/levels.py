@@ -51,10 +51,12 @@ def consume_with_wait_for(buffer: Buffer) -> None:
 
 
 def produce_two(buffer: Buffer) -> None:
-    for item in ("item 1", "item 2"):
-        with buffer.cond:
-            buffer.items.append(item)
-            buffer.cond.notify()
+    with buffer.cond:
+        buffer.items.append("item 1")
+        buffer.cond.notify()
+    with buffer.cond:
+        buffer.items.append("item 2")
+        buffer.cond.notify()
 
 
 def show_buffer(buffer: Buffer) -> dict[str, Any]:
@@ -91,67 +93,55 @@ LONG_WAIT = 0.2  # the second wait: a notify must end it before this
 
 
 class Signal:
-    """A condition, the flag it guards, and how long the waiter's second wait lasted."""
+    """A condition, the flag it guards, and the times that tell a lost wake-up."""
 
     def __init__(self, make_condition: Any = BrokenCondition) -> None:
         self.cond = make_condition()
         self.ready = False
-        self.waiting = False  # W is inside its second wait
-        self.deadline: float | None = None  # when W's second wait times out
-        self.notified_at: float | None = None  # when N notified W, waiting
-        self.waited: float | None = None  # None: the second wait never started
+        self.deadline: float | None = None  # set when W starts its second wait
+        self.notified_at: float | None = None
+        self.woke_at: float | None = None
 
 
 def waiter(signal: Signal) -> None:
-    cond = signal.cond
-    cond.acquire()
-    cond.wait(SHORT_WAIT)  # times out unless a notify comes first
-    cond.release()
-    cond.acquire()
-    if not signal.ready:  # not yet: wait for the notify
-        signal.waiting = True
-        started = time.monotonic()
-        signal.deadline = started + LONG_WAIT
-        cond.wait(LONG_WAIT)
-        signal.waited = time.monotonic() - started
-        signal.waiting = False
-    cond.release()
+    signal.cond.acquire()
+    signal.cond.wait(SHORT_WAIT)  # times out, unless N's notify comes first
+    signal.cond.release()
+    signal.cond.acquire()
+    if not signal.ready:  # not yet: wait for N's notify
+        signal.deadline = time.monotonic() + LONG_WAIT
+        signal.cond.wait(LONG_WAIT)
+        signal.woke_at = time.monotonic()
+    signal.cond.release()
 
 
 def notifier(signal: Signal) -> None:
-    cond = signal.cond
-    cond.acquire()
+    signal.cond.acquire()
     signal.ready = True
-    if signal.waiting:
-        signal.notified_at = time.monotonic()
-    cond.notify()
-    cond.release()
+    signal.cond.notify()
+    signal.notified_at = time.monotonic()
+    signal.cond.release()
 
 
 def lost(signal: Signal) -> bool:
-    """N notified W while it waited, before its deadline, yet W's wait ran to its timeout.
+    """W waited (N's notify came after W's check, under the lock), N notified before W's
+    deadline, and yet W slept until the deadline: the notify was lost.
 
-    (A notify that comes *after* the deadline may find W timed out but not yet back: that is
-    a late notify, not a lost one. The lab's clock is virtual: it moves only when a wait times
-    out, so "before the deadline" is exact.)
+    A notify *after* the deadline may find W timed out but not yet back: a late notify, not a
+    lost one. The lab's clock is virtual (it moves only when a wait times out), so "before
+    the deadline" is exact; on real threads it is a real clock.
     """
     return (
-        signal.notified_at is not None
-        and signal.deadline is not None
-        and signal.notified_at < signal.deadline
-        and signal.waited is not None
-        and signal.waited >= LONG_WAIT
+        signal.deadline is not None
+        and signal.notified_at is not None
+        and signal.woke_at is not None
+        and signal.notified_at < signal.deadline <= signal.woke_at
     )
 
 
 def show_signal(signal: Signal) -> dict[str, Any]:
     queued = len(getattr(signal.cond, "_waiters", ()))
-    return {
-        "ready": signal.ready,
-        "waiting": signal.waiting,
-        "queued waiters": queued,
-        "waited": None if signal.waited is None else round(signal.waited, 3),
-    }
+    return {"ready": signal.ready, "queued waiters": queued, "deadline": signal.deadline}
 
 
 LOST_WAKEUP = Level(

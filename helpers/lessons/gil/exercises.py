@@ -145,8 +145,53 @@ def _restored(original: float) -> bool:
     return abs(sys.getswitchinterval() - original) < 1e-9
 
 
+class _Boom(Exception):
+    """An ordinary error in ``work()``."""
+
+
 class _Interrupted(BaseException):
     """Stands for KeyboardInterrupt or SystemExit: not an Exception, yet it ends ``work()``."""
+
+
+#: How else ``work()`` can end, and what to say when the answer does not let that through, or
+#: does not restore the interval afterwards.
+_WAYS_OUT: tuple[tuple[BaseException, str, str], ...] = (
+    (
+        _Boom("work failed"),
+        "when work() raises, let the exception propagate to the caller.",
+        "when work() raised, the switch interval was not restored: every thread of the "
+        "interpreter kept the changed value. Restore it in a `finally:` block (or a context "
+        "manager).",
+    ),
+    (
+        _Interrupted("like a KeyboardInterrupt"),
+        "when work() was interrupted (a KeyboardInterrupt or SystemExit, which are not "
+        "Exceptions), your function did not let it through.",
+        "an ordinary exception was handled, but when work() was interrupted (KeyboardInterrupt "
+        "and SystemExit are BaseExceptions, not Exceptions) the interval stayed changed. "
+        "`except Exception:` does not see them; `finally:` runs for every way out.",
+    ),
+)
+
+
+def _check_way_out(
+    run_with_switch_interval: Callable[[float, Callable[[], object]], object],
+    target: float,
+    problem: BaseException,
+    not_through: str,
+) -> None:
+    """``work()`` raises ``problem``: the answer must let that very exception through."""
+
+    def work() -> None:
+        raise problem
+
+    try:
+        call_with_timeout(run_with_switch_interval, target, work, timeout=5)
+    except BaseException as error:  # _Interrupted is not an Exception
+        if error is not problem:
+            raise
+    else:
+        raise Wrong(not_through)
 
 
 def _check_switch_interval(
@@ -178,43 +223,10 @@ def _check_switch_interval(
     if result != "the result of work()":
         raise Wrong(f"return what work() returned; you returned {result!r}.")
 
-    class Boom(Exception):
-        pass
-
-    def failing_work() -> None:
-        raise Boom("work failed")
-
-    try:
-        call_with_timeout(run_with_switch_interval, target, failing_work, timeout=5)
-    except Boom:
-        pass
-    else:
-        raise Wrong("when work() raises, let the exception propagate to the caller.")
-    if not _restored(original):
-        raise Wrong(
-            "when work() raised, the switch interval was not restored: every thread of the "
-            "interpreter kept the changed value. Restore it in a `finally:` block (or a context "
-            "manager)."
-        )
-
-    def interrupted_work() -> None:
-        raise _Interrupted("like a KeyboardInterrupt")
-
-    try:
-        call_with_timeout(run_with_switch_interval, target, interrupted_work, timeout=5)
-    except _Interrupted:
-        pass
-    else:
-        raise Wrong(
-            "when work() was interrupted (a KeyboardInterrupt or SystemExit, which are not "
-            "Exceptions), your function did not let it through."
-        )
-    if not _restored(original):
-        raise Wrong(
-            "an ordinary exception was handled, but when work() was interrupted (KeyboardInterrupt "
-            "and SystemExit are BaseExceptions, not Exceptions) the interval stayed changed. "
-            "`except Exception:` does not see them; `finally:` runs for every way out."
-        )
+    for problem, not_through, not_restored in _WAYS_OUT:
+        _check_way_out(run_with_switch_interval, target, problem, not_through)
+        if not _restored(original):
+            raise Wrong(not_restored)
     return passed(
         "set, run, and restore in `finally`, so the interpreter-wide setting never leaks out, "
         "whatever ends work()."

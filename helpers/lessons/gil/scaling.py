@@ -186,6 +186,16 @@ def scaling(
     return fig, data
 
 
+_ONE = {"threads": "thread", "processes": "process", "interpreters": "interpreter"}
+
+
+def _allowed(m: Measurement, gil: bool) -> float:
+    """The best speedup this build and these cores allow for ``m``'s kind of work."""
+    if gil and (m.run.kind, m.run.executor) == ("cpu", "threads"):
+        return 1.0  # with the GIL, pure Python on threads never beats one after another
+    return m.limit
+
+
 @validated
 def describe_scaling(
     data: dict[tuple[str, str], list[Measurement]],
@@ -215,6 +225,7 @@ def describe_scaling(
     )
     if gil:
         on_threads += " The GIL lets one thread at a time run Python, so threads take turns."
+
     elif cores == 1:
         on_threads += (
             " The GIL is off, but there is one usable core: the threads take turns on the core."
@@ -242,5 +253,16 @@ def describe_scaling(
             f"Processes: up to {processes.speedup:.2f}x (with {used}). Each has {own}; the "
             f"ceiling is the {cores} usable cores, so adding processes beyond {cores} does not "
             "help."
+        )
+    beyond = [
+        f"{m.run.kind} on {count(m, _ONE[m.run.executor], m.run.executor)} {m.speedup:.2f}x"
+        for ms in data.values()
+        for m in ms
+        if m.speedup > 1.2 * _allowed(m, gil)
+    ]
+    if beyond:
+        lines.append(
+            f"More than this build and these cores allow: {', '.join(beyond)}. Other programs "
+            "slowed the serial runs down; run the cell again when the machine is quieter."
         )
     return "\n".join(lines)

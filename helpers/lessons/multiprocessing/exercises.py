@@ -1,44 +1,152 @@
-"""Checkers for notebook 08 (multiprocessing)."""
+"""Checkers for notebook 08 (multiprocessing).
+
+Each checker runs the learner's answer against real child processes, and injects what the
+exercise promises to survive: a child that is slow, that fails, that is killed, that never
+ends; a task that raises; a worker that dies. Every wait is bounded, and whatever the answer
+does, the checker ends the processes it (or the answer) started before it returns.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import pickle
+import signal
+import time
+from collections.abc import Callable, Iterable
+from concurrent.futures.process import BrokenProcessPool
+from multiprocessing.reduction import ForkingPickler
+from typing import Any
 
-from ...core import leftovers
-from ...core.checks import Feedback, Wrong, call_with_timeout, checker, expect_callable, passed
-from .mapping import pool_default_chunksize
+from ...core import leftovers, machine
+from ...core.checks import (
+    CheckTimeout,
+    Feedback,
+    Wrong,
+    call_with_timeout,
+    checker,
+    expect_callable,
+    passed,
+)
+from ...core.lifecycle import stop
+from . import child
 from .processes import default_start_method
 
 # --------------------------------------------------------------------------------------------
-# Exercise 1: read an exit code
+# Exercise 1: wait for a process, within a bound, and say how it ended
 # --------------------------------------------------------------------------------------------
 
 _STATUSES = ("running", "ok", "error", "signal")
-_EXIT_CASES: tuple[tuple[int | None, str, str], ...] = (
-    (None, "running", "None means the process has not finished yet (or was never started)."),
-    (0, "ok", "0 means the process finished normally."),
-    (1, "error", "1 is what an uncaught exception in the child gives."),
-    (3, "error", "a positive code is the child's own sys.exit(code): it chose to fail."),
-    (-15, "signal", "-15 means killed by signal 15 (SIGTERM): what terminate() sends on POSIX."),
-    (-9, "signal", "-9 means killed by signal 9 (SIGKILL): what kill() sends on POSIX."),
-)
+#: Slack for the learner's function on top of the time it was told it may wait (start-up of
+#: a thread, a loaded machine).
+_SLACK_S = 1.5
+#: How long the slow child works, and how long the answer may wait for it: it must return
+#: well before that allowance, soon after the child ends.
+_WORK_S = 1.5
+_WORK_ALLOWED_S = 6.0
+#: An answer that returns later than this for the slow child waited for the clock, not for it.
+_SLOW_CHILD_LIMIT_S = 4.5
+#: How much longer than it was allowed the checker waits for an answer before giving up on it.
+_GIVE_UP_S = 3.0
+
+
+def _exit_cases() -> list[tuple[str, Callable[..., None], tuple[Any, ...], float, str, str]]:
+    """(what, target, args, timeout given, expected answer, why). The slow child comes first:
+    an answer that sleeps instead of waiting meets it still running, or returns late."""
+    cases: list[tuple[str, Callable[..., None], tuple[Any, ...], float, str, str]] = [
+        (
+            f"a child that works for {_WORK_S:g} s",
+            child.sleep_then_exit,
+            (_WORK_S,),
+            _WORK_ALLOWED_S,
+            "ok",
+            "it ends after a while with exit code 0: wait for it (join), do not guess how long",
+        ),
+        ("a child that ends at once", child.sleep_then_exit, (0,), 6, "ok", "exit code 0"),
+        (
+            "a child that calls sys.exit(3)",
+            child.sleep_then_exit,
+            (0, 3),
+            6,
+            "error",
+            "a positive exit code is the child's own failure status",
+        ),
+        (
+            "a child whose target raises ValueError",
+            child.fail,
+            ("raised on purpose by the checker",),
+            6,
+            "error",
+            "an uncaught exception gives exit code 1",
+        ),
+    ]
+    if os.name == "posix":
+        cases.append(
+            (
+                "a child killed by SIGKILL",
+                child.kill_self,
+                (int(signal.SIGKILL),),
+                6,
+                "signal",
+                f"exit code -{int(signal.SIGKILL)}: minus the number of the signal",
+            )
+        )
+    cases.append(
+        (
+            "a child that would run for a minute, given 0.5 s",
+            child.sleep_then_exit,
+            (60,),
+            0.5,
+            "running",
+            "after join(timeout) it is still alive: its exitcode is None",
+        )
+    )
+    return cases
 
 
 @checker
-def check_exit_status(exit_status: object) -> Feedback:
-    """``exit_status(exitcode)`` must say "running", "ok", "error" or "signal"."""
-    if exit_status is None:
-        raise Wrong("define exit_status(exitcode) first (it is still None).")
-    expect_callable(exit_status, "exit_status")
-    for code, expected, why in _EXIT_CASES:
-        answer = call_with_timeout(exit_status, code, timeout=5)
-        if answer not in _STATUSES:
-            raise Wrong(
-                f"exit_status({code!r}) returned {answer!r}; return one of {list(_STATUSES)}."
+def check_wait_and_describe(wait_and_describe: object) -> Feedback:
+    """``wait_and_describe(process, timeout)``: wait at most ``timeout`` s, then say
+    "running", "ok", "error" or "signal"; it must return as soon as the process has ended."""
+    if wait_and_describe is None:
+        raise Wrong("define wait_and_describe(process, timeout) first (it is still None).")
+    expect_callable(wait_and_describe, "wait_and_describe")
+    context = machine.mp_context()
+    for what, target, args, timeout, expected, why in _exit_cases():
+        process = context.Process(target=target, args=args, name="checked-child")
+        process.start()
+        started = time.monotonic()
+        try:
+            answer = call_with_timeout(
+                wait_and_describe, process, timeout, timeout=timeout + _GIVE_UP_S
             )
+        except CheckTimeout:
+            raise Wrong(
+                f"with {what}, your function was still waiting {timeout + _GIVE_UP_S:g} s "
+                f"later, although it was allowed {timeout:g} s. Pass the bound on: "
+                "process.join(timeout). (The checker has now stopped the child.)"
+            ) from None
+        finally:
+            elapsed = time.monotonic() - started
+            stop([process], 0)  # the answer has had its chance: nothing outlives the check
+        if answer not in _STATUSES:
+            raise Wrong(f"with {what} it returned {answer!r}; return one of {list(_STATUSES)}.")
         if answer != expected:
-            raise Wrong(f"exit_status({code!r}) should be {expected!r}, not {answer!r}: {why}")
-    return passed("None: running; 0: ok; positive: the child failed; negative: a signal.")
+            raise Wrong(f"with {what} it returned {answer!r}, not {expected!r}: {why}.")
+        if expected == "running" and elapsed > timeout + _SLACK_S:
+            raise Wrong(
+                f"with {what}, it returned after {elapsed:.1f} s: wait at most the timeout."
+            )
+        if args == (_WORK_S,) and elapsed > _SLOW_CHILD_LIMIT_S:
+            raise Wrong(
+                f"the child ended after about {_WORK_S:g} s, but your function returned after "
+                f"{elapsed:.1f} s (it was allowed {timeout:g}): join returns as soon as the "
+                "process ends; a sleep does not."
+            )
+    return passed(
+        "bounded wait, then None: still running; 0: ok; positive: the child failed; "
+        "negative: a signal ended it."
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -88,77 +196,140 @@ def check_default_start_methods(defaults: object) -> Feedback:
 
 
 # --------------------------------------------------------------------------------------------
-# Exercise 3: Pool.map's default chunksize
+# Exercise 3: a callable a pool can send
 # --------------------------------------------------------------------------------------------
 
-CHUNK_TASKS = 10_000
-CHUNK_WORKERS = 4
+_PICKLE_ERRORS = (pickle.PicklingError, AttributeError, TypeError)
 
 
 @checker
-def check_default_chunksize(chunksize: object) -> Feedback:
-    """``Pool(4).map(f, range(10_000))`` without a chunksize: which chunksize does it use?"""
-    if chunksize is None:
-        raise Wrong("set default_chunksize to a number first (it is still None).")
-    if isinstance(chunksize, bool) or not isinstance(chunksize, int):
-        raise Wrong(f"the chunksize is a whole number; got {chunksize!r}.")
-    expected = pool_default_chunksize(CHUNK_TASKS, CHUNK_WORKERS)
-    if chunksize == 1:
+def check_tripler(tripler: object) -> Feedback:
+    """``tripler``: a callable with ``tripler(x) == 3 * x`` that a spawned pool worker can run."""
+    if tripler is None:
+        raise Wrong("set tripler to a callable first (it is still None).")
+    expect_callable(tripler, "tripler")
+    here = call_with_timeout(tripler, 4, timeout=5)
+    if here != 12:
+        raise Wrong(f"tripler(4) should be 12; in this process it gives {here!r}.")
+    try:
+        ForkingPickler.dumps(tripler)
+    except _PICKLE_ERRORS as error:
         raise Wrong(
-            "1 is the default of ProcessPoolExecutor.map and Pool.imap. Pool.map works out a "
-            "bigger one from the number of tasks and workers."
-        )
-    if chunksize == CHUNK_TASKS // CHUNK_WORKERS:
+            f"a pool could not send it: {type(error).__name__}: {error}. Pickle sends a "
+            "function by its module and name, so lambdas, closures and instances of local "
+            "classes cannot travel, under any start method."
+        ) from None
+    if getattr(tripler, "__module__", None) == "__main__" or _defined_in_main(tripler):
         raise Wrong(
-            "that is one chunk per worker: a slow chunk would leave the other workers idle at "
-            "the end. Pool.map aims for about four chunks per worker."
+            "it pickles as a name in __main__ (the notebook). A forked worker, a copy of the "
+            "kernel, would find it; a spawned one starts without the notebook's cells and "
+            "cannot. Build it from a function defined in a module (helpers...child)."
         )
-    if chunksize != expected:
-        raise Wrong(f"{chunksize} is not it. Pool.map uses divmod(tasks, workers * 4), rounded up.")
-    return passed(f"{expected}: 10,000 tasks in 16 chunks, about four per worker.")
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(max_workers=1, mp_context=machine.mp_context("spawn")) as pool:
+        result = pool.submit(tripler, 5).result(timeout=60)
+    if result != 15:
+        raise Wrong(f"in a spawned worker tripler(5) gave {result!r}, not 15.")
+    return passed("it travels by name (a module-level function, its arguments pickled along).")
+
+
+def _defined_in_main(fn: object) -> bool:
+    """Whether a callable, or the function a ``functools.partial`` wraps, lives in __main__."""
+    inner = getattr(fn, "func", None)
+    return inner is not None and getattr(inner, "__module__", None) == "__main__"
 
 
 # --------------------------------------------------------------------------------------------
-# Exercise 4: a process pool that cleans up
+# Exercise 4: a pool that is shut down, whatever happens
 # --------------------------------------------------------------------------------------------
 
-POOL_TASKS = 6
 POOL_WORKERS = 2
 
 
-@checker
-def check_worker_pids(worker_pids: object) -> Feedback:
-    """``worker_pids(tasks, workers)``: run ``child.pid_after`` on a pool, return the pids."""
-    if worker_pids is None:
-        raise Wrong("define worker_pids(tasks, workers) first (it is still None).")
-    expect_callable(worker_pids, "worker_pids")
+def _new_children(before: Iterable[int]) -> dict[int, str]:
+    known = set(before)
+    return {pid: name for pid, name in leftovers.child_processes().items() if pid not in known}
+
+
+def _end(pids: Iterable[int], grace: float = 5.0) -> None:
+    """Terminate processes an answer left running (pool workers it never shut down)."""
+    pids = list(pids)
+    for pid in pids:
+        with contextlib.suppress(OSError):  # it may have ended meanwhile
+            os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline and set(pids) & set(leftovers.child_processes()):
+        time.sleep(0.02)
+
+
+def _run_case(run_all: Callable[..., Any], task: Callable[..., Any], items: list[int]) -> Any:
+    """Call the answer; whatever it does, end the processes it left before returning."""
     before = set(leftovers.child_processes())
-    pids = call_with_timeout(worker_pids, POOL_TASKS, POOL_WORKERS, timeout=90)
     try:
-        pids = list(pids)
+        return call_with_timeout(run_all, task, items, POOL_WORKERS, timeout=90)
+    finally:
+        left = _new_children(before)
+        if left:
+            _end(left)
+            raise Wrong(
+                f"once your function was done, the pool's processes {sorted(left)} were "
+                "still running (the checker has ended them). Shut the "
+                "pool down and wait for it, whatever happens: `with ProcessPoolExecutor(...) "
+                "as pool:` does both."
+            )
+
+
+@checker
+def check_run_all(run_all: object) -> Feedback:
+    """``run_all(task, items, workers)``: ``task`` over ``items`` on a pool of processes, the
+    results in order; every wait bounded; no process left running, even when a task raises
+    or a worker dies (the error reaches the caller)."""
+    if run_all is None:
+        raise Wrong("define run_all(task, items, workers) first (it is still None).")
+    expect_callable(run_all, "run_all")
+    items = [1, 2, 3, 4, 5, 6]
+    try:
+        results = _run_case(run_all, child.square_and_linger, items)
+    except BrokenProcessPool as error:
+        raise Wrong(f"the pool broke although no task failed: {error}") from None
+    try:
+        results = list(results)
     except TypeError:
-        raise Wrong(f"return a list of pids; got {type(pids).__name__}.") from None
-    if len(pids) != POOL_TASKS:
-        raise Wrong(f"worker_pids({POOL_TASKS}, {POOL_WORKERS}) returned {len(pids)} pids.")
-    if not all(isinstance(pid, int) and not isinstance(pid, bool) for pid in pids):
-        raise Wrong("every item should be a pid (an int) returned by child.pid_after.")
+        raise Wrong(f"return a list of results; got {type(results).__name__}.") from None
+    if [getattr(r, "square", None) for r in results] != [x * x for x in items]:
+        raise Wrong(
+            f"run_all(child.square_and_linger, {items}, {POOL_WORKERS}) should give the "
+            f"squares {[x * x for x in items]} in order; got {results!r}."
+        )
+    pids = {r.pid for r in results}
     if os.getpid() in pids:
         raise Wrong(
-            "some tasks ran in the notebook's own process (its pid is in the list): use a "
-            "ProcessPoolExecutor, not threads or a plain loop."
+            "the tasks ran in the notebook's own process: use a ProcessPoolExecutor, not "
+            "threads or a plain loop."
         )
-    if len(set(pids)) > POOL_WORKERS:
+    if len(pids) > POOL_WORKERS:
+        raise Wrong(f"{len(pids)} processes ran the tasks; the pool should have {POOL_WORKERS}.")
+    for task, bad, expected, what in (
+        (child.square_or_fail, [1, 2, -3, 4], ValueError, "a task raised ValueError"),
+        (child.square_or_die, [1, -2, 3], BrokenProcessPool, "a worker died"),
+    ):
+        try:
+            _run_case(run_all, task, bad)
+        except expected:
+            continue
+        except Wrong:
+            raise
+        except Exception as error:
+            raise Wrong(
+                f"when {what}, your function raised {type(error).__name__}: {error}; the "
+                f"caller should get the {expected.__name__} itself."
+            ) from None
         raise Wrong(
-            f"{len(set(pids))} different processes ran the tasks; the pool should have "
-            f"{POOL_WORKERS} workers (max_workers=workers)."
-        )
-    still_running = set(leftovers.child_processes()) - before
-    if still_running:
-        raise Wrong(
-            f"the pool's processes {sorted(still_running)} are still running after your "
-            "function returned: use `with ProcessPoolExecutor(...) as pool:` so it shuts down."
+            f"when {what}, your function returned normally: the error was lost. Let it reach "
+            "the caller (and still shut the pool down)."
         )
     return passed(
-        f"{POOL_TASKS} tasks ran in {len(set(pids))} worker process(es), and the pool was shut "
-        "down before the function returned."
+        "results in order, the pool shut down and its processes gone, whether the tasks "
+        "succeed, raise, or kill their worker."
     )

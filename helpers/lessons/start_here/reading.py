@@ -86,4 +86,20 @@ def read_the_picture(
             f"I/O-bound ({', '.join(waits)}): waiting needs {released}, so the waits overlap "
             "on threads and on processes alike. Threads are the cheaper choice for it."
         )
+    off = [m for m in runs if not _plausible(m, gil, cores)]
+    if off:
+        which = ", ".join(f"{m.run.kind} on {m.run.executor} {m.speedup:.2f}x" for m in off)
+        lines.append(
+            f"Not what this build and these cores allow: {which}. Other programs were using "
+            "the cores while it measured; the explanations still hold. Run the cell again "
+            "when the machine is quieter."
+        )
     return "\n".join(f"- {line}" for line in lines)
+
+
+def _plausible(m: Measurement, gil: bool, cores: int) -> bool:
+    """Whether a speedup is near what the build and the cores allow (0.7x to 1.2x of it)."""
+    allowed = m.ideal if m.run.kind == "io" else m.limit
+    if m.run.kind == "cpu" and m.run.executor == "threads" and gil:
+        allowed = 1.0  # with the GIL, pure Python on threads never beats one after another
+    return 0.7 * allowed <= m.speedup <= 1.2 * allowed

@@ -88,15 +88,14 @@ def test_deposit_accepts_correct_answers(answer: Any) -> None:
         (deposit_original, "was lost"),
         (deposit_sleep_zero, "was lost"),
         (deposit_staggered, "was lost"),
-        (deposit_thread_lock, "threading.Lock"),
     ],
 )
 def test_deposit_rejects_mistakes(answer: Any, fragment: str) -> None:
     assert_rejected(check_deposit(answer), fragment)
 
 
-def test_the_stuck_loop_is_freed() -> None:
-    assert_rejected(check_deposit(deposit_thread_lock), "asyncio.Lock")
+def test_a_threading_lock_is_rejected_and_the_stuck_loop_freed() -> None:
+    assert_rejected(check_deposit(deposit_thread_lock), "threading.Lock", "asyncio.Lock")
     assert not _thread_lock.locked()
 
 
@@ -311,3 +310,26 @@ def test_the_stubs_say_not_started_yet() -> None:
 
     for check in (check_deposit, check_lookup_all, check_pipeline):
         assert_rejected(check(stub), "not started yet")
+
+
+def solutions_in_the_lesson() -> dict[str, Any]:
+    """Run every folded solution of lessons/11_asyncio.md; return what they define."""
+    import re
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[3] / "lessons" / "11_asyncio.md").read_text()
+    namespace: dict[str, Any] = {"asyncio": asyncio}
+    for block in re.findall(r"<summary>Solution</summary>.*?```python\n(.*?)```", text, re.S):
+        exec(compile(block, "solution", "exec"), namespace)
+    return namespace
+
+
+def test_the_solutions_in_the_lesson_pass() -> None:
+    solutions = solutions_in_the_lesson()
+    for check, name in (
+        (check_deposit, "deposit"),
+        (check_lookup_all, "lookup_all"),
+        (check_pipeline, "pipeline"),
+    ):
+        feedback = check(solutions[name])
+        assert feedback, f"{name}: {feedback.message}"

@@ -224,3 +224,28 @@ def test_the_scripted_executor_ends_every_future() -> None:
     executor.finish_all()
     assert futures[0].result(timeout=1) == 0
     assert all(f.cancelled() for f in futures[1:])
+
+
+def solutions_in_the_lesson() -> dict[str, Any]:
+    """Run every folded solution of lessons/12_beyond_one_machine.md; return what they define."""
+    import re
+    from pathlib import Path
+
+    text = (
+        Path(__file__).resolve().parents[3] / "lessons" / "12_beyond_one_machine.md"
+    ).read_text()
+    namespace: dict[str, Any] = {"time": time}
+    for block in re.findall(r"<summary>Solution</summary>.*?```python\n(.*?)```", text, re.S):
+        exec(compile(block, "solution", "exec"), namespace)
+    return namespace
+
+
+def test_the_solutions_in_the_lesson_pass() -> None:
+    solutions = solutions_in_the_lesson()
+    for check, name in (
+        (check_results_in_order, "results_in_order"),
+        (check_first_done, "first_done"),
+        (check_chunked_sum, "chunked_sum"),
+    ):
+        feedback = check(solutions[name])
+        assert feedback, f"{name}: {feedback.message}"

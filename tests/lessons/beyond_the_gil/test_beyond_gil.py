@@ -50,6 +50,7 @@ def test_bench_runs_in_a_subprocess(kernel_python: beyond_gil.Interpreter) -> No
     assert result.gil_enabled == kernel_python.gil_enabled and result.cores >= 1
     rows = zip(result.speedups, result.low, result.high, strict=True)
     assert all(lo <= s <= hi for s, lo, hi in rows)
+    assert len(result.cores_busy) == 2 and all(busy > 0 for busy in result.cores_busy)
 
 
 def test_a_broken_interpreter_is_reported_not_raised(kernel_python) -> None:
@@ -101,6 +102,53 @@ def test_free_threaded_build_can_be_switched_back_to_the_gil() -> None:
     assert forced is not None and forced.gil_enabled is True
 
 
+def test_probe_says_whether_concurrent_interpreters_exists(kernel_python) -> None:
+    import importlib.util
+
+    expected = importlib.util.find_spec("concurrent.interpreters") is not None
+    assert kernel_python.has_interpreters is expected
+
+
+def test_subinterpreters_script_says_when_there_is_no_concurrent_interpreters(
+    kernel_python,
+) -> None:
+    report = beyond_gil.run_subinterpreters(kernel_python, workers=2, task_ms=10)
+    assert report.error is None and report.available is kernel_python.has_interpreters
+    if not report.available:
+        assert (report.isolation, report.imports, report.pool) == ({}, {}, [])
+
+
+def test_subinterpreters_where_python_has_them() -> None:
+    found = [i for i in beyond_gil.find_interpreters(force_gil_variant=False) if i.has_interpreters]
+    if not found:
+        pytest.skip("no Python 3.14+ here: concurrent.interpreters does not exist")
+    report = beyond_gil.run_subinterpreters(found[0], workers=2, task_ms=10)
+    assert report.error is None and report.available
+    assert report.isolation == {"main_sees": ["main"], "sub_saw": ["sub"]}
+    assert report.raised == {"raised": "ExecutionFailed", "inside": "ValueError"}
+    assert report.imports["_json"] == "ok" and report.pool == [n * n for n in range(8)]
+    assert report.parallel["workers"] == 2 and report.parallel["cores_busy"] > 0
+
+
+def test_a_broken_subinterpreters_run_is_reported_not_raised() -> None:
+    broken = beyond_gil.Interpreter("/bin/false", "0", False, True, "test")
+    report = beyond_gil.run_subinterpreters(broken)
+    assert report.error is not None
+
+
+@pytest.mark.parametrize("name", sorted(beyond_gil.SCRIPTS))
+def test_every_script_can_be_shown(name: str) -> None:
+    module = beyond_gil.load_script(name)
+    assert module.__file__ == str(beyond_gil.SCRIPTS[name])
+    assert beyond_gil.load_script(name) is module  # loaded once
+    assert callable(module.main)
+
+
+def test_load_average_is_a_number_where_the_os_has_one() -> None:
+    load = beyond_gil.load_average()
+    assert load is None or load >= 0
+
+
 def test_the_paths_point_into_the_repository() -> None:
     root = Path(__file__).resolve().parents[3]
     build = root / "build" / "python3.13t" / "bin" / "python3.13t"
@@ -109,6 +157,13 @@ def test_the_paths_point_into_the_repository() -> None:
         build,
         scripts / "threads_bench.py",
         scripts / "ft_races.py",
-    ) == (beyond_gil.REPO_BUILD, beyond_gil.BENCH_SCRIPT, beyond_gil.RACE_SCRIPT)
-    assert beyond_gil.BENCH_SCRIPT.is_file() and beyond_gil.RACE_SCRIPT.is_file()
+        scripts / "subinterpreters.py",
+    ) == (
+        beyond_gil.REPO_BUILD,
+        beyond_gil.BENCH_SCRIPT,
+        beyond_gil.RACE_SCRIPT,
+        beyond_gil.SUBINTERPRETERS_SCRIPT,
+    )
+    assert all(path.is_file() for path in beyond_gil.SCRIPTS.values())
+    assert (scripts / "subinterp_tasks.py").is_file()
     assert not (scripts / "__init__.py").exists()  # run by path, not imported

@@ -3,6 +3,7 @@ typical wrong answers with a specific message, without ever raising."""
 
 from __future__ import annotations
 
+import contextlib
 import sys
 
 import pytest
@@ -19,7 +20,7 @@ def not_started(*args: object) -> object:
 
 def test_predicted_times_accepts_the_reference() -> None:
     assert ex01.check_predicted_times(400, 100)
-    assert ex01.check_predicted_times(420.0, 120)
+    assert ex01.check_predicted_times(450.0, 110)  # with a little switching on top: still right
 
 
 @pytest.mark.parametrize(
@@ -34,6 +35,10 @@ def test_predicted_times_accepts_the_reference() -> None:
         (400, 400, "its own GIL"),
         (400, 25, "each task still needs its 100 ms"),
         (400, 250, "too slow"),
+        (100, 25, "cannot run pure Python at the same time"),  # divides both by 4
+        (200, 100, "add up the work"),  # as if 2 threads ran at a time
+        (400, 200, "start-up left out"),  # counts the start-up the exercise leaves out
+        (360, 100, "add up the work"),  # less than the work itself
     ],
 )
 def test_predicted_times_rejects(threads_ms: object, processes_ms: object, message: str) -> None:
@@ -75,6 +80,19 @@ def test_releases_gil_explains_each_wrong_answer(call: str, reason: str) -> None
     assert not feedback and feedback.message.startswith(call) and reason in feedback.message
 
 
+@pytest.mark.parametrize(
+    ("answers", "first"),
+    [
+        ({call: True for call in RELEASES_GIL}, "sum(i * i"),  # "all C calls release it"
+        ({call: False for call in RELEASES_GIL}, "hashlib"),  # "only I/O releases it"
+        ({**RELEASES_GIL, "time.sleep(0.1)": False}, "time.sleep"),  # "sleeping keeps it"
+    ],
+)
+def test_releases_gil_rejects_plausible_beliefs(answers: dict, first: str) -> None:
+    feedback = ex01.check_releases_gil(answers)
+    assert not feedback and feedback.message.startswith(first)
+
+
 def test_releases_gil_counts_the_remaining_mistakes() -> None:
     answers = {call: not truth for call, truth in RELEASES_GIL.items()}
     assert "4 more to fix" in ex01.check_releases_gil(answers).message
@@ -90,6 +108,73 @@ def reference_run_with_switch_interval(seconds, work):
         return work()
     finally:
         sys.setswitchinterval(previous)
+
+
+def as_given_in_the_notebook(seconds, work):
+    """The exercise's starting point: restores the default, and skips it on KeyboardInterrupt."""
+    sys.setswitchinterval(seconds)
+    try:
+        result = work()
+    except Exception:
+        sys.setswitchinterval(0.005)
+        raise
+    sys.setswitchinterval(0.005)
+    return result
+
+
+def default_in_finally(seconds, work):
+    """Lucky with the environment: right whenever the kernel happens to have the default."""
+    sys.setswitchinterval(seconds)
+    try:
+        return work()
+    finally:
+        sys.setswitchinterval(0.005)
+
+
+def except_exception(seconds, work):
+    """Restores on an Exception, but a KeyboardInterrupt or SystemExit skips the restore."""
+    previous = sys.getswitchinterval()
+    sys.setswitchinterval(seconds)
+    try:
+        result = work()
+    except Exception:
+        sys.setswitchinterval(previous)
+        raise
+    sys.setswitchinterval(previous)
+    return result
+
+
+def reads_after_setting(seconds, work):
+    sys.setswitchinterval(seconds)
+    previous = sys.getswitchinterval()  # too late: this is the new value
+    try:
+        return work()
+    finally:
+        sys.setswitchinterval(previous)
+
+
+def with_exit_stack(seconds, work):
+    """A different correct answer: the restore is registered before the change."""
+    with contextlib.ExitStack() as undo:
+        undo.callback(sys.setswitchinterval, sys.getswitchinterval())
+        sys.setswitchinterval(seconds)
+        return work()
+
+
+@contextlib.contextmanager
+def interval(seconds):
+    previous = sys.getswitchinterval()
+    sys.setswitchinterval(seconds)
+    try:
+        yield
+    finally:
+        sys.setswitchinterval(previous)
+
+
+def with_a_context_manager(seconds, work):
+    """A different correct answer: a context manager of one's own."""
+    with interval(seconds):
+        return work()
 
 
 def no_finally(seconds, work):
@@ -120,9 +205,13 @@ def swallows(seconds, work):
         return None
 
 
-def test_switch_interval_exercise_accepts_the_reference() -> None:
+@pytest.mark.parametrize(
+    "answer", [reference_run_with_switch_interval, with_exit_stack, with_a_context_manager]
+)
+def test_switch_interval_exercise_accepts_correct_answers(answer) -> None:
     before = sys.getswitchinterval()
-    assert ex01.check_run_with_switch_interval(reference_run_with_switch_interval)
+    feedback = ex01.check_run_with_switch_interval(answer)
+    assert feedback, feedback.message
     assert sys.getswitchinterval() == before
 
 
@@ -133,7 +222,11 @@ def test_switch_interval_exercise_accepts_the_reference() -> None:
         (42, "should be a function"),
         (not_started, "not started yet"),
         (never_sets, "call sys.setswitchinterval(seconds) before work()"),
-        (never_restores, "put the old value"),
+        (never_restores, "put exactly that back"),
+        (as_given_in_the_notebook, "the default is not always what was there"),
+        (default_in_finally, "the default is not always what was there"),
+        (except_exception, "`except Exception:` does not see them"),
+        (reads_after_setting, "Read the old value"),
         (forgets_result, "return what work() returned"),
         (swallows, "let the exception propagate"),
         (no_finally, "in a `finally:` block"),
@@ -156,6 +249,7 @@ PARALLEL = {"processes", "free-threaded threads", "subinterpreters"}
 def test_parallel_python_accepts_the_reference() -> None:
     assert ex01.check_parallel_python(set(PARALLEL))
     assert ex01.check_parallel_python(sorted(PARALLEL))  # a list is fine too
+    assert ex01.check_parallel_python(frozenset(PARALLEL))
 
 
 @pytest.mark.parametrize(
@@ -171,6 +265,9 @@ def test_parallel_python_accepts_the_reference() -> None:
         ({"processes", "subinterpreters"}, "'free-threaded threads' is missing"),
         ({"processes", "free-threaded threads"}, "'subinterpreters' is missing"),
         ({"free-threaded threads", "subinterpreters"}, "'processes' is missing"),
+        ({"processes"}, "'free-threaded threads' is missing"),  # the textbook answer of 2015
+        ({"processes", "threads", "thread pool"}, "'threads' does not belong"),  # "threads = cores"
+        ({"processes", "asyncio", "subinterpreters"}, "'asyncio' does not belong"),
     ],
 )
 def test_parallel_python_rejects(answer: object, message: str) -> None:

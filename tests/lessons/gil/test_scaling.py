@@ -103,8 +103,36 @@ def test_describe_scaling_adapts_to_one_core() -> None:
         ],
         ("io", "threads"): [_measurement("io", "threads", w, w) for w in (1, 2)],
     }
-    many = scaling.describe_scaling(data, cores=2)
+    many = scaling.describe_scaling(data, cores=2, gil=True)
     assert "1.90x (with 2 processes)" in many and "2 usable cores" in many
-    assert "(with 2 threads)" in many
-    one = scaling.describe_scaling(data, cores=1)
+    assert "(with 2 threads)" in many and "take turns" in many and "own GIL" in many
+    one = scaling.describe_scaling(data, cores=1, gil=True)
     assert "one usable core" in one and "cannot beat threads" in one
+
+
+def test_describe_scaling_without_the_gil_never_says_threads_take_turns_on_it() -> None:
+    data = {
+        ("cpu", "threads"): [_measurement("cpu", "threads", w, s) for w, s in ((1, 1), (2, 1.9))],
+        ("cpu", "processes"): [
+            _measurement("cpu", "processes", w, s) for w, s in ((1, 1), (2, 1.9))
+        ],
+        ("io", "threads"): [_measurement("io", "threads", w, w) for w in (1, 2)],
+    }
+    many = scaling.describe_scaling(data, cores=2, gil=False)
+    assert "at best 1.90x (with 2 threads). The GIL is off" in many
+    assert "in parallel" in many and "GIL lets one thread" not in many and "own GIL" not in many
+    one = scaling.describe_scaling(data, cores=1, gil=False)
+    assert "take turns on the core" in one
+    with pytest.raises(TypeError, match="gil"):
+        scaling.describe_scaling(data, gil="no")  # type: ignore[arg-type]
+
+
+def test_describe_scaling_calls_out_what_a_busy_machine_spoiled() -> None:
+    data = {
+        ("cpu", "threads"): [_measurement("cpu", "threads", w, s) for w, s in ((1, 1), (2, 1.6))],
+        ("cpu", "processes"): [_measurement("cpu", "processes", 1, 1.5)],
+        ("io", "threads"): [_measurement("io", "threads", w, w) for w in (1, 2)],
+    }
+    text = scaling.describe_scaling(data, cores=2, gil=True)
+    assert "cpu on 2 threads 1.60x, cpu on 1 process 1.50x" in text and "quieter" in text
+    assert "quieter" not in scaling.describe_scaling(data, cores=2, gil=False).split("1.60x")[0]

@@ -6,6 +6,7 @@ import sys
 
 import pytest
 
+from helpers.core import machine
 from helpers.lessons.gil import switch
 
 
@@ -72,3 +73,9 @@ def test_switch_interval_demo_validates(intervals: object, error: type, match: s
     with pytest.raises(error, match=match):
         switch.switch_interval_demo(intervals_ms=intervals)  # type: ignore[arg-type]
     assert sys.getswitchinterval() == before
+
+
+def test_the_switch_interval_applies_only_with_the_gil() -> None:
+    assert switch.switch_interval_applies() is machine.gil_enabled()
+    with switch.switch_interval(0.02):  # on a free-threaded build it is kept, not used
+        assert sys.getswitchinterval() == pytest.approx(0.02)

@@ -278,21 +278,65 @@ def test_fetch_all_rejects(answer: object, message: str, no_new_threads: None) -
 # --- 02, exercise 2: call_in_thread ----------------------------------------------------------
 
 
-def reference_call_in_thread(fn, *args):
-    outcome = {}
+def keeping(fn, args, outcome, catching=BaseException):
+    """A thread target that keeps fn's value, or the exception it raised, in ``outcome``."""
 
     def target():
         try:
             outcome["value"] = fn(*args)
-        except BaseException as error:
+        except catching as error:
             outcome["error"] = error
 
-    thread = threading.Thread(target=target)
-    thread.start()
-    thread.join(timeout=60)
+    return target
+
+
+def handed_over(outcome):
     if "error" in outcome:
         raise outcome["error"]
     return outcome["value"]
+
+
+def reference_call_in_thread(fn, *args):
+    outcome = {}
+    thread = threading.Thread(target=keeping(fn, args, outcome))
+    thread.start()
+    thread.join(timeout=60)
+    assert not thread.is_alive()
+    return handed_over(outcome)
+
+
+def truthiness(fn, *args):
+    outcome = {}
+    thread = threading.Thread(target=keeping(fn, args, outcome))
+    thread.start()
+    thread.join(timeout=60)
+    return outcome.get("value") or None
+
+
+def catches_only_exceptions(fn, *args):
+    """Plausible: `except Exception` keeps ValueError, but SystemExit ends the thread silently."""
+    outcome = {}
+    thread = threading.Thread(target=keeping(fn, args, outcome, catching=Exception))
+    thread.start()
+    thread.join(timeout=60)
+    return handed_over(outcome)
+
+
+def sleeps_then_reads(fn, *args):
+    """Lucky with timing: 0.2 s is enough for a quick fn."""
+    outcome = {}
+    threading.Thread(target=keeping(fn, args, outcome)).start()
+    time.sleep(0.2)
+    return handed_over(outcome) if outcome else None
+
+
+def joins_briefly_and_reads(fn, *args):
+    """Lucky with timing: join(timeout=0.2) without asking is_alive() afterwards."""
+    outcome = {}
+    thread = threading.Thread(target=keeping(fn, args, outcome))
+    thread.start()
+    thread.join(timeout=0.2)
+    return handed_over(outcome) if outcome else None
 
 
 def runs_here(fn, *args):
@@ -336,74 +380,6 @@ def new_error(fn, *args):
         return reference_call_in_thread(fn, *args)
     except Exception as error:
         raise type(error)(*error.args) from None
-
-
-def truthiness(fn, *args):
-    outcome = {}
-
-    def target():
-        try:
-            outcome["value"] = fn(*args)
-        except Exception as error:
-            outcome["error"] = error
-
-    thread = threading.Thread(target=target)
-    thread.start()
-    thread.join(timeout=60)
-    return outcome.get("value") or None
-
-
-def catches_only_exceptions(fn, *args):
-    """Plausible: `except Exception` keeps ValueError, but SystemExit ends the thread silently."""
-    outcome = {}
-
-    def target():
-        try:
-            outcome["value"] = fn(*args)
-        except Exception as error:
-            outcome["error"] = error
-
-    thread = threading.Thread(target=target)
-    thread.start()
-    thread.join(timeout=60)
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome["value"]
-
-
-def sleeps_then_reads(fn, *args):
-    """Lucky with timing: 0.2 s is enough for a quick fn."""
-    outcome = {}
-
-    def target():
-        try:
-            outcome["value"] = fn(*args)
-        except BaseException as error:
-            outcome["error"] = error
-
-    threading.Thread(target=target).start()
-    time.sleep(0.2)
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome.get("value")
-
-
-def joins_briefly_and_reads(fn, *args):
-    """Lucky with timing: join(timeout=0.2) without asking is_alive() afterwards."""
-    outcome = {}
-
-    def target():
-        try:
-            outcome["value"] = fn(*args)
-        except BaseException as error:
-            outcome["error"] = error
-
-    thread = threading.Thread(target=target)
-    thread.start()
-    thread.join(timeout=0.2)
-    if "error" in outcome:
-        raise outcome["error"]
-    return outcome.get("value")
 
 
 def with_a_future(fn, *args):

@@ -28,10 +28,10 @@ except ImportError:  # before 3.14
     InterpreterPoolExecutor = None
 
 JOIN_TIMEOUT_S = 120.0
-#: Modules to import in a fresh subinterpreter: the first four use single-phase init (or
-#: declare no support) in CPython 3.13, so an isolated interpreter refuses them; ``_json`` is a
-#: multi-phase module that declares support, for contrast.
-PROBED_MODULES = ("readline", "_curses", "_tkinter", "_testsinglephase", "_json")
+#: Modules to import in a fresh subinterpreter. In CPython 3.13 the first four are refused by
+#: an isolated interpreter (single-phase init, or no declared support), and so is NumPy 2
+#: (where installed); ``_json`` is a multi-phase module that declares support, for contrast.
+PROBED_MODULES = ("readline", "_curses", "_tkinter", "_testsinglephase", "numpy", "_json")
 
 
 def isolation() -> dict[str, list[str]]:
@@ -114,8 +114,12 @@ def parallel(iterations: int, workers: int) -> dict[str, float]:
     finally:
         for interp in interps:
             interp.close()
-    return {"alone": alone, "together": together, "speedup": workers * alone / together,
-            "cores_busy": busy}
+    return {
+        "alone": alone,
+        "together": together,
+        "speedup": workers * alone / together,
+        "cores_busy": busy,
+    }
 
 
 def pool(workers: int) -> list[int]:

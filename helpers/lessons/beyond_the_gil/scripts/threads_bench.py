@@ -83,8 +83,7 @@ def measure(threads: list[int], task_seconds: float, repeats: int) -> dict[str, 
         # Each run on `count` threads is paired with a one-thread run just before it, so a
         # slow patch of a shared machine hits both sides of the ratio alike.
         pairs = [
-            (run_threads(1, iterations)[0], run_threads(count, iterations))
-            for _ in range(repeats)
+            (run_threads(1, iterations)[0], run_threads(count, iterations)) for _ in range(repeats)
         ]
         singles += [one for one, _ in pairs]
         walls = [wall for _, (wall, _) in pairs]
