@@ -154,7 +154,8 @@ def landing_page(lessons: tuple[course.Lesson, ...], existing: set[str], reposit
     the manifest, and how to run it (the README's two commands, and Binder)."""
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     opening = readme.split("\n## ", 1)[0].split("\n", 1)[1]
-    opening = "\n".join(line for line in opening.split("\n") if not line.startswith("!["))
+    # No images: the README's point into docs/, and its badge would load from mybinder.org.
+    opening = "\n".join(line for line in opening.split("\n") if "![" not in line)
     commands = re.search(r"```bash\n.*?```", _readme_section(readme, "Two commands"), re.S)
     if not commands:
         raise ValueError("README.md's 'Two commands' section has no ```bash block")
@@ -243,6 +244,17 @@ def default_jobs() -> int:
                else (os.cpu_count() or 2) // 2)  # fmt: skip
 
 
+def prune() -> None:
+    """Drop what no visitor loads: figures of earlier builds (myst-nb names each by its hash
+    and never deletes one) and the theme's source maps (3 MB, read only by browser devtools)."""
+    pages = "".join(page.read_text(encoding="utf-8") for page in OUTPUT.glob("*.html"))
+    for image in (OUTPUT / "_images").glob("*"):
+        if image.name not in pages:
+            image.unlink()
+    for source_map in (OUTPUT / "_static").rglob("*.map"):
+        source_map.unlink()
+
+
 def build(jobs: int = 0) -> Report:
     """Execute what changed (``jobs`` kernels at a time, 0: :func:`default_jobs`), write the
     pages, run Sphinx. Raises on the first failure."""
@@ -266,6 +278,7 @@ def build(jobs: int = 0) -> Report:
     started = time.perf_counter()
     run_sphinx(repository)
     publish_notebooks(lessons)
+    prune()
     report.sphinx_s = time.perf_counter() - started
     return report
 

@@ -17,7 +17,7 @@ from typing import Any
 
 from docutils import nodes
 from sphinx.application import Sphinx
-from sphinx.environment import BuildEnvironment
+from sphinx.builders import Builder
 
 REPOSITORY = os.environ.get("LAB_SITE_REPOSITORY", "OWNER/REPO")
 
@@ -88,16 +88,19 @@ def _add_alt_text(app: Sphinx, doctree: nodes.document) -> None:
             image["alt"] = alt
 
 
-def _number_exercises_per_lesson(app: Sphinx, env: BuildEnvironment) -> list[str]:
+def _number_exercises_per_lesson(app: Sphinx, builder: Builder) -> None:
     """Sphinx numbers exercises across the whole site; the lessons number them within each
-    lesson, and the label (``ex-<stem>-<N>``, tools/site_lessons.py) carries that number."""
-    for numbers in env.toc_fignumbers.values():
+    lesson, and the label (``ex-<stem>-<N>``, tools/site_lessons.py) carries that number.
+
+    Done when writing starts, after the environment was saved: the saved numbers stay
+    Sphinx's own, so the next build finds them unchanged and rewrites no page for them.
+    """
+    for numbers in builder.env.toc_fignumbers.values():
         for label in numbers.get("exercise", {}):
             numbers["exercise"][label] = (int(label.rsplit("-", 1)[1]),)
-    return []
 
 
 def setup(app: Sphinx) -> dict[str, Any]:
     app.connect("doctree-read", _add_alt_text)
-    app.connect("env-get-updated", _number_exercises_per_lesson, priority=900)
+    app.connect("write-started", _number_exercises_per_lesson)
     return {"parallel_read_safe": True}

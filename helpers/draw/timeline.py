@@ -42,8 +42,11 @@ def legends(gil: Bool) -> dict[str, tuple[str, str]]:
 
 
 #: The legends for this build: the GIL is named only where there is one.
-LEGENDS = legends(machine.gil_enabled())
-_LEGEND = LEGENDS
+def current_legends() -> dict[str, tuple[str, str]]:
+    """The legends for the build as it is now: a free-threaded build can turn the GIL back on
+    while it runs (an extension module that needs it), so this is read at drawing time."""
+    return legends(machine.gil_enabled())
+
 
 Row = tuple[str, Sequence[Span]]
 #: x-axis units per unit of span time: 1e3 draws seconds as milliseconds (the default), 1
@@ -51,7 +54,9 @@ Row = tuple[str, Sequence[Span]]
 Scale = Annotated[float, Number(0, 1e9, above=True)]
 
 
-def _legend(value: object, argument: str) -> tuple[str, str]:
+def _legend(value: object, argument: str) -> tuple[str, str] | None:
+    if value is None:
+        return None
     if not (
         isinstance(value, tuple) and len(value) == 2 and all(isinstance(x, str) for x in value)
     ):
@@ -59,9 +64,10 @@ def _legend(value: object, argument: str) -> tuple[str, str]:
     return value
 
 
-#: What the solid and the faded part of a bar mean ("" leaves one out of the legend).
+#: What the solid and the faded part of a bar mean ("" leaves one out of the legend); None:
+#: CPU-bound work on this build.
 Legend = Annotated[
-    tuple[str, str], Where(_legend, ("a", "b"), ("ab", ("a",), ("a", 1), ["a", "b"]))
+    tuple[str, str] | None, Where(_legend, ("a", "b"), ("ab", ("a",), ("a", 1), ["a", "b"]))
 ]
 
 
@@ -81,7 +87,7 @@ def draw_spans(
     spans: Sequence[Span],
     t0: Annotated[float, Number()],
     *,
-    legend: Legend = _LEGEND["cpu"],
+    legend: Legend = None,
     show_running: Bool = True,
     scale: Scale = 1e3,
 ) -> Axes:
@@ -103,7 +109,7 @@ def draw_rows(
     rows: Sequence[Row],
     t0: Annotated[float, Number()],
     *,
-    legend: Legend = _LEGEND["cpu"],
+    legend: Legend = None,
     show_running: Bool = True,
     scale: Scale = 1e3,
 ) -> Axes:
@@ -129,7 +135,7 @@ def draw_rows(
                 ax.broken_barh(pieces, (y, height), facecolors=shade)
     ax.set_yticks(range(len(rows)), [label for label, _ in rows])
     ax.set_ylim(len(rows) - 0.5, -0.5)  # first worker on top
-    running_label, waiting_label = legend
+    running_label, waiting_label = current_legends()["cpu"] if legend is None else legend
     handles = []
     if running_label:
         handles.append(Patch(facecolor="#777777", label=running_label))
@@ -155,7 +161,7 @@ def plot_timeline(
         fig, (ax,) = new_figure(height=1.2 + 0.45 * max(1, result.workers))
     else:
         fig = ax.figure  # type: ignore[assignment]
-    draw_rows(ax, rows_of(result), result.t0, legend=_LEGEND[result.kind])
+    draw_rows(ax, rows_of(result), result.t0, legend=current_legends()[result.kind])
     finish_timeline(
         ax,
         right_ms=result.wall * 1e3,

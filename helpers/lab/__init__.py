@@ -11,10 +11,10 @@ widget (:mod:`.widget`) are imported when used.
 
 from __future__ import annotations
 
-from .engine import GRANULARITIES, Outcome, Program, ThreadError
 from .levels import Goal, Level, reach_deadlock, reach_exception, reach_final
 from .primitives import LabError, LabLock, patched_now
 from .prove import feedback, program, prove, require
+from .records import GRANULARITIES, Outcome, Program, ThreadError
 from .run import BlockedOn, Replay, Run, Snapshot, Step, ThreadView, replay
 from .search import Counterexample, Verdict, explore
 

@@ -18,85 +18,20 @@ search drive it. Nothing here imports matplotlib or ipywidgets.
 
 from __future__ import annotations
 
+import contextlib
 import sys
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from . import primitives as p
+from .records import Outcome, Program, ThreadError
+from .session import Session
 from .stepping import ALL, EMPTY, LOCAL, RETURN, SKIP, Position, Stepping, position, start_position
 
-GRANULARITIES = ("instruction", "line")
 #: The virtual clock of every run starts here (so shown deadlines are the same in every run).
 CLOCK_START = 100.0
-
-
-@dataclass(frozen=True)
-class Program:
-    """What a run runs. Build one with :func:`helpers.lab.program` (it checks the arguments)."""
-
-    threads: tuple[tuple[str, Callable[..., Any]], ...]
-    setup: Callable[[], Any] | None = None
-    invariant: Callable[[Any], Any] | None = None
-    check: Callable[[Any], Any] | None = None
-    show: Callable[[Any], Any] | None = None
-    granularity: str = "instruction"
-    step: tuple[Any, ...] = ()
-    max_steps: int = 2000
-    step_timeout: float = 2.0
-    stepping: Stepping = field(compare=False, repr=False, default=None)  # type: ignore[assignment]
-
-    def __post_init__(self) -> None:
-        if self.stepping is None:
-            stepping = Stepping([fn for _, fn in self.threads], self.step)
-            object.__setattr__(self, "stepping", stepping)
-
-    @property
-    def names(self) -> tuple[str, ...]:
-        return tuple(name for name, _ in self.threads)
-
-
-@dataclass(frozen=True)
-class ThreadError:
-    thread: str
-    type: str
-    message: str
-    line: str  # where it was raised, in the code under test
-
-    def __str__(self) -> str:
-        return f"{self.thread} raised {self.type}: {self.message}" + (
-            f" (at {self.line})" if self.line else ""
-        )
-
-
-@dataclass(frozen=True)
-class Outcome:
-    """How a run ended.
-
-    ``kind``: ``"finished"`` (every thread returned, the checks held), ``"deadlock"``,
-    ``"invariant"`` (broken after step ``steps``), ``"check"`` (the final check failed),
-    ``"exception"`` (a thread raised), ``"step-limit"``.
-    """
-
-    kind: str
-    message: str
-    steps: int
-    schedule: tuple[str, ...]
-    values: dict[str, str] = field(default_factory=dict)
-    errors: tuple[ThreadError, ...] = ()
-    state: Any = field(default=None, compare=False, repr=False)
-
-    @property
-    def failed(self) -> bool:
-        return self.kind != "finished"
-
-    def key(self) -> str:
-        """What tells outcomes apart in a search's count: the kind, errors and final values."""
-        parts = [self.kind]
-        parts += [f"{e.thread}: {e.type}" for e in self.errors]
-        parts += [f"{name}={value}" for name, value in self.values.items()]
-        return ", ".join(parts)
 
 
 class _Join:
@@ -162,84 +97,10 @@ class Chooser:
         return None
 
 
-class Carrier:
-    """A real thread that runs one controlled thread per run, run after run (starting a
-    thread costs far more than a whole run of a small program)."""
-
-    def __init__(self) -> None:
-        self.wake = p.REAL_ALLOCATE_LOCK()
-        self.wake.acquire()
-        self.job: Callable[[], None] | None = None
-        self.thread = threading.Thread(target=self._loop, name="lab-carrier", daemon=True)
-        p.REAL_START(self.thread)
-
-    def _loop(self) -> None:
-        while True:
-            self.wake.acquire()
-            job, self.job = self.job, None
-            if job is None:
-                return
-            job()
-
-    def run(self, job: Callable[[], None]) -> None:
-        self.job = job
-        self.wake.release()
-
-    def stop(self) -> None:
-        self.job = None
-        if self.wake.locked():
-            self.wake.release()
-        p.REAL_JOIN(self.thread, 1.0)
-
-
-class Session:
-    """The patches and the carrier threads for one or many runs of a program.
-
-    Leaving it (``with``, or :meth:`close`) ends every carrier and restores every patch, also
-    after an error or a ``KeyboardInterrupt``.
-    """
-
-    def __init__(self, program: Program) -> None:
-        self.program = program
-        self.patches = p.Patches(program.step)
-        self.carriers: list[Carrier] = []
-        self.leftover: list[str] = []
-
-    def open(self) -> Session:
-        self.patches.apply()
-        return self
-
-    def carrier(self, index: int) -> Carrier:
-        while len(self.carriers) <= index:
-            self.carriers.append(Carrier())
-        return self.carriers[index]
-
-    def discard(self, index: int) -> None:
-        """A carrier left stuck by a run (blocked in C): never use it again."""
-        self.carriers[index] = Carrier()
-
-    def close(self) -> None:
-        try:
-            for carrier in self.carriers:
-                carrier.stop()
-            self.leftover += [c.thread.name for c in self.carriers if c.thread.is_alive()]
-            self.carriers = []
-        finally:
-            self.patches.restore()
-
-    def __enter__(self) -> Session:
-        return self.open()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
-
-
 class Execution:
     """One run of a program, on real threads, one step at a time."""
 
-    def __init__(
-        self, program: Program, session: Session, chooser: Chooser | None = None
-    ) -> None:
+    def __init__(self, program: Program, session: Session, chooser: Chooser | None = None) -> None:
         self.program = program
         self.session = session
         self.chooser = chooser or Chooser()
@@ -489,7 +350,9 @@ class Execution:
             self.interrupt = error
             nxt = None
         if nxt is not None and len(self.schedule) >= self.program.max_steps:
-            self.outcome = self._ending("step-limit", f"stopped after {self.program.max_steps} steps")
+            self.outcome = self._ending(
+                "step-limit", f"stopped after {self.program.max_steps} steps"
+            )
             nxt = None
         if nxt is worker and not finished:
             self.grant(worker)
@@ -652,7 +515,12 @@ class Execution:
     def _ending(self, kind: str, message: str) -> Outcome:
         errors = tuple(w.error for w in self.workers if w.error is not None)
         return Outcome(
-            kind, message, len(self.schedule), tuple(self.schedule), self.values(), errors,
+            kind,
+            message,
+            len(self.schedule),
+            tuple(self.schedule),
+            self.values(),
+            errors,
             self.state,
         )
 
@@ -674,10 +542,8 @@ class Execution:
                     _inject_abort(w.ident)
                 while not _ended(w) and time.monotonic() < deadline:
                     if w.go.locked() and not w.done:
-                        try:
+                        with contextlib.suppress(RuntimeError):
                             w.go.release()
-                        except RuntimeError:
-                            pass
                     if w.carrier is None:
                         p.REAL_JOIN(w.thread, 0.02)
                     else:
@@ -717,10 +583,8 @@ def _inject_abort(ident: int) -> None:
     """Make a thread stuck in untraced Python code raise :class:`Abandon` at its next line."""
     frame = sys._current_frames().get(ident)
     while frame is not None and frame.f_code is not Execution._main.__code__:
-        try:
+        with contextlib.suppress(AttributeError, ValueError):
             frame.f_trace = _abort_trace
-        except (AttributeError, ValueError):
-            pass
         frame = frame.f_back
 
 

@@ -15,9 +15,10 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
-from ..core.domains import Bool, Fn, Of, Text, validated
-from .engine import Outcome, Program
+from ..core.domains import Bool, Fn, Int, Of, Text, validated
 from .prove import _threads, program
+from .run import replay
+from .records import Outcome, Program
 from .search import Verdict, explore
 
 
@@ -37,7 +38,7 @@ def reach_final(sentence: Text, predicate: Annotated[Callable[[Any], Any], Fn()]
     """A goal reached when every thread has ended and ``predicate(state)`` holds."""
     return Goal(
         sentence,
-        lambda o: o.kind not in ("deadlock", "step-limit") and bool(predicate(o.state)),
+        lambda o: o.kind in ("finished", "check", "exception") and bool(predicate(o.state)),
     )
 
 
@@ -50,6 +51,34 @@ def reach_deadlock(sentence: Text = "reach a deadlock") -> Goal:
 def reach_exception(sentence: Text, exception: Text) -> Goal:
     """A goal reached when some thread raises ``exception`` (a type name: ``"IndexError"``)."""
     return Goal(sentence, lambda o: any(e.type == exception for e in o.errors))
+
+
+@dataclass(frozen=True)
+class LevelReport:
+    """What :meth:`Level.verify` found."""
+
+    level: str
+    search: Verdict
+    same_replays: int  # how many replays in a row ended as the counterexample did
+    replays: int
+    fixed: dict[str, Verdict]
+
+    @property
+    def ok(self) -> bool:
+        return (
+            self.search.counterexample is not None
+            and self.same_replays == self.replays
+            and all(v.ok and v.exhausted for v in self.fixed.values())
+        )
+
+    def __str__(self) -> str:
+        ce = self.search.counterexample
+        lines = [
+            f"{self.level}: goal {'reached' if ce else 'NOT reached'} ({self.search.message})",
+            f"  replays: {self.same_replays}/{self.replays} ended the same way",
+        ]
+        lines += [f"  fixed [{name}]: {v.message}" for name, v in self.fixed.items()]
+        return "\n".join(lines)
 
 
 ThreadsLike = Mapping[str, Callable[..., Any]] | Sequence[Callable[..., Any]]
@@ -96,12 +125,21 @@ class Level:
         )
 
     def _program(
-        self, threads: ThreadsLike, setup: Callable[[], Any] | None, step: Sequence[str],
+        self,
+        threads: ThreadsLike,
+        setup: Callable[[], Any] | None,
+        step: Sequence[str],
         granularity: str,
     ) -> Program:
         return program(
-            threads, setup=setup, invariant=self.invariant, check=self.check, show=self.show,
-            granularity=granularity, step=list(step), max_steps=self.max_steps,
+            threads,
+            setup=setup,
+            invariant=self.invariant,
+            check=self.check,
+            show=self.show,
+            granularity=granularity,
+            step=list(step),
+            max_steps=self.max_steps,
         )
 
     def fixed_programs(self, granularity: str = "instruction") -> dict[str, Program]:
@@ -143,6 +181,22 @@ class Level:
                 for name, built in self.fixed_programs(granularity).items()
             }
         return self._cache[key]
+
+    @validated
+    def verify(self, *, replays: Annotated[int, Int(1, 10_000)] = 100) -> LevelReport:
+        """Everything a level promises, checked: the search reaches the goal, its shortest
+        schedule replays to the same outcome ``replays`` times in a row, and every correct
+        version holds over the whole search. For tests and for the lead's notebook checks."""
+        verdict = self.search()
+        ce = verdict.counterexample
+        same = 0
+        if ce is not None:
+            for _ in range(replays):
+                outcome = replay(self.program(), list(ce.schedule)).outcome
+                if outcome is None or outcome.key() != ce.outcome.key() or not self.goal(outcome):
+                    break
+                same += 1
+        return LevelReport(self.key, verdict, same, replays, self.prove_fixed())
 
     def scheduler(self, **options: Any) -> Any:
         """The "be the scheduler" widget for this level (see :mod:`helpers.lab.widget`)."""

@@ -282,7 +282,14 @@ class Patches:
     active at a time: a second one raises :class:`LabError`.
     """
 
-    def __init__(self, modules: Iterable[Any] = ()) -> None:
+    def __init__(
+        self,
+        modules: Iterable[Any] = (),
+        fixed: tuple[tuple[Any, str, Any], ...] | None = None,
+        rebind: dict[int, Any] | None = None,
+    ) -> None:
+        self._fixed = _FIXED if fixed is None else fixed
+        self._rebind = _REBIND if rebind is None else rebind
         self._modules = list(modules)
         self._saved: list[tuple[Any, str, Any]] = []
         self._holding = False
@@ -292,12 +299,12 @@ class Patches:
             raise LabError("another lab run is active in this process; one at a time")
         self._holding = True
         try:
-            for target, name, replacement in _FIXED:
+            for target, name, replacement in self._fixed:
                 if hasattr(target, name):
                     self._replace(target, name, replacement)
             for module in self._targets():
                 for name, value in list(vars(module).items()):
-                    replacement = _REBIND.get(id(value))
+                    replacement = self._rebind.get(id(value))
                     if replacement is not None and not name.startswith("__"):
                         self._replace(module, name, replacement)
         except BaseException:
@@ -316,8 +323,10 @@ class Patches:
         return found
 
     def _replace(self, target: Any, name: str, replacement: Any) -> None:
-        original = vars(target).get(name, _MISSING) if isinstance(target, type) else getattr(
-            target, name, _MISSING
+        original = (
+            vars(target).get(name, _MISSING)
+            if isinstance(target, type)
+            else getattr(target, name, _MISSING)
         )
         self._saved.append((target, name, original))
         setattr(target, name, replacement)

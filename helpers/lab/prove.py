@@ -22,7 +22,7 @@ from typing import Annotated, Any
 
 from ..core.checks import Feedback, Wrong, failed, passed
 from ..core.domains import Choice, Fn, Int, Items, Number, Of, Progress, Where, validated
-from .engine import GRANULARITIES, Program
+from .records import GRANULARITIES, Program
 from .search import MAX_RUNS, Failing, Verdict, explore
 
 
@@ -30,14 +30,16 @@ def _threads(value: Any, argument: str) -> tuple[tuple[str, Callable[..., Any]],
     """``{"A": fn, "B": fn}`` or ``[fn, fn]`` (named A, B, C ...): at least one thread."""
     if isinstance(value, Mapping):
         pairs = list(value.items())
-    elif isinstance(value, (list, tuple)) and value and all(
-        isinstance(v, tuple) and len(v) == 2 and isinstance(v[0], str) for v in value
+    elif (
+        isinstance(value, (list, tuple))
+        and value
+        and all(isinstance(v, tuple) and len(v) == 2 and isinstance(v[0], str) for v in value)
     ):
         pairs = list(value)  # already (name, function) pairs
     elif isinstance(value, (list, tuple)):
         if len(value) > len(string.ascii_uppercase):
             raise ValueError(f"{argument} must list at most 26 threads; got {len(value)}")
-        pairs = list(zip(string.ascii_uppercase, value))
+        pairs = list(zip(string.ascii_uppercase, value, strict=False))
     else:
         raise TypeError(
             f"{argument} must be a dict of name -> function, or a list of functions; "
@@ -47,7 +49,9 @@ def _threads(value: Any, argument: str) -> tuple[tuple[str, Callable[..., Any]],
         raise ValueError(f"{argument} must list at least one thread; got no threads")
     for name, fn in pairs:
         if not isinstance(name, str) or not name or not name.isidentifier():
-            raise ValueError(f"{argument}: each thread name must be a short identifier; got {name!r}")
+            raise ValueError(
+                f"{argument}: each thread name must be a short identifier; got {name!r}"
+            )
         if not callable(fn):
             raise TypeError(f"{argument}: thread {name!r} must be a function; got {fn!r}")
     return tuple(pairs)
@@ -89,8 +93,15 @@ def program(
     (``state -> {name: value}``), one ``"instruction"`` or one ``"line"`` per step, and the
     modules to ``step`` besides the threads' own files (``"helpers.sketches.semaphore"``)."""
     return Program(
-        _threads(threads, "threads"), setup, invariant, check, show, granularity,
-        tuple(step), max_steps, step_timeout,
+        _threads(threads, "threads"),
+        setup,
+        invariant,
+        check,
+        show,
+        granularity,
+        tuple(step),
+        max_steps,
+        step_timeout,
     )
 
 
@@ -115,8 +126,14 @@ def prove(
     ``failing(outcome)`` says. The verdict is truthy when nothing did; otherwise it holds
     the shortest failing schedule, as a table (``verdict.counterexample.table()``)."""
     built = program(
-        threads, setup=setup, invariant=invariant, check=check, show=show,
-        granularity=granularity, step=step, max_steps=max_steps,
+        threads,
+        setup=setup,
+        invariant=invariant,
+        check=check,
+        show=show,
+        granularity=granularity,
+        step=step,
+        max_steps=max_steps,
     )
     return explore(
         built, failing=failing, preemptions=preemptions, max_runs=max_runs, progress=progress

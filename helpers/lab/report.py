@@ -53,8 +53,16 @@ def rows(steps: Sequence[Step], *, group: bool = True) -> list[Row]:
         ):
             changed = tuple(k for k, v in step.values.items() if before.get(k) != v)
             found[-1] = Row(
-                last.first, step.index, step.thread, where, text, (*last.opnames, opname),
-                last.kind, step.after, step.values, last.switch,
+                last.first,
+                step.index,
+                step.thread,
+                where,
+                text,
+                (*last.opnames, opname),
+                last.kind,
+                step.after,
+                step.values,
+                last.switch,
                 tuple(dict.fromkeys((*last.changed, *changed))),
             )
         else:
@@ -63,8 +71,19 @@ def rows(steps: Sequence[Step], *, group: bool = True) -> list[Row]:
             if not found:
                 changed = ()
             found.append(
-                Row(step.index, step.index, step.thread, where, text, (opname,), step.kind,
-                    step.after, step.values, switch, changed)
+                Row(
+                    step.index,
+                    step.index,
+                    step.thread,
+                    where,
+                    text,
+                    (opname,),
+                    step.kind,
+                    step.after,
+                    step.values,
+                    switch,
+                    changed,
+                )
             )
         before = step.values
     return found
@@ -90,10 +109,12 @@ def text_table(steps: Sequence[Step], threads: Sequence[str], *, group: bool = T
         cells.append(cell)
     header = "step      " + " | ".join(name.ljust(width[name]) for name in names)
     lines = [header, "-" * len(header)]
-    for row, cell in zip(table, cells):
+    for row, cell in zip(table, cells, strict=False):
         span = f"{row.first}" if row.first == row.last else f"{row.first}-{row.last}"
         mark = "⇄" if row.switch else " "
-        parts = [(cell if name == row.thread else "").ljust(width[name])[: width[name]] for name in names]
+        parts = [
+            (cell if name == row.thread else "").ljust(width[name])[: width[name]] for name in names
+        ]
         values = ", ".join(f"{k}={row.values[k]}" for k in row.changed)
         lines.append(f"{mark} {span:<7} " + " | ".join(parts) + (f"   {values}" if values else ""))
     return "\n".join(line.rstrip() for line in lines)
@@ -118,7 +139,8 @@ def html_table(steps: Sequence[Step], threads: Sequence[str], *, group: bool = T
         how = {"resume": "wakes: ", "timeout": "times out: "}.get(row.kind, "")
         cell = (
             f"{html.escape(how)}<code>{html.escape(row.text)}</code> "
-            f"<span class='lab-op'>{html.escape(row.where)} · {html.escape(' '.join(row.opnames))}</span>"
+            f"<span class='lab-op'>{html.escape(row.where)} · "
+            f"{html.escape(' '.join(row.opnames))}</span>"
         )
         if row.after:
             cell += f"<br><span class='lab-after'>→ {html.escape(row.after)}</span>"
@@ -126,9 +148,7 @@ def html_table(steps: Sequence[Step], threads: Sequence[str], *, group: bool = T
         values = ", ".join(f"{k}={row.values[k]}" for k in row.changed)
         css = " class='lab-switch'" if row.switch else ""
         mark = "⇄ " if row.switch else ""
-        body.append(
-            f"<tr{css}><td>{mark}{span}</td>{cells}<td>{html.escape(values)}</td></tr>"
-        )
+        body.append(f"<tr{css}><td>{mark}{span}</td>{cells}<td>{html.escape(values)}</td></tr>")
     return (
         f"{_CSS}<table class='lab-trace'><tr><th>step</th>{head}<th>shared values</th></tr>"
         + "".join(body)

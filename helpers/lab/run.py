@@ -20,7 +20,9 @@ from typing import Annotated, Any
 
 from ..core.domains import Items, Of, Text, validated
 from . import primitives as p
-from .engine import Execution, Outcome, Program, Session, Worker, _Join
+from .engine import Execution, Worker, _Join
+from .records import Outcome, Program
+from .session import Session
 from .stepping import _LAB_DIR, Position
 
 
@@ -152,7 +154,9 @@ class Run:
         blocked)."""
         execution = self.execution
         if execution.outcome is not None:
-            raise ValueError(f"thread {thread!r} cannot step: the run is over ({execution.outcome.message})")
+            raise ValueError(
+                f"thread {thread!r} cannot step: the run is over ({execution.outcome.message})"
+            )
         worker = execution.by_name.get(thread)
         if worker is None:
             known = ", ".join(execution.by_name)
@@ -187,12 +191,21 @@ class Run:
             reason = _reason(execution, worker, kind)
             views.append(
                 ThreadView(
-                    worker.name, worker.label, status, worker.where(), blocked,
-                    bool(kind) and execution.outcome is None, kind, reason,
+                    worker.name,
+                    worker.label,
+                    status,
+                    worker.where(),
+                    blocked,
+                    bool(kind) and execution.outcome is None,
+                    kind,
+                    reason,
                 )
             )
         return Snapshot(
-            tuple(views), execution.values(), tuple(execution.schedule), execution.outcome,
+            tuple(views),
+            execution.values(),
+            tuple(execution.schedule),
+            execution.outcome,
             execution.clock,
         )
 
@@ -273,7 +286,9 @@ def describe_block(execution: Execution, worker: Worker) -> BlockedOn:
         call = "acquire" if frame.f_code.co_name == "__enter__" else frame.f_code.co_name
     if isinstance(resource, _Join):
         target = resource.worker
-        return BlockedOn("Thread", target.name, "join", None, f"{target.name} to finish", blocked.deadline)
+        return BlockedOn(
+            "Thread", target.name, "join", None, f"{target.name} to finish", blocked.deadline
+        )
     if callee is None:
         callee = resource
     kind = _kind_name(callee)
@@ -281,12 +296,12 @@ def describe_block(execution: Execution, worker: Worker) -> BlockedOn:
     holder = None
     waiting_for = ""
     owner = resource.owner if isinstance(resource, p.LabLock) else None
-    if owner == worker.name:
-        waiting_for = "a notify" if kind != "Event" else "set()"
+    if kind in ("Queue", "SimpleQueue", "LifoQueue", "PriorityQueue") and call == "get":
+        waiting_for = "an item"
+    elif owner == worker.name:
+        waiting_for = {"Event": "set()", "Semaphore": "a release()"}.get(kind, "a notify")
     elif owner is not None:
         holder = owner
-    elif kind in ("Queue", "SimpleQueue"):
-        waiting_for = "an item"
     return BlockedOn(kind, name, call, holder, waiting_for, blocked.deadline)
 
 
@@ -294,9 +309,9 @@ def _frames_outside_lab(ident: int | None) -> list[Any]:
     frame = sys._current_frames().get(ident) if ident is not None else None
     frames = []
     while frame is not None:
-        if not frame.f_code.co_filename.startswith(_LAB_DIR + os.sep):
-            frames.append(frame)
-        elif frame.f_code.co_name == "acquire" and "primitives" in frame.f_code.co_filename:
+        if not frame.f_code.co_filename.startswith(_LAB_DIR + os.sep) or (
+            frame.f_code.co_name == "acquire" and "primitives" in frame.f_code.co_filename
+        ):
             frames.append(frame)
         frame = frame.f_back
     return frames

@@ -27,8 +27,10 @@ from typing import Annotated, Any
 
 from ..core.domains import Bool, Fn, Int, Of, Progress, validated
 from . import primitives as p
-from .engine import Chooser, Execution, Outcome, Program, Session, Worker
+from .engine import Chooser, Execution, Worker
+from .records import Outcome, Program
 from .run import Replay, replay
+from .session import Session
 from .stepping import ALL, EMPTY, LOCAL, independent, union
 
 #: The most runs one search makes unless told otherwise (a notebook stays responsive).
@@ -123,9 +125,9 @@ def _backtrack(stack: list[_Node], bound: int | None) -> bool:
         for name in node.enabled:
             if name in node.tried:
                 continue
-            if node.current is not None and name != node.current and bound is not None:
-                if node.preemptions >= bound:
-                    continue
+            preempts = node.current is not None and name != node.current
+            if preempts and bound is not None and node.preemptions >= bound:
+                continue
             node.tried.append(name)
             node.chosen = name
             return True
@@ -176,14 +178,17 @@ class Verdict:
     first_failure_seconds: float | None
     first_failure_run: int | None
     failing_runs: int
+    pruned: int = 0  # runs the sleep sets cut short (each repeats an explored interleaving)
 
     def __bool__(self) -> bool:
         return self.ok
 
     @property
     def bound(self) -> str:
-        return "no preemption bound" if self.preemptions is None else (
-            f"at most {self.preemptions} preemption{'s' if self.preemptions != 1 else ''}"
+        return (
+            "no preemption bound"
+            if self.preemptions is None
+            else (f"at most {self.preemptions} preemption{'s' if self.preemptions != 1 else ''}")
         )
 
     @property
@@ -223,10 +228,17 @@ def explore(
     max_runs: Annotated[int, Int(1, 10_000_000)] = MAX_RUNS,
     stop_on_first: Bool = False,
     progress: Progress = None,
+    sleep_sets: Annotated[bool | None, Of((bool, type(None)))] = None,
 ) -> Verdict:
     """Run ``program`` under every schedule within the bound; the verdict and the shortest
     failing schedule. ``failing(outcome)`` says which outcomes fail (default: any outcome but
-    ``"finished"``: a deadlock, a broken invariant or check, an exception, the step limit)."""
+    ``"finished"``: a deadlock, a broken invariant or check, an exception, the step limit).
+
+    ``sleep_sets`` (default: on exactly when there is no preemption bound, the only case in
+    which they are sound) skips schedules that only reorder steps that commute."""
+    if sleep_sets and preemptions is not None:
+        raise ValueError("sleep_sets needs preemptions=None (with a bound they are not sound)")
+    use_sleep_sets = preemptions is None if sleep_sets is None else sleep_sets
     is_failing: Failing = failing if failing is not None else (lambda outcome: outcome.failed)
     stack: list[_Node] = []
     counts: Counter[str] = Counter()
@@ -241,7 +253,7 @@ def explore(
     session = Session(program).open()
     try:
         while True:
-            chooser = _DepthFirst(stack, preemptions, sleep_sets=preemptions is None)
+            chooser = _DepthFirst(stack, preemptions, sleep_sets=use_sleep_sets)
             outcome = _one_run(program, session, chooser)
             if outcome is None:
                 pruned += 1
@@ -277,9 +289,18 @@ def explore(
             )
         counterexample = Counterexample(shortest.schedule, replayed.outcome, replayed, program)
     return Verdict(
-        shortest is None, runs, exhausted and not (stop_on_first and failures), preemptions,
-        program.granularity, dict(counts.most_common()), counterexample, seconds, first_at,
-        first_run, failures,
+        shortest is None,
+        runs,
+        exhausted and not (stop_on_first and failures),
+        preemptions,
+        program.granularity,
+        dict(counts.most_common()),
+        counterexample,
+        seconds,
+        first_at,
+        first_run,
+        failures,
+        pruned,
     )
 
 

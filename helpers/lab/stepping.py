@@ -33,17 +33,55 @@ from typing import Any
 LOCAL_OPS = frozenset(
     name
     for name in (
-        "LOAD_FAST", "LOAD_FAST_CHECK", "LOAD_FAST_AND_CLEAR", "LOAD_FAST_LOAD_FAST",
-        "LOAD_FAST_BORROW", "LOAD_FAST_BORROW_LOAD_FAST_BORROW", "STORE_FAST",
-        "STORE_FAST_LOAD_FAST", "STORE_FAST_STORE_FAST", "STORE_FAST_MAYBE_NULL", "DELETE_FAST",
-        "LOAD_CONST", "LOAD_SMALL_INT", "POP_TOP", "COPY", "SWAP", "DUP_TOP", "DUP_TOP_TWO",
-        "ROT_TWO", "ROT_THREE", "ROT_FOUR", "ROT_N", "PUSH_NULL", "JUMP_FORWARD",
-        "JUMP_BACKWARD", "JUMP_BACKWARD_NO_INTERRUPT", "JUMP_ABSOLUTE", "JUMP",
-        "JUMP_NO_INTERRUPT", "PRECALL", "KW_NAMES", "POP_BLOCK", "SETUP_FINALLY",
-        "POP_JUMP_IF_NONE", "POP_JUMP_IF_NOT_NONE", "POP_JUMP_FORWARD_IF_NONE",
-        "POP_JUMP_FORWARD_IF_NOT_NONE", "POP_JUMP_BACKWARD_IF_NONE",
-        "POP_JUMP_BACKWARD_IF_NOT_NONE", "IS_OP", "LOAD_CLOSURE", "BUILD_TUPLE", "BUILD_SLICE",
-        "NOT_TAKEN", "POP_ITER", "END_FOR", "MAKE_CELL", "COPY_FREE_VARS", "GEN_START",
+        "LOAD_FAST",
+        "LOAD_FAST_CHECK",
+        "LOAD_FAST_AND_CLEAR",
+        "LOAD_FAST_LOAD_FAST",
+        "LOAD_FAST_BORROW",
+        "LOAD_FAST_BORROW_LOAD_FAST_BORROW",
+        "STORE_FAST",
+        "STORE_FAST_LOAD_FAST",
+        "STORE_FAST_STORE_FAST",
+        "STORE_FAST_MAYBE_NULL",
+        "DELETE_FAST",
+        "LOAD_CONST",
+        "LOAD_SMALL_INT",
+        "POP_TOP",
+        "COPY",
+        "SWAP",
+        "DUP_TOP",
+        "DUP_TOP_TWO",
+        "ROT_TWO",
+        "ROT_THREE",
+        "ROT_FOUR",
+        "ROT_N",
+        "PUSH_NULL",
+        "JUMP_FORWARD",
+        "JUMP_BACKWARD",
+        "JUMP_BACKWARD_NO_INTERRUPT",
+        "JUMP_ABSOLUTE",
+        "JUMP",
+        "JUMP_NO_INTERRUPT",
+        "PRECALL",
+        "KW_NAMES",
+        "POP_BLOCK",
+        "SETUP_FINALLY",
+        "POP_JUMP_IF_NONE",
+        "POP_JUMP_IF_NOT_NONE",
+        "POP_JUMP_FORWARD_IF_NONE",
+        "POP_JUMP_FORWARD_IF_NOT_NONE",
+        "POP_JUMP_BACKWARD_IF_NONE",
+        "POP_JUMP_BACKWARD_IF_NOT_NONE",
+        "IS_OP",
+        "LOAD_CLOSURE",
+        "BUILD_TUPLE",
+        "BUILD_SLICE",
+        "NOT_TAKEN",
+        "POP_ITER",
+        "END_FOR",
+        "MAKE_CELL",
+        "COPY_FREE_VARS",
+        "GEN_START",
     )
     if name in dis.opmap
 )
@@ -67,7 +105,9 @@ _NAMED = {
     **{op: ("attr", "r") for op in ("LOAD_ATTR", "LOAD_METHOD")},
     **{op: ("attr", "w") for op in ("STORE_ATTR", "DELETE_ATTR")},
     **{op: ("global", "r") for op in ("LOAD_GLOBAL", "LOAD_NAME")},
-    **{op: ("global", "w") for op in ("STORE_GLOBAL", "DELETE_GLOBAL", "STORE_NAME", "DELETE_NAME")},
+    **{
+        op: ("global", "w") for op in ("STORE_GLOBAL", "DELETE_GLOBAL", "STORE_NAME", "DELETE_NAME")
+    },
     **{op: ("cell", "r") for op in ("LOAD_DEREF", "LOAD_CLASSDEREF")},
     **{op: ("cell", "w") for op in ("STORE_DEREF", "DELETE_DEREF")},
 }
@@ -98,6 +138,7 @@ def independent(a: Footprint, b: Footprint) -> bool:
         return False
     return not (a[1] & (b[0] | b[1])) and not (b[1] & a[0])
 
+
 _LAB_DIR = os.path.dirname(os.path.abspath(__file__))
 _NEVER = (os.path.join(os.path.dirname(_LAB_DIR), "core", "domains.py"),)
 
@@ -127,7 +168,9 @@ def code_info(code: CodeType) -> CodeInfo:
     for instruction in dis.get_instructions(code):
         kind = _kind(instruction.opname)
         ops[instruction.offset] = (
-            instruction.opname, kind, footprint_of(instruction.opname, instruction.argval, kind)
+            instruction.opname,
+            kind,
+            footprint_of(instruction.opname, instruction.argval, kind),
         )
         positions = getattr(instruction, "positions", None)
         if positions is not None and positions.lineno is not None:
@@ -165,7 +208,8 @@ def code_of(fn: Any) -> CodeType | None:
     fn = _unwrap(fn)
     code = getattr(fn, "__code__", None)
     if code is None and not inspect.isroutine(fn) and not inspect.isclass(fn):
-        code = getattr(_unwrap(getattr(type(fn), "__call__", None)), "__code__", None)
+        call = vars(type(fn)).get("__call__") if isinstance(type(fn), type) else None
+        code = getattr(_unwrap(call), "__code__", None)
     return code if isinstance(code, CodeType) else None
 
 
@@ -222,6 +266,7 @@ class Position:
     text: str
     opname: str
     function: str
+    first: int = 0  # the first line of the function (its ``def``), for a listing
 
     @property
     def where(self) -> str:
@@ -234,13 +279,35 @@ class Position:
 
 def position(code: CodeType, line: int, opname: str) -> Position:
     text = linecache.getline(code.co_filename, line).strip()
-    return Position(code.co_filename, line, text, opname, code.co_name)
+    return Position(code.co_filename, line, text, opname, code.co_name, code.co_firstlineno)
 
 
 def start_position(fn: Any, label: str) -> Position:
     """A thread that has not started: it will call ``fn`` (code the lab may not step)."""
     code = code_of(fn)
     if code is None:
-        return Position("", 0, f"{label}()", "(start)", label)
+        return Position("", 0, f"{label}()", "(start)", label, 0)
     text = linecache.getline(code.co_filename, code.co_firstlineno).strip()
-    return Position(code.co_filename, code.co_firstlineno, text, "(start)", code.co_name)
+    return Position(
+        code.co_filename, code.co_firstlineno, text, "(start)", code.co_name, code.co_firstlineno
+    )
+
+
+def listing(pos: Position, most: int = 14) -> list[tuple[int, str]]:
+    """The source lines of the function ``pos`` stands in: ``(number, text)``, at most
+    ``most`` of them, around the current line."""
+    if not pos.file or pos.first <= 0:
+        return []
+    lines = linecache.getlines(pos.file)
+    if not lines:
+        return [(pos.line, pos.text)]
+    try:
+        block = inspect.getblock(lines[pos.first - 1 :])
+    except Exception:  # a lambda, a one-liner: just the line itself
+        block = [lines[pos.line - 1]] if 0 < pos.line <= len(lines) else []
+        return [(pos.line, block[0].rstrip())] if block else []
+    numbered = [(pos.first + i, text.rstrip()) for i, text in enumerate(block)]
+    if len(numbered) > most:
+        at = max(0, min(pos.line - pos.first - most // 2, len(numbered) - most))
+        numbered = numbered[at : at + most]
+    return numbered

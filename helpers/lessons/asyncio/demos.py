@@ -26,6 +26,7 @@ from typing import Annotated, Any
 from matplotlib.figure import Figure
 
 from ...core.domains import Fn, Int, Millis, Of, Seconds, validated
+from ...core.lifecycle import stop
 from ...core.spans import Span
 from ...draw.plots import finish, new_figure
 from ...draw.timeline import draw_spans
@@ -65,8 +66,7 @@ def thread_switches(duration_s: Annotated[float, Seconds(5)] = 0.05) -> Switches
     threads = [threading.Thread(target=loop, args=(n,), name=f"lab-{n}") for n in "AB"]
     for thread in threads:
         thread.start()
-    for thread in threads:
-        thread.join(duration_s + 10)
+    stop(threads, duration_s + 10).check("the looping threads")
     compact = [name for i, name in enumerate(order) if i == 0 or order[i - 1] != name]
     return Switches(tuple(compact))
 
@@ -224,7 +224,8 @@ def wrong_thread_put() -> WrongThread:
 
         thread = threading.Thread(target=from_a_thread, name="lab-wrong-thread")
         thread.start()
-        await asyncio.to_thread(thread.join, 5)
+        stopped = await asyncio.to_thread(stop, [thread], 5)
+        stopped.check("the thread")
         done, _ = await asyncio.wait({consumer}, timeout=0.3)
         return WrongThread(errors[0] if errors else "", consumer in done)
 

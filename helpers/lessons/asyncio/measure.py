@@ -21,7 +21,6 @@ import asyncio
 import contextlib
 import gc
 import os
-import resource
 import socket
 import threading
 import time
@@ -32,6 +31,11 @@ from pathlib import Path
 from typing import Annotated
 
 from matplotlib.figure import Figure
+
+try:  # POSIX only
+    import resource
+except ImportError:  # Windows: no such limits to read
+    resource = None  # type: ignore[assignment]
 
 from ...core import machine
 from ...core.domains import Choice, Int, Millis, Of, Progress, validated
@@ -118,16 +122,23 @@ class ThreadLimit:
     bounds: dict[str, int | None]
     facts: dict[str, str]
     socket_units: int
+    file_bound: int = 0  # units the open-file limit allows
 
     def __str__(self) -> str:
         lines = [f"Threads are capped at {self.chosen:,} on this machine ({self.binding})."]
         for name, allowed in self.bounds.items():
             shown = "not known here" if allowed is None else f"{allowed:,} threads"
             lines.append(f"  {name}: {shown}  [{self.facts.get(name, '')}]")
-        lines.append(
-            f"Units holding a socket are capped at {self.socket_units:,} (open files allowed "
-            f"minus those open now, minus {SPARE_FDS} spare)."
-        )
+        if self.socket_units < self.file_bound or self.file_bound == 0:
+            lines.append(
+                f"Socket waits go up to {self.socket_units:,} units, the most one run starts "
+                f"(open files would allow {self.file_bound:,}: {self.facts.get('open files', '')})."
+            )
+        else:
+            lines.append(
+                f"Socket waits are capped at {self.socket_units:,} units: each holds an open "
+                f"file ({self.facts.get('open files', '')}; {SPARE_FDS} kept spare)."
+            )
         return "\n".join(lines)
 
 
@@ -167,8 +178,8 @@ def thread_limit() -> ThreadLimit:
         facts[name] = "no limit set"
 
     name = "RLIMIT_NPROC"
-    soft, _ = resource.getrlimit(resource.RLIMIT_NPROC)
-    if soft != resource.RLIM_INFINITY:
+    soft = resource.getrlimit(resource.RLIMIT_NPROC)[0] if resource is not None else None
+    if soft is not None and soft != resource.RLIM_INFINITY:
         bounds[name] = soft // SHARE
         facts[name] = f"{soft:,} processes and threads per user; a quarter"
     else:
@@ -187,13 +198,17 @@ def thread_limit() -> ThreadLimit:
     binding = min(known, key=lambda k: known[k])
     chosen = max(1, known[binding])
 
-    soft_files, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
     fds = open_fds() or 0
-    if soft_files == resource.RLIM_INFINITY:
-        soft_files = 1 << 20
-    socket_units = max(1, min(MAX_TASKS, soft_files - fds - SPARE_FDS))
-    facts["open files"] = f"{soft_files:,} allowed, {fds} open"
-    return ThreadLimit(min(chosen, MAX_TASKS), binding, bounds, facts, socket_units)
+    if resource is None:
+        soft_files = 8_192  # Windows: sockets are not counted against a file limit like this
+    else:
+        soft_files = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+        if soft_files == resource.RLIM_INFINITY:
+            soft_files = 1 << 20
+    file_bound = max(1, soft_files - fds - SPARE_FDS)
+    socket_units = min(MAX_TASKS, file_bound)
+    facts["open files"] = f"{soft_files:,} allowed, {fds} open now"
+    return ThreadLimit(min(chosen, MAX_TASKS), binding, bounds, facts, socket_units, file_bound)
 
 
 # --- Memory of this process -------------------------------------------------------------------

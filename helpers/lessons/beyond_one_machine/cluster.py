@@ -13,10 +13,13 @@ by its ``with`` block.
 from __future__ import annotations
 
 import contextlib
+import gc
 import importlib
 import importlib.util
 import logging
+import multiprocessing
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated, Any
@@ -24,6 +27,8 @@ from typing import Annotated, Any
 from ...core import machine
 from ...core.domains import Int, Seconds, validated
 
+#: The name distributed gives its worker processes.
+_WORKER_PROCESS = "Dask Worker process"
 #: Thread name of distributed's offload pool: one thread, kept for the life of the process.
 OFFLOAD_THREAD_PREFIX = "Dask-Offload"
 
@@ -131,16 +136,69 @@ def close_if_interrupted() -> Iterator[None]:
     from distributed.deploy.spec import SpecCluster
 
     clients, clusters = set(Client._instances), set(SpecCluster._instances)
+    children = {p.pid for p in multiprocessing.active_children()}
     try:
         yield
     except BaseException:
-        for client in set(Client._instances) - clients:
+        # The block began nothing, or its clean-up failed. End the worker processes first,
+        # while the event loops still run (they release what watched each process), then
+        # close the clients and clusters and stop their loop threads, and last, release what
+        # an object kept alive by the interrupt's traceback still holds.
+        for process in multiprocessing.active_children():
+            if process.pid not in children and process.name.startswith(_WORKER_PROCESS):
+                process.terminate()
+                process.join(5)
+                if process.is_alive():
+                    process.kill()
+                    process.join(5)
+        for made in [
+            *(set(Client._instances) - clients),
+            *(set(SpecCluster._instances) - clusters),
+        ]:
             with contextlib.suppress(Exception):
-                client.close(timeout=10)
-        for cluster in set(SpecCluster._instances) - clusters:
+                made.close(timeout=10)  # a no-op for one already closed
             with contextlib.suppress(Exception):
-                cluster.close(timeout=10)  # a no-op for a cluster already closed
+                made._loop_runner.stop()
+        _release_worker_processes(children)
         raise
+
+
+def _release_worker_processes(before: set[int | None]) -> None:
+    """Close what distributed keeps per worker process, for worker processes now gone.
+
+    Each worker process has two watcher threads (its ``AsyncProcess``) and two
+    ``multiprocessing`` queues with a feeder thread each (its ``WorkerProcess``). distributed
+    releases them when the process exits and its event loop hears of it, or when they are
+    garbage-collected. After an interrupt the loop may be gone, and the traceback IPython keeps
+    holds on to them: release them here. Only processes started since ``before`` (their pids)
+    are touched.
+    """
+    from distributed.nanny import WorkerProcess
+    from distributed.process import AsyncProcess
+
+    deadline = time.monotonic() + 5.0
+    found = gc.get_objects()
+    watchers = [
+        obj
+        for obj in found
+        if isinstance(obj, AsyncProcess) and obj.pid not in before and not obj._closed
+    ]
+    owners = [obj for obj in found if isinstance(obj, WorkerProcess)]
+    del found
+    for watcher in watchers:
+        while watcher.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        if watcher.is_alive():
+            continue
+        for owner in owners:
+            if owner.process is watcher:
+                for queue in (owner.init_result_q, owner.child_stop_q):
+                    if queue is not None:
+                        with contextlib.suppress(Exception):
+                            queue.close()
+                            queue.join_thread()
+        with contextlib.suppress(Exception):
+            watcher.close()
 
 
 @contextlib.contextmanager

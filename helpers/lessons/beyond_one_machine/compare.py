@@ -27,7 +27,15 @@ from ...core.domains import Fn, Int, Items, Millis, Number, Of, Progress, Worker
 from ...core.lifecycle import stop_pool
 from ...core.spans import Span
 from ...core.workloads import calibrate
-from ...draw.plots import IDEAL_STYLE, LIMIT_STYLE, MARKERS, colour, finish, new_figure
+from ...draw.plots import (
+    IDEAL_STYLE,
+    LIMIT_STYLE,
+    MARKERS,
+    colour,
+    finish,
+    new_figure,
+    plain_log_ticks,
+)
 from ...draw.timeline import draw_spans
 from . import child
 from .cluster import course_cluster, dask_status, gather
@@ -35,7 +43,7 @@ from .cluster import course_cluster, dask_status, gather
 _BOUND_S = 120.0
 
 #: Sizes of the CPU tasks in the sweep, in milliseconds.
-SIZES_MS = (1.0, 10.0, 50.0)
+SIZES_MS = (1.0, 10.0, 100.0)
 TaskMs = Annotated[float, Millis(0.01, 2_000)]
 Tasks = Annotated[int, Int(1, 10_000)]
 
@@ -175,7 +183,7 @@ def _serial_seconds(iterations: int, tasks: int) -> float:
 def measure_all(
     overhead_tasks: Tasks = 500,
     sizes_ms: Annotated[Sequence[float], Items(Millis(0.01, 2_000))] = SIZES_MS,
-    tasks_per_size: Annotated[int, Int(1, 1_000)] = 16,
+    tasks_per_size: Annotated[int, Int(1, 1_000)] = 6,
     megabytes: Annotated[float, Number(0.001, 256, unit="MB")] = 8.0,
     data_tasks: Annotated[int, Int(1, 100)] = 8,
     *,
@@ -249,13 +257,18 @@ def plot_sizes(measurements: Annotated[Measurements, Of(Measurements)]) -> Figur
     ):
         ax.plot(sizes, values, marker=MARKERS[i], color=colour(i), label=label)
     ideal = min(measurements.workers, measurements.sizes[0].tasks)
-    ax.axhline(ideal, label=f"ideal: {ideal} workers in parallel", **IDEAL_STYLE)
     limit = min(ideal, measurements.cores)
     if limit < ideal:
+        ax.axhline(ideal, label=f"ideal: {ideal} workers in parallel", **IDEAL_STYLE)
         ax.axhline(limit, label=f"this machine's limit ({measurements.cores} cores)", **LIMIT_STYLE)
+    else:
+        cores = f"{measurements.cores} core{'s' if measurements.cores != 1 else ''}"
+        ax.axhline(ideal, label=f"ideal, and this machine's limit ({cores})", **IDEAL_STYLE)
     ax.axhline(1.0, color="#000000", linewidth=0.8, label="break-even (serial)")
     ax.set_xscale("log")
     ax.set_yscale("log")
+    plain_log_ticks(ax.xaxis)
+    plain_log_ticks(ax.yaxis)
     ax.legend(fontsize=8)
     finish(
         ax,

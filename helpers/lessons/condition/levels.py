@@ -76,12 +76,16 @@ IF_NOT_WAIT = Level(
         "lock back, let C2 come in: its `if` sees an item."
     ),
     granularity="line",
+    preemptions=1,  # three threads: one preemption is enough to reach it, and keeps it fast
     fixed={"C1": consume_with_while, "C2": consume_with_while, "P": produce_two},
     fix="Re-check after every wakeup: `while not buffer.items: cond.wait()`, or "
     "`cond.wait_for(lambda: buffer.items)`.",
     also_fixed=(
-        ("wait_for", {"C1": consume_with_wait_for, "C2": consume_with_wait_for, "P": produce_two},
-         None),
+        (
+            "wait_for",
+            {"C1": consume_with_wait_for, "C2": consume_with_wait_for, "P": produce_two},
+            None,
+        ),
         ("teaching Condition", None, lambda: Buffer(TeachingCondition)),
     ),
 )

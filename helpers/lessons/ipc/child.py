@@ -380,3 +380,117 @@ def serve_shared_memory(conn: Connection, name: Text, timeout: Bound = CHILD_TIM
     finally:
         block.close()
         conn.close()
+
+
+# --- Round trips for the cost table: the partner answers each small value -------------------------
+
+
+def yield_cpu() -> None:
+    """Give the CPU away between two polls: on one core the other process must get to run."""
+    if hasattr(os, "sched_yield"):
+        os.sched_yield()
+    else:
+        time.sleep(0)
+
+
+def _echo_polled(
+    read: Callable[[], int], write: Callable[[int], None], count: int, timeout: float
+) -> None:
+    """Wait until the parent's value is ``n`` (polling: nothing tells us it changed), answer
+    ``n``, for ``n`` in 1 … ``count``. Give up after ``timeout`` seconds without news."""
+    for n in range(1, count + 1):
+        deadline = time.monotonic() + timeout
+        while read() != n:
+            if time.monotonic() > deadline:
+                return
+            yield_cpu()
+        write(n)
+
+
+@validated
+def echo_pipe(conn: Connection, count: Amount, timeout: Bound = CHILD_TIMEOUT) -> None:
+    """Send back each of ``count`` small messages received on ``conn``."""
+    try:
+        for _ in range(count):
+            if not conn.poll(timeout):
+                return
+            conn.send(conn.recv())
+    except (EOFError, OSError):
+        return
+    finally:
+        conn.close()
+
+
+@validated
+def echo_queue(inbox: Any, outbox: Any, count: Amount, timeout: Bound = CHILD_TIMEOUT) -> None:
+    """Put back on ``outbox`` each of ``count`` items taken from ``inbox``."""
+    try:
+        for _ in range(count):
+            outbox.put(inbox.get(timeout=timeout))
+    except queue.Empty:
+        return
+
+
+@validated
+def echo_managed_dict(shared: Any, count: Amount, timeout: Bound = CHILD_TIMEOUT) -> None:
+    """Answer ``shared["ping"]`` in ``shared["pong"]``: every read and write is a trip to the
+    manager's server process."""
+
+    def write(n: int) -> None:
+        shared["pong"] = n
+
+    _echo_polled(lambda: shared["ping"], write, count, timeout)
+
+
+@validated
+def echo_value(ping: Any, pong: Any, count: Amount, timeout: Bound = CHILD_TIMEOUT) -> None:
+    """Answer ``ping.value`` in ``pong.value`` (two ``Value`` objects, each read and write under
+    its lock)."""
+
+    def write(n: int) -> None:
+        pong.value = n
+
+    _echo_polled(lambda: ping.value, write, count, timeout)
+
+
+#: Where the ping and the pong live in the block of :func:`echo_shared_memory`.
+PING, PONG = slice(0, 8), slice(8, 16)
+
+
+@validated
+def echo_shared_memory(name: Text, count: Amount, timeout: Bound = CHILD_TIMEOUT) -> None:
+    """Answer the ping (bytes 0-7 of the block ``name``) in the pong (bytes 8-15): plain memory,
+    no lock, no system call."""
+    block = shared_memory.SharedMemory(name=name)
+
+    def write(n: int) -> None:
+        block.buf[PONG] = n.to_bytes(8, "little")
+
+    try:
+        _echo_polled(lambda: int.from_bytes(block.buf[PING], "little"), write, count, timeout)
+    finally:
+        block.close()
+
+
+# --- Exercise 4: a child that fills a block, or fails to ----------------------------------------
+
+
+@validated
+def fill_shared_slowly(name: Text, size: Amount, value: Byte, seconds: Pause = 1.5) -> None:
+    """:func:`fill_shared`, after ``seconds`` of other work: the parent must wait for it."""
+    time.sleep(seconds)
+    fill_shared(name, size, value)
+
+
+@validated
+def fill_half_then_die(name: Text, size: Amount, value: Byte) -> None:
+    """Fill the first half of the block, then vanish (``os._exit``): the data is incomplete."""
+    fill_shared(name, size // 2, value)
+    os._exit(70)
+
+
+@validated
+def fill_too_late(name: Text, size: Amount, value: Byte, seconds: Pause = 60) -> None:
+    """Take far longer than any parent will wait (``seconds``), then fill."""
+    time.sleep(seconds)
+    fill_shared(name, size, value)

@@ -56,7 +56,8 @@ def plot_sync(
 
 
 def plot_operation_costs(costs: Sequence[OperationCost]) -> Figure:
-    """One horizontal bar per operation, on a log scale (the costs span orders of magnitude)."""
+    """One horizontal bar per mechanism: the median round trip between two processes, on a
+    log scale (the costs span orders of magnitude)."""
     if not costs:
         raise ValueError("costs must not be empty")
     fig, (ax,) = new_figure(width=8.0, height=0.45 * len(costs) + 1.2)
@@ -77,9 +78,9 @@ def plot_operation_costs(costs: Sequence[OperationCost]) -> Figure:
     ax.invert_yaxis()  # cheapest on top
     finish(
         ax,
-        xlabel="time for one operation (µs, log scale)",
+        xlabel="round trip: an int to a child process and back (µs, median, log scale)",
         ylabel="",
-        title="One small operation, median, measured in this notebook's process",
+        title="One small round trip between two processes, each mechanism",
     )
     ax.grid(False, axis="y")
     return fig

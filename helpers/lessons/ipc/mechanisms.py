@@ -1,7 +1,7 @@
-"""Notebook 09: what each mechanism costs. The cost of one small operation of each kind
-(:func:`operation_costs`), and the latency and throughput of Queue, Pipe, Manager and shared
-memory between two processes by message size (:func:`measure_ipc`, which the course benchmark
-``tools/bench.py`` runs too). Plain data; :mod:`.figures` draws it.
+"""Notebook 09: what each mechanism costs between two processes. One small round trip of each
+kind, measured the same way (:func:`round_trip_costs`), and the latency and throughput of
+Queue, Pipe, Manager and shared memory by message size (:func:`measure_ipc`, which the course
+benchmark ``tools/bench.py`` runs too). Plain data; :mod:`.figures` draws it.
 """
 
 from __future__ import annotations
@@ -18,7 +18,20 @@ from ...core import machine
 from ...core.domains import Choice, Count, Int, Items, Progress, Seconds, validated
 from ...core.lifecycle import stop
 from ...core.machine import StartMethod
-from .child import Amount, serve_pipe, serve_queue, serve_shared_memory
+from .child import (
+    PING,
+    PONG,
+    Amount,
+    echo_managed_dict,
+    echo_pipe,
+    echo_queue,
+    echo_shared_memory,
+    echo_value,
+    serve_pipe,
+    serve_queue,
+    serve_shared_memory,
+    yield_cpu,
+)
 from .parent import close_queue
 
 #: Mechanisms :func:`measure_ipc` compares, with the words the plots use for them.
@@ -49,12 +62,13 @@ def size_label(size: Amount) -> str:
     return f"{size} B"
 
 
-# --- The cost of one operation --------------------------------------------------------------------
+# --- The cost of one small round trip, mechanism by mechanism -------------------------------------
 
 
 @dataclass(frozen=True)
 class OperationCost:
-    """Median seconds for one operation, measured ``repeats`` times in the notebook's process."""
+    """Median seconds for one round trip (a small int to a child process, its answer back),
+    over ``repeats`` round trips."""
 
     name: str
     seconds: float
@@ -62,98 +76,168 @@ class OperationCost:
     group: str = ""
 
 
-def _time_op(op: Callable[[], object], repeats: int) -> float:
-    """Median of ``repeats`` batches of 20 calls, per call (batches smooth the clock's grain)."""
-    batch = 20
-    samples = []
-    for _ in range(max(1, repeats // batch)):
-        started = time.perf_counter()
-        for _ in range(batch):
-            op()
-        samples.append((time.perf_counter() - started) / batch)
-    return statistics.median(samples)
+class _Partner:
+    """A child that answers every value the parent hands it, by one mechanism.
+
+    ``trip(n)`` hands over ``n`` and waits, within ``timeout``, for the answer ``n``.
+    ``close(clean)`` ends the child (a clean run expects it to have finished on its own) and
+    releases every resource, always.
+    """
+
+    def __init__(
+        self,
+        process: Any,
+        trip: Callable[[int], None],
+        release: Callable[[], None] = lambda: None,
+    ) -> None:
+        self.process = process
+        self.trip = trip
+        self._release = release
+
+    def close(self, clean: bool, timeout: float) -> None:
+        try:
+            stopped = stop([self.process], timeout if clean else 0)
+        finally:
+            self._release()
+        if clean and (not stopped.clean or stopped.exitcodes != (0,)):
+            raise RuntimeError(f"the partner ended badly: {stopped}, exit {stopped.exitcodes}")
+
+
+def _wait_for(read: Callable[[], int], n: int, timeout: float, what: str) -> None:
+    """Poll ``read()`` until it gives ``n`` (yielding the CPU between polls), within ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while read() != n:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{what}: no answer within {timeout:g} s")
+        yield_cpu()
+
+
+def _pipe_partner(context: Any, count: int, timeout: float, _manager: Any) -> _Partner:
+    here, there = context.Pipe()
+    process = context.Process(target=echo_pipe, args=(there, count, timeout), name="pipe-partner")
+    process.start()
+    there.close()  # the child has its own copy
+
+    def trip(n: int) -> None:
+        here.send(n)
+        if not here.poll(timeout):
+            raise TimeoutError(f"Pipe: no answer within {timeout:g} s")
+        here.recv()
+
+    return _Partner(process, trip, here.close)
+
+
+def _queue_partner(context: Any, count: int, timeout: float, _manager: Any) -> _Partner:
+    inbox, outbox = context.Queue(), context.Queue()
+    args = (inbox, outbox, count, timeout)
+    process = context.Process(target=echo_queue, args=args, name="queue-partner")
+    process.start()
+
+    def trip(n: int) -> None:
+        inbox.put(n)
+        outbox.get(timeout=timeout)
+
+    def release() -> None:
+        for q in (inbox, outbox):
+            q.cancel_join_thread()  # after a failure nobody reads: do not wait to flush
+            close_queue(q)
+
+    return _Partner(process, trip, release)
+
+
+def _manager_dict_partner(context: Any, count: int, timeout: float, manager: Any) -> _Partner:
+    shared = manager.dict({"ping": 0, "pong": 0})
+    args = (shared, count, timeout)
+    process = context.Process(target=echo_managed_dict, args=args, name="manager-partner")
+    process.start()
+
+    def trip(n: int) -> None:
+        shared["ping"] = n
+        _wait_for(lambda: shared["pong"], n, timeout, "Manager dict")
+
+    return _Partner(process, trip)
+
+
+def _value_partner(context: Any, count: int, timeout: float, _manager: Any) -> _Partner:
+    ping, pong = context.Value("q", 0), context.Value("q", 0)
+    process = context.Process(
+        target=echo_value, args=(ping, pong, count, timeout), name="value-partner"
+    )
+    process.start()
+
+    def trip(n: int) -> None:
+        ping.value = n
+        _wait_for(lambda: pong.value, n, timeout, "Value")
+
+    return _Partner(process, trip)
+
+
+def _shared_memory_partner(context: Any, count: int, timeout: float, _manager: Any) -> _Partner:
+    block = shared_memory.SharedMemory(create=True, size=16)
+    block.buf[:16] = bytes(16)
+    args = (block.name, count, timeout)
+    process = context.Process(target=echo_shared_memory, args=args, name="shm-partner")
+    process.start()
+
+    def trip(n: int) -> None:
+        block.buf[PING] = n.to_bytes(8, "little")
+        _wait_for(lambda: int.from_bytes(block.buf[PONG], "little"), n, timeout, "SharedMemory")
+
+    def release() -> None:
+        block.close()
+        block.unlink()
+
+    return _Partner(process, trip, release)
+
+
+#: The round trips of the cost table: (label, family, how to build the partner), cheapest
+#: kind first. Messages wake the receiver up; shared state must be polled.
+ROUND_TRIPS: tuple[tuple[str, str, Callable[..., _Partner]], ...] = (
+    ("SharedMemory: write, poll for the answer", "shared memory", _shared_memory_partner),
+    ("Value (with its lock): set, poll", "shared memory", _value_partner),
+    ("Pipe: send, recv", "messages", _pipe_partner),
+    ("Queue: put, get", "messages", _queue_partner),
+    ("Manager dict: d[k] = n, poll d[k2]", "server process", _manager_dict_partner),
+)
 
 
 @validated
-def operation_costs(
+def round_trip_costs(
     repeats: Annotated[int, Int(1, 100_000)] = 1_000,
     *,
     start_method: StartMethod = None,
     progress: Progress = None,
+    timeout: Annotated[float, Seconds(600)] = 30.0,
 ) -> list[OperationCost]:
-    """Time one small operation of each kind, from the cheapest to the dearest mechanism.
+    """One small round trip per mechanism, all measured the same way: the notebook hands a
+    child process an int, the child hands it back; the median of ``repeats`` round trips.
 
-    Everything runs in this process, so the numbers are the cost of the mechanism itself:
-    a Queue round trip goes through the feeder thread and the pipe and back; a Manager call
-    goes to the manager's server process and back.
+    Each child is started, and has answered once, before the timing starts. With a Pipe or a
+    Queue the receiver sleeps until the message arrives; a shared dict or shared memory tells
+    nobody that it changed, so both sides poll (yielding the CPU between polls) and the time
+    includes the polling. A Manager's round trips are a quarter as many (each poll is itself a
+    trip to the server process).
     """
     context = machine.mp_context(start_method)
-    plain: dict[str, int] = {}
-    counter = context.Value("i", 0)
-    raw = context.RawValue("i", 0)
-    array = context.Array("i", 8)
-    block = shared_memory.SharedMemory(create=True, size=8)
-    left, right = context.Pipe()
-    q = context.Queue()
-    manager = context.Manager()
-    try:
-        managed = manager.dict()
-        managed_list = manager.list()
-
-        def locked_add() -> None:
-            with counter.get_lock():
-                counter.value += 1
-
-        def raw_add() -> None:
-            raw.value += 1
-
-        def array_set() -> None:
-            array[3] = 7
-
-        def shm_set() -> None:
-            block.buf[3] = 7
-
-        def pipe_trip() -> None:
-            left.send(1)
-            right.recv()
-
-        def queue_trip() -> None:
-            q.put(1)
-            q.get(timeout=10)
-
-        def manager_set() -> None:
-            managed["key"] = 1
-
-        def managed_list_append() -> None:
-            managed_list.append(1)
-
-        def plain_set() -> None:
-            plain["key"] = 1
-
-        few = max(20, repeats // 4)  # each Manager call is a round trip: fewer of them
-        ops: list[tuple[str, str, Callable[[], object], int]] = [
-            ("dict[key] = 1 (plain dict, one process)", "no sharing", plain_set, repeats),
-            ("SharedMemory: buf[i] = 7", "shared memory", shm_set, repeats),
-            ("RawValue: value += 1 (no lock)", "shared memory", raw_add, repeats),
-            ("Array: a[i] = 7 (with its lock)", "shared memory", array_set, repeats),
-            ("Value: value += 1 under get_lock()", "shared memory", locked_add, repeats),
-            ("Pipe: send(1) + recv()", "messages", pipe_trip, repeats),
-            ("Queue: put(1) + get()", "messages", queue_trip, repeats),
-            ("Manager dict: d[key] = 1", "server process", manager_set, few),
-            ("Manager list: append(1)", "server process", managed_list_append, few),
-        ]
-        costs = []
-        for step, (name, group, op, times) in enumerate(ops, start=1):
-            costs.append(OperationCost(name, _time_op(op, times), times, group))
+    costs = []
+    with context.Manager() as manager:
+        for step, (name, group, build) in enumerate(ROUND_TRIPS, start=1):
+            times = max(20, repeats // 4) if group == "server process" else repeats
+            partner = build(context, times + 1, timeout, manager)
+            clean = False
+            try:
+                partner.trip(1)  # untimed: the child is up and answering
+                trips = []
+                for n in range(2, times + 2):
+                    started = time.perf_counter()
+                    partner.trip(n)
+                    trips.append(time.perf_counter() - started)
+                clean = True
+            finally:
+                partner.close(clean, timeout)
+            costs.append(OperationCost(name, statistics.median(trips), times, group))
             if progress is not None:
-                progress(step, len(ops))
-    finally:
-        manager.shutdown()
-        close_queue(q)
-        left.close()
-        right.close()
-        block.close()
-        block.unlink()
+                progress(step, len(ROUND_TRIPS))
     return costs
 
 

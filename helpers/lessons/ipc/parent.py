@@ -1,6 +1,6 @@
-"""Notebook 09, the parent's side of a queue: take items with one deadline, close a queue and
-its feeder thread, wait for a ``JoinableQueue`` within a bound; and the named semaphores that
-every multiprocessing lock leaves in ``/dev/shm`` under ``spawn`` and ``forkserver``.
+"""Notebook 09, the parent's side: take items from a queue with one deadline, close a queue and
+its feeder thread, wait for a ``JoinableQueue`` within a bound; and another program that
+attaches to (or leaks) a shared-memory block.
 
 Children are ended with :func:`helpers.core.lifecycle.stop`, whose report says who finished
 and who had to be terminated.
@@ -8,12 +8,16 @@ and who had to be terminated.
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
-from ...core.domains import Has, validated
+from ...core.domains import Bool, Has, Of, Seconds, validated
 from .child import Amount, Bound
 
 
@@ -59,10 +63,67 @@ def join_within(
     return not waiter.is_alive()
 
 
-def semaphore_files() -> list[str]:
-    """Named POSIX semaphores of multiprocessing in /dev/shm (Linux; empty elsewhere)."""
-    folder = Path("/dev/shm")
-    try:
-        return sorted(entry.name for entry in folder.iterdir() if entry.name.startswith("sem."))
-    except OSError:
-        return []
+# --- Another program, using a shared-memory block by name -----------------------------------------
+
+SHM_PROGRAM = Path(__file__).resolve().parent / "scripts" / "shm_program.py"
+
+
+@dataclass(frozen=True)
+class ProgramRun:
+    """What the other program printed, and how it ended."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+    @property
+    def tracker_lines(self) -> list[str]:
+        """The resource tracker's warnings in its standard error, without file paths."""
+        return [
+            line.split("UserWarning: ", 1)[1]
+            for line in self.stderr.splitlines()
+            if "UserWarning: resource_tracker" in line
+        ]
+
+
+def _run(args: list[str], timeout: float) -> ProgramRun:
+    done = subprocess.run(
+        [sys.executable, str(SHM_PROGRAM), *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+        env={**os.environ, "PYTHON_COLORS": "0", "NO_COLOR": "1"},
+    )
+    return ProgramRun(done.returncode, done.stdout, done.stderr)
+
+
+@validated
+def attach_from_another_program(
+    name: Annotated[str, Of(str)],
+    *,
+    untracked: Bool = False,
+    timeout: Annotated[float, Seconds(300)] = 60.0,
+) -> ProgramRun:
+    """Run ``shm_program.py attach NAME``: a separate Python program (with its own resource
+    tracker) attaches to the block, reads a byte, closes it and exits. ``untracked`` attaches
+    with ``track=False`` (Python 3.13+)."""
+    if untracked and sys.version_info < (3, 13):
+        raise ValueError("untracked needs Python 3.13 or later (SharedMemory(track=False))")
+    return _run(["attach", name, *(["--untracked"] if untracked else [])], timeout)
+
+
+@validated
+def leak_from_another_program(timeout: Annotated[float, Seconds(300)] = 60.0) -> ProgramRun:
+    """Run ``shm_program.py leak``: a program creates a block, closes it without ``unlink()``
+    and exits; its name is the first line of ``stdout``."""
+    return _run(["leak"], timeout)
+
+
+@validated
+def forget_segment(name: Annotated[str, Of(str)]) -> None:
+    """Tell this process's resource tracker that the block ``name`` is gone, as ``unlink()``
+    does after removing it, when someone else removed it first (POSIX)."""
+    from multiprocessing import resource_tracker
+
+    resource_tracker.unregister(name if name.startswith("/") else f"/{name}", "shared_memory")

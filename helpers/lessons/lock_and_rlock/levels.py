@@ -1,3 +1,4 @@
+# ruff: noqa: SIM117  -- nested `with`: at one line per step, each lock is its own step
 """Interleaving-lab levels for lesson 04: be the scheduler that deadlocks two locks.
 
 :data:`OPPOSITE_ORDER`: one thread takes ``lock_a`` then ``lock_b``, the other ``lock_b`` then

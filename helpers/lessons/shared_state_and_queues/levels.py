@@ -109,13 +109,13 @@ CHECK_THEN_ACT = Level(
         lambda jobs: len(jobs.winners) == 2,
     ),
     hint=(
-        "Let A pass its check (`\"job\" not in owners` is true), then switch to B before A "
+        'Let A pass its check (`"job" not in owners` is true), then switch to B before A '
         "inserts: B's check is still true too."
     ),
     granularity="line",
     fixed=_pair(claim_locked),
     fix="Check and act under one lock (or let one atomic call do both: "
-    "`owners.setdefault(\"job\", me) == me`).",
+    '`owners.setdefault("job", me) == me`).',
     also_fixed=(("setdefault", _pair(claim_atomic), None),),
 )
 

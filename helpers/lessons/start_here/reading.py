@@ -31,8 +31,8 @@ def _cpu_on_threads(speedup: float, gil: bool, cores: int) -> str:
     if gil:
         return said + (
             "the solid stripes alternate between the rows. With the GIL only one thread runs "
-            "Python at a time; they hand it back and forth every few milliseconds, so the "
-            "speedup stays near 1x however many threads you add."
+            "Python at a time; they hand it back and forth every few milliseconds (notebook 01 "
+            "shows how), so the speedup stays near 1x however many threads you add."
         )
     if cores == 1:
         return said + (

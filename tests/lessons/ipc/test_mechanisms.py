@@ -1,8 +1,9 @@
-"""helpers.lessons.ipc.mechanisms: the cost of one operation, and throughput and latency by
-mechanism and message size (drawn by helpers.lessons.ipc.figures)."""
+"""helpers.lessons.ipc.mechanisms: one small round trip per mechanism between two processes,
+and throughput and latency by mechanism and message size (drawn by helpers.lessons.ipc.figures)."""
 
 from __future__ import annotations
 
+import queue
 import subprocess
 import sys
 import textwrap
@@ -10,19 +11,39 @@ import textwrap
 import pytest
 from matplotlib.figure import Figure
 
+from helpers.core import machine
 from helpers.lessons.ipc import figures, mechanisms
 
 pytestmark = pytest.mark.usefixtures("nothing_left")
 
 
-def test_operation_costs_cover_every_family() -> None:
-    costs = mechanisms.operation_costs(repeats=40)
-    assert len(costs) == 9 and len({c.name for c in costs}) == 9
-    assert {c.group for c in costs} == {"no sharing", "shared memory", "messages", "server process"}
+def test_round_trip_costs_measure_every_mechanism_across_processes(start_method: str) -> None:
+    seen: list[int] = []
+    costs = mechanisms.round_trip_costs(repeats=40, progress=lambda done, total: seen.append(done))
+    assert [c.name for c in costs] == [name for name, _, _ in mechanisms.ROUND_TRIPS]
+    assert {c.group for c in costs} == {"shared memory", "messages", "server process"}
     assert all(c.seconds > 0 for c in costs)
+    assert [c.repeats for c in costs] == [40, 40, 40, 40, 20]  # a Manager: a quarter, >= 20
+    assert seen == list(range(1, len(costs) + 1))
     assert isinstance(figures.plot_operation_costs(costs), Figure)
     with pytest.raises(ValueError, match="repeats"):
-        mechanisms.operation_costs(repeats=0)
+        mechanisms.round_trip_costs(repeats=0)
+
+
+@pytest.mark.parametrize("build", [b for _, _, b in mechanisms.ROUND_TRIPS])
+def test_a_partner_that_stops_answering_is_reported_and_ended(build: object) -> None:
+    """A partner told to answer once: the second trip fails (it times out, or finds the pipe
+    closed), and closing it after the failure ends the child and releases everything
+    (``nothing_left`` checks)."""
+    context = machine.mp_context()
+    with context.Manager() as manager:
+        partner = build(context, 1, 0.3, manager)  # type: ignore[operator]
+        try:
+            partner.trip(1)
+            with pytest.raises((TimeoutError, queue.Empty, OSError, EOFError)):
+                partner.trip(2)
+        finally:
+            partner.close(False, 5)
 
 
 def test_measure_ipc_returns_plain_data(ctx: object) -> None:

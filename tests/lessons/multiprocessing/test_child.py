@@ -105,12 +105,10 @@ def test_batch_on_retiring_workers_reports_and_never_leaks(start_method: str) ->
     sandbox = context.Process(target=child.batch_on_retiring_workers, args=(writer, 6, 2, method))
     sandbox.start()
     writer.close()
-    try:
-        assert reader.poll(60)
-        batch = reader.recv()
-    finally:
-        reader.close()
-        stopped = stop([sandbox], 0 if "batch" not in locals() or batch.stalled else 30)
+    batch = reader.recv() if reader.poll(60) else None
+    reader.close()
+    stopped = stop([sandbox], 0 if batch is None or batch.stalled else 30)
+    assert batch is not None
     assert batch.tasks == 6 and batch.finished >= 2 and batch.method == method
     if batch.stalled:
         assert batch.finished < 6 and stopped.terminated == (sandbox.name,)

@@ -1,0 +1,86 @@
+"""Carrier threads and the session that owns them and the patches, for one run or many.
+
+Starting a thread costs more than a whole run of a small program, so the threads a program
+names run on *carriers*: real threads that run one controlled thread per run, run after run.
+Threads the code under test starts are real new threads (see :meth:`Execution.adopt`).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+from . import primitives as p
+from .records import Program
+
+
+class Carrier:
+    """A real thread that runs one controlled thread per run, run after run (starting a
+    thread costs far more than a whole run of a small program)."""
+
+    def __init__(self) -> None:
+        self.wake = p.REAL_ALLOCATE_LOCK()
+        self.wake.acquire()
+        self.job: Callable[[], None] | None = None
+        self.thread = threading.Thread(target=self._loop, name="lab-carrier", daemon=True)
+        p.REAL_START(self.thread)
+
+    def _loop(self) -> None:
+        while True:
+            self.wake.acquire()
+            job, self.job = self.job, None
+            if job is None:
+                return
+            job()
+
+    def run(self, job: Callable[[], None]) -> None:
+        self.job = job
+        self.wake.release()
+
+    def stop(self) -> None:
+        self.job = None
+        if self.wake.locked():
+            self.wake.release()
+        p.REAL_JOIN(self.thread, 1.0)
+
+
+class Session:
+    """The patches and the carrier threads for one or many runs of a program.
+
+    Leaving it (``with``, or :meth:`close`) ends every carrier and restores every patch, also
+    after an error or a ``KeyboardInterrupt``.
+    """
+
+    def __init__(self, program: Program) -> None:
+        self.program = program
+        self.patches = p.Patches(program.step)
+        self.carriers: list[Carrier] = []
+        self.leftover: list[str] = []
+
+    def open(self) -> Session:
+        self.patches.apply()
+        return self
+
+    def carrier(self, index: int) -> Carrier:
+        while len(self.carriers) <= index:
+            self.carriers.append(Carrier())
+        return self.carriers[index]
+
+    def discard(self, index: int) -> None:
+        """A carrier left stuck by a run (blocked in C): never use it again."""
+        self.carriers[index] = Carrier()
+
+    def close(self) -> None:
+        try:
+            for carrier in self.carriers:
+                carrier.stop()
+            self.leftover += [c.thread.name for c in self.carriers if c.thread.is_alive()]
+            self.carriers = []
+        finally:
+            self.patches.restore()
+
+    def __enter__(self) -> Session:
+        return self.open()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
