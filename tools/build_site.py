@@ -17,6 +17,7 @@
 from __future__ import annotations
 
 import argparse
+import ast
 import asyncio
 import hashlib
 import json
@@ -44,9 +45,6 @@ DOCTREES, KERNEL_LOG = BUILD / "site-doctrees", BUILD / "site-kernels.log"
 CELL_TIMEOUT = 90  # seconds, as nbval's in `make nbval`
 # Run in each kernel before the lesson, and removed from the page: figures carry alt text.
 SETUP_CELL = "from helpers.draw.plots import show_alt_text\n\nshow_alt_text()"
-# Code that every lesson runs: a change here re-runs them all (helpers/lessons/* are per lesson).
-SHARED = ("helpers/__init__.py", "helpers/core", "helpers/draw", "helpers/lab",
-          "helpers/teaching", "helpers/sketches")  # fmt: skip
 
 
 @dataclass
@@ -73,16 +71,70 @@ def binder_url(stem: str, repository: str) -> str:
     return f"https://mybinder.org/v2/gh/{repository}/HEAD?urlpath=lab/tree/notebooks/{stem}.ipynb"
 
 
+def _module_file(module: str) -> Path | None:
+    """``helpers.core.machine`` -> helpers/core/machine.py (or its package's __init__.py)."""
+    base = ROOT.joinpath(*module.split("."))
+    for candidate in (base.with_suffix(".py"), base / "__init__.py"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _imported(tree: ast.AST, package: str) -> set[str]:
+    """The helpers modules a piece of code imports (``from x import y``: x, and x.y if y is a
+    module); ``package`` resolves relative imports."""
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            # level 1 is the package itself (``from .plots``), level 2 its parent (``..core``)
+            parts = package.split(".")[: len(package.split(".")) - node.level + 1]
+            base = ".".join([*parts, node.module or ""]).strip(".") if node.level else node.module
+            base = base or ""
+            names.add(base)
+            names.update(f"{base}.{alias.name}" for alias in node.names)
+    return {name for name in names if name.split(".")[0] == "helpers"}
+
+
+def helpers_files(lesson: course.Lesson) -> set[Path]:
+    """Every helpers file the lesson runs: its own package, whatever its code cells import,
+    and what those import in turn (statically, as written; package __init__ files too)."""
+    nb = jupytext.read(lesson.lesson_path)
+    code = "\n".join(
+        line for cell in nb.cells if cell.cell_type == "code"
+        for line in cell.source.split("\n") if not line.lstrip().startswith(("%", "!"))
+    )  # fmt: skip
+    found = {f for f in lesson.code_path.rglob("*") if f.is_file() and "__pycache__" not in f.parts}
+    todo = [(ast.parse(code), "helpers")]
+    todo += [(ast.parse(f.read_bytes()), _package_of(f)) for f in found if f.suffix == ".py"]
+    while todo:
+        tree, package = todo.pop()
+        for module in _imported(tree, package):
+            parts = module.split(".")
+            for depth in range(1, len(parts) + 1):  # helpers/__init__.py, helpers/core/...
+                file = _module_file(".".join(parts[:depth]))
+                if file and file not in found:
+                    found.add(file)
+                    todo.append((ast.parse(file.read_bytes()), _package_of(file)))
+    return found
+
+
+def _package_of(file: Path) -> str:
+    """The package relative imports in ``file`` start from (helpers/draw/plots.py: helpers.draw)."""
+    return ".".join(file.relative_to(ROOT).parts[:-1])
+
+
 def cache_key(lesson: course.Lesson) -> str:
-    """What the lesson's outputs depend on: its text, the code it imports, the interpreter."""
+    """What the lesson's outputs depend on: its text, the helpers code it runs, the Python."""
     digest = hashlib.sha256(lesson.lesson_path.read_bytes())
     digest.update(sys.version.encode() + SETUP_CELL.encode())
-    for name in (*SHARED, f"helpers/lessons/{lesson.slug}"):
-        path = ROOT / name
-        files = sorted(path.rglob("*")) if path.is_dir() else [path]
-        for file in files:
-            if file.is_file() and "__pycache__" not in file.parts:
-                digest.update(str(file.relative_to(ROOT)).encode() + file.read_bytes())
+    try:
+        files = sorted(helpers_files(lesson))
+    except SyntaxError:  # a cell or module being edited: depend on all of helpers/
+        files = sorted(f for f in (ROOT / "helpers").rglob("*.py") if f.is_file())
+    for file in files:
+        digest.update(str(file.relative_to(ROOT)).encode() + file.read_bytes())
     return digest.hexdigest()
 
 

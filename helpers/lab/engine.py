@@ -83,6 +83,7 @@ class Worker:
         self.label = name
         self.carrier: int | None = None  # index of the session's carrier thread, if any
         self.entry: Any = None  # the function it starts with
+        self.discarded = False  # its carrier was left stuck, and replaced
 
     def where(self) -> Position | None:
         if self.code is None:
@@ -131,6 +132,7 @@ class Execution:
         self.active = True
         p._tls.execution = self
         self.state = self.call_user(self.program.setup) if self.program.setup else None
+        _refuse_real_locks(self.state)
         args = () if self.program.setup is None else (self.state,)
         arrivals = []
         for index, (name, fn) in enumerate(self.program.threads):
@@ -470,6 +472,11 @@ class Execution:
         if self.outcome is not None:
             return self.outcome
         if self.enabled():
+            if len(self.schedule) >= self.program.max_steps:
+                self.outcome = self._ending(
+                    "step-limit", f"stopped after {self.program.max_steps} steps"
+                )
+                return self.outcome
             return None
         unfinished = [w for w in self.workers if not w.done]
         if unfinished:
@@ -529,18 +536,17 @@ class Execution:
     def close(self, grace: float = 1.0) -> list[str]:
         """Abandon every unfinished thread, wait for each to end; the names of those that
         did not (blocked in C code: they are daemons). Always leaves the run inactive."""
-        import time
-
+        now = p.REAL_MONOTONIC  # the real clock: time.monotonic is the run's virtual one here
         try:
             for w in self.workers:
                 w.abort = True
-            deadline = time.monotonic() + grace
+            deadline = now() + grace
             for w in self.workers:
                 if w.thread is None:
                     continue
                 if w.ident is not None and not w.done:
                     _inject_abort(w.ident)
-                while not _ended(w) and time.monotonic() < deadline:
+                while not _ended(w) and now() < deadline:
                     if w.go.locked() and not w.done:
                         with contextlib.suppress(RuntimeError):
                             w.go.release()
@@ -550,13 +556,47 @@ class Execution:
                         p.REAL_SLEEP(0.0005)
             self.leftover = [w.name for w in self.workers if w.thread and not _ended(w)]
             for w in self.workers:
-                if w.carrier is not None and not w.done:
+                if w.carrier is not None and not w.done and not w.discarded:
+                    w.discarded = True
                     self.session.discard(w.carrier)
         finally:
             self.active = False
             if getattr(p._tls, "execution", None) is self:
                 p._tls.execution = None
         return self.leftover
+
+
+_REAL_KINDS = (p.REAL_LOCK_TYPE, type(p.REAL_RLOCK()), p.REAL_SIMPLE_QUEUE)
+
+
+def _refuse_real_locks(state: Any, depth: int = 3) -> None:
+    """A real lock in the shared state would block in C, out of the scheduler's sight: say so
+    now, and how to fix it, instead of timing out later."""
+    seen: set[int] = set()
+    level: list[tuple[str, Any]] = [("state", state)]
+    for _ in range(depth):
+        following = []
+        for path, obj in level:
+            if id(obj) in seen:
+                continue
+            seen.add(id(obj))
+            if isinstance(obj, _REAL_KINDS):
+                raise p.LabError(
+                    f"{path} is a real {type(obj).__name__}, made with a reference to "
+                    "threading.Lock (or RLock, SimpleQueue) taken before the run. Call "
+                    "threading.Lock() (threading.RLock(), queue.SimpleQueue()) inside setup, or "
+                    "in a lambda, so the lab's cooperative version is made."
+                )
+            if isinstance(obj, dict):
+                items = list(obj.items())[:50]
+            elif isinstance(obj, (list, tuple)):
+                items = list(enumerate(obj))[:50]
+            elif hasattr(obj, "__dict__") and not isinstance(obj, type):
+                items = [(k, v) for k, v in list(vars(obj).items())[:50] if not callable(v)]
+            else:
+                items = []
+            following += [(f"{path}.{k}", v) for k, v in items]
+        level = following
 
 
 def _ended(worker: Worker) -> bool:

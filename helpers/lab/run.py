@@ -140,7 +140,7 @@ class Run:
 
     @property
     def execution(self) -> Execution:
-        if self._execution is None or not self._execution.active:
+        if self._execution is None:
             raise p.LabError("this run is not open (open() it, or use it in a with block)")
         return self._execution
 
@@ -214,6 +214,7 @@ class Run:
         try:
             if self._execution is not None:
                 self.leftover = self._execution.close()
+                self._execution = None
         finally:
             if self._session is not None:
                 self._session.close()

@@ -45,6 +45,7 @@ class _Node:
     preemptions: int  # switches away from a runnable thread before this choice
     chosen: str
     sleep: dict[str, Any]  # asleep here: thread -> the footprint of its pending step
+    where: tuple[Any, ...] = ()  # where each thread stood: a replay must find the same
     tried: list[str] = field(default_factory=list)
     first: dict[str, Any] = field(default_factory=dict)  # tried thread -> its step's footprint
 
@@ -92,18 +93,21 @@ class _DepthFirst(Chooser):
         if len(awake) == 1:
             return awake[0][0]
         names = tuple(worker.name for worker, _ in awake)
+        where = tuple((w.name, how, w.code, w.line, w.opname) for w, how in enabled)
         if self.depth < len(self.stack):
             node = self.stack[self.depth]
-            if node.enabled != names:
+            if node.enabled != names or node.where != where:
                 raise p.LabError(
-                    "the run is not deterministic: at choice "
-                    f"{self.depth + 1} the threads that could run were {names}, "
-                    f"not {node.enabled} as before (does the code read the real time, "
-                    "random numbers, or state left over from an earlier run?)"
+                    f"the run is not deterministic: at choice {self.depth + 1} the threads "
+                    "stood elsewhere than in the run before with the same choices (does the "
+                    "code read the real time, random numbers, or state left over from an "
+                    "earlier run?)"
                 )
         else:
             default = go_on.name if go_on is not None else names[0]
-            node = _Node(names, go_on.name if go_on else None, self.preemptions, default, asleep)
+            node = _Node(
+                names, go_on.name if go_on else None, self.preemptions, default, asleep, where
+            )
             node.tried.append(default)
             self.stack.append(node)
         self.depth += 1

@@ -67,7 +67,13 @@ class Session:
         return self.carriers[index]
 
     def discard(self, index: int) -> None:
-        """A carrier left stuck by a run (blocked in C): never use it again."""
+        """A carrier left stuck by a run (blocked in C): never use it again. If its thread
+        ever comes back, it ends."""
+        old = self.carriers[index]
+        old.job = None
+        if old.wake.locked():
+            old.wake.release()
+        self.leftover.append(old.thread.name)
         self.carriers[index] = Carrier()
 
     def close(self) -> None:

@@ -63,7 +63,9 @@ def test_a_thread_stands_at_its_next_instruction() -> None:
         assert a.position.opname in _opnames(increment)  # from dis, for this version
         seen = set()
         while run.outcome is None:
-            seen.add(run.snapshot().thread("A").position.opname if "A" in run.snapshot().runnable else "")
+            seen.add(
+                run.snapshot().thread("A").position.opname if "A" in run.snapshot().runnable else ""
+            )
             run.step(run.snapshot().runnable[0])
     assert {"LOAD_ATTR", "STORE_ATTR"} <= seen  # the read and the write are separate steps
 
@@ -115,7 +117,10 @@ def test_a_blocked_thread_cannot_step() -> None:
         assert view.status == "blocked" and not view.can_step
         assert view.blocked.kind == "Lock" and view.blocked.name == "lock"
         assert view.blocked.holder == "A"
-        with pytest.raises(ValueError, match=r"thread 'B' cannot step: blocked in acquire\(\) on Lock lock, held by A"):
+        with pytest.raises(
+            ValueError,
+            match=r"thread 'B' cannot step: blocked in acquire\(\) on Lock lock, held by A",
+        ):
             run.step("B")
 
 
@@ -136,7 +141,10 @@ def take_outside_lock() -> None:
 def test_a_step_blocked_in_c_is_an_error_naming_thread_and_line() -> None:
     OUTSIDE.acquire()
     try:
-        with pytest.raises(LabError, match=r"thread A did not reach its next step within 0.3 s .*OUTSIDE.acquire\(\)"):
+        with pytest.raises(
+            LabError,
+            match=r"thread A did not reach its next step within 0.3 s .*OUTSIDE.acquire\(\)",
+        ):
             replay(program({"A": take_outside_lock}, step_timeout=0.3), ["A", "A", "A", "A"])
     finally:
         OUTSIDE.release()  # the stuck thread goes on, is abandoned, and ends
@@ -144,7 +152,9 @@ def test_a_step_blocked_in_c_is_an_error_naming_thread_and_line() -> None:
 
 
 def _untraced_module():  # type: ignore[no-untyped-def]
-    spec = importlib.util.spec_from_file_location("lab_untraced", Path(__file__).with_name("untraced.py"))
+    spec = importlib.util.spec_from_file_location(
+        "lab_untraced", Path(__file__).with_name("untraced.py")
+    )
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)  # type: ignore[union-attr]
     return module
@@ -218,9 +228,12 @@ def pop_empty(c: Counter) -> None:
 
 
 def test_an_exception_in_a_thread_is_reported() -> None:
-    done = replay(program({"A": pop_empty}, setup=Counter), ["A"] * 10)
-    assert done.outcome is not None and done.outcome.kind == "exception"
-    (error,) = done.outcome.errors
+    with Run(program({"A": pop_empty}, setup=Counter)) as run:
+        while run.outcome is None:
+            run.step("A")
+        outcome = run.outcome
+    assert outcome.kind == "exception"
+    (error,) = outcome.errors
     assert (error.thread, error.type) == ("A", "IndexError")
     assert "[].pop()" in error.line
 

@@ -52,21 +52,30 @@ def thread_switches(duration_s: Annotated[float, Seconds(5)] = 0.05) -> Switches
 
     No step blocks, sleeps or awaits. Yet the stretches alternate: the interpreter switches
     threads on its own (with the GIL, every ``sys.getswitchinterval()`` seconds; without it,
-    the threads run at the same time).
+    the threads run at the same time). On a very busy machine a thread may not get a core for
+    a while, so past ``duration_s`` they keep looping (10 s at most) until one of them has run
+    again after the other.
     """
     order: list[str] = []
     start = threading.Barrier(2)
+    resumed = threading.Event()  # a thread ran again after the other one had run
 
     def loop(name: str) -> None:
         start.wait(10)
-        end = time.perf_counter() + duration_s
-        while time.perf_counter() < end:
+        now = time.perf_counter()
+        end, hard_end = now + duration_s, now + 10.0
+        mine = False
+        while now < end or (now < hard_end and not resumed.is_set()):
+            if mine and order[-1] != name:
+                resumed.set()
             order.append(name)  # list.append is atomic: nothing is lost, only interleaved
+            mine = True
+            now = time.perf_counter()
 
     threads = [threading.Thread(target=loop, args=(n,), name=f"lab-{n}") for n in "AB"]
     for thread in threads:
         thread.start()
-    stop(threads, duration_s + 10).check("the looping threads")
+    stop(threads, 15).check("the looping threads")
     compact = [name for i, name in enumerate(order) if i == 0 or order[i - 1] != name]
     return Switches(tuple(compact))
 

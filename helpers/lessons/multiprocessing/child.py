@@ -272,10 +272,10 @@ def batch_on_retiring_workers(
     Run this in a process of its own (a sandbox). On Python versions with gh-115634, the
     worker retires after ``per_child`` tasks and no replacement is ever started: the pool
     has tasks and no worker, and ``shutdown()`` would wait for them forever. The sandbox
-    notices (no worker process for a while) and reports once its exit clean-up has run
-    (so the pool's semaphores are already removed); then it stays stuck at exit, waiting for
-    the pool, until its parent terminates it. On fixed versions every task runs, the pool
-    shuts down, and the sandbox reports and exits normally.
+    notices (no worker process for a while), removes the pool's semaphores as an exit would,
+    and reports; then it stays stuck at exit, waiting for the pool, until its parent
+    terminates it. On fixed versions every task runs, the pool shuts down, and the sandbox
+    reports and exits normally.
     """
     pool = ProcessPoolExecutor(
         1, mp_context=multiprocessing.get_context(method), max_tasks_per_child=per_child
@@ -298,11 +298,12 @@ def batch_on_retiring_workers(
     done = [f for f in futures if f.done() and f.exception() is None]
     batch = BatchReport(tasks, len(done), tuple(f.result() for f in done), stalled, method)
     if stalled:
-        # Report last of all exit-time clean-ups (after every semaphore has been removed):
-        # what comes after them, joining the pool's thread, never ends.
-        util.Finalize(None, _send_and_close, args=(report, batch), exitpriority=-100)
-        return
-    pool.shutdown(wait=True)
+        # The pool can never shut down: exiting would wait for its thread forever, and the
+        # parent will terminate this process. First run the clean-ups an exit would run
+        # (they remove the pool's named semaphores), then report.
+        util._run_finalizers(0)
+    else:
+        pool.shutdown(wait=True)
     _send_and_close(report, batch)
 
 

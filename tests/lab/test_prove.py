@@ -1,0 +1,352 @@
+"""Checkers that prove: wrong answers fail every time (with the schedule that breaks them), a
+correct answer other than the model one passes every time. No timing anywhere."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from helpers.core.checks import Feedback, checker
+from helpers.lab import feedback, prove, require
+from helpers.sketches.semaphore import BrokenSemaphore
+
+# --- 1. An update under a lock ------------------------------------------------------------------
+
+
+class Counter:
+    def __init__(self) -> None:
+        self.value = 0
+        self.lock = threading.Lock()
+
+
+def model_increment(c: Counter) -> None:
+    with c.lock:
+        c.value += 1
+
+
+def no_lock(c: Counter) -> None:
+    c.value += 1
+
+
+def lock_around_the_read_only(c: Counter) -> None:
+    with c.lock:
+        seen = c.value
+    c.value = seen + 1
+
+
+def a_new_lock_each_time(c: Counter) -> None:
+    with threading.Lock():
+        c.value += 1
+
+
+def acquire_try_finally(c: Counter) -> None:  # correct, and not the model answer
+    c.lock.acquire()
+    try:
+        seen = c.value
+        c.value = seen + 1
+    finally:
+        c.lock.release()
+
+
+def prove_counter(increment: Callable[[Counter], None]) -> Any:
+    return prove(
+        {"A": increment, "B": increment},
+        setup=Counter,
+        check=lambda c: c.value == 2,
+        show=lambda c: {"value": c.value},
+    )
+
+
+# --- 2. A consumer that waits -------------------------------------------------------------------
+
+
+class Buffer:
+    def __init__(self) -> None:
+        self.items: list[str] = []
+        self.cond = threading.Condition()
+        self.got: list[str] = []
+
+
+def model_consume(b: Buffer) -> None:
+    with b.cond:
+        while not b.items:
+            b.cond.wait()
+        b.got.append(b.items.pop())
+
+
+def consume_with_if(b: Buffer) -> None:
+    with b.cond:
+        if not b.items:
+            b.cond.wait()
+        b.got.append(b.items.pop())
+
+
+def pop_outside_the_lock(b: Buffer) -> None:
+    with b.cond:
+        while not b.items:
+            b.cond.wait()
+    b.got.append(b.items.pop())
+
+
+def check_outside_the_lock(b: Buffer) -> None:
+    if not b.items:
+        with b.cond:
+            b.cond.wait()
+    with b.cond:
+        b.got.append(b.items.pop())
+
+
+def consume_with_wait_for(b: Buffer) -> None:  # correct, and not the model answer
+    with b.cond:
+        b.cond.wait_for(lambda: b.items)
+        b.got.append(b.items.pop())
+
+
+def produce_two(b: Buffer) -> None:
+    with b.cond:
+        b.items.append("one")
+        b.cond.notify()
+    with b.cond:
+        b.items.append("two")
+        b.cond.notify()
+
+
+def prove_consumer(consume: Callable[[Buffer], None]) -> Any:
+    return prove(
+        {"C1": consume, "C2": consume, "P": produce_two},
+        setup=Buffer,
+        check=lambda b: sorted(b.got) == ["one", "two"],
+        preemptions=1,
+        granularity="line",
+    )
+
+
+# --- 3. Two locks -------------------------------------------------------------------------------
+
+
+class Accounts:
+    def __init__(self, make: Callable[[], Any] = threading.Lock) -> None:
+        self.a = make()
+        self.b = make()
+        self.moved = 0
+
+
+def model_a_then_b(s: Accounts) -> None:
+    with s.a:
+        with s.b:  # noqa: SIM117
+            s.moved += 1
+
+
+def b_then_a(s: Accounts) -> None:
+    with s.b:
+        with s.a:  # noqa: SIM117
+            s.moved += 1
+
+
+def give_up_on_the_second(s: Accounts) -> None:
+    with s.b:
+        if s.a.acquire(timeout=0.1):  # no deadlock, but the transfer may not happen
+            s.moved += 1
+            s.a.release()
+
+
+def by_id(s: Accounts) -> None:  # correct, and not the model answer
+    first, second = sorted((s.b, s.a), key=id)
+    with first, second:
+        s.moved += 1
+
+
+def prove_transfers(second: Callable[[Accounts], None], make: Any = None) -> Any:
+    setup = (lambda: Accounts(make)) if make else Accounts
+    first = model_a_then_b if second is not by_id else by_id
+    return prove(
+        {"A": first, "B": second}, setup=setup, check=lambda s: s.moved == 2, granularity="line"
+    )
+
+
+# --- 4. A wait with a deadline ------------------------------------------------------------------
+
+DEADLINE = 1.0
+
+
+def _untraced() -> Any:
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).with_name("untraced.py")
+    spec = importlib.util.spec_from_file_location("lab_untraced_prove", path)
+    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
+    spec.loader.exec_module(module)  # type: ignore[union-attr]
+    return module
+
+
+RecordingCondition = _untraced().RecordingCondition
+
+
+class Flag:
+    def __init__(self) -> None:
+        self.cond = RecordingCondition()
+        self.ready = False  # nobody sets it: the waiter must give up in time
+        self.waited: float | None = None
+
+
+def model_wait(f: Flag) -> None:
+    start = time.monotonic()
+    with f.cond:
+        f.cond.wait_for(lambda: f.ready, timeout=DEADLINE)
+    f.waited = time.monotonic() - start
+
+
+def wait_without_timeout(f: Flag) -> None:
+    start = time.monotonic()
+    with f.cond:
+        while not f.ready:
+            f.cond.wait()
+    f.waited = time.monotonic() - start
+
+
+def poll_without_overall_deadline(f: Flag) -> None:
+    start = time.monotonic()
+    with f.cond:
+        while not f.ready:
+            f.cond.wait(0.1)
+    f.waited = time.monotonic() - start
+
+
+def restart_the_timeout_after_each_wakeup(f: Flag) -> None:
+    start = time.monotonic()
+    with f.cond:
+        while not f.ready:
+            if not f.cond.wait(DEADLINE):
+                break
+    f.waited = time.monotonic() - start
+
+
+def manual_deadline(f: Flag) -> None:  # correct, and not the model answer
+    start = time.monotonic()
+    deadline = start + DEADLINE
+    with f.cond:
+        while not f.ready:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            f.cond.wait(remaining)
+    f.waited = time.monotonic() - start
+
+
+def nudge_twice(f: Flag) -> None:  # wakes the waiter without setting the flag
+    for _ in range(2):
+        time.sleep(0.9)
+        with f.cond:
+            f.cond.notify()
+
+
+def prove_deadline(wait: Callable[[Flag], None]) -> Any:
+    return prove(
+        {"W": wait, "N": nudge_twice},
+        setup=Flag,
+        granularity="line",
+        max_steps=400,
+        check=lambda f: f.waited is not None and f.waited <= DEADLINE,
+    )
+
+
+# --- The cases ----------------------------------------------------------------------------------
+
+CASES = [
+    pytest.param(
+        prove_counter,
+        [no_lock, lock_around_the_read_only, a_new_lock_each_time],
+        acquire_try_finally,
+        model_increment,
+        id="update under a lock",
+    ),
+    pytest.param(
+        prove_consumer,
+        [consume_with_if, pop_outside_the_lock, check_outside_the_lock],
+        consume_with_wait_for,
+        model_consume,
+        id="wait in a loop",
+    ),
+    pytest.param(
+        prove_transfers,
+        [b_then_a, give_up_on_the_second, "rlock"],
+        by_id,
+        model_a_then_b,
+        id="lock order",
+    ),
+    pytest.param(
+        prove_deadline,
+        [
+            wait_without_timeout,
+            poll_without_overall_deadline,
+            restart_the_timeout_after_each_wakeup,
+        ],
+        manual_deadline,
+        model_wait,
+        id="wait with a deadline",
+    ),
+]
+
+
+def _verdict(check: Any, answer: Any) -> Any:
+    if answer == "rlock":  # "RLocks fix deadlocks": they do not, in opposite order
+        return check(b_then_a, make=lambda: threading.RLock())
+    return check(answer)
+
+
+@pytest.mark.parametrize(("check", "wrong", "other", "model"), CASES)
+def test_wrong_answers_fail_with_a_counterexample_every_time(check, wrong, other, model) -> None:  # type: ignore[no-untyped-def]
+    for answer in wrong:
+        first, second = _verdict(check, answer), _verdict(check, answer)
+        assert not first.ok, f"{answer} passed: {first}"
+        assert first.counterexample.schedule == second.counterexample.schedule  # deterministic
+        assert first.message == second.message
+
+
+@pytest.mark.parametrize(("check", "wrong", "other", "model"), CASES)
+def test_the_model_and_another_correct_answer_pass_every_time(check, wrong, other, model) -> None:  # type: ignore[no-untyped-def]
+    for answer in (model, other):
+        verdict = _verdict(check, answer)
+        assert verdict.ok and verdict.exhausted, str(verdict)
+        assert verdict.runs == _verdict(check, answer).runs  # the same proof, every time
+
+
+def test_a_checker_built_on_prove_gives_feedback_not_tracebacks() -> None:
+    @checker
+    def check_increment(increment: Callable[[Counter], None]) -> Feedback:
+        verdict = prove_counter(increment)
+        require(verdict, "two increments add 2")
+        return feedback(verdict, "two increments add 2")
+
+    good, bad = check_increment(acquire_try_finally), check_increment(no_lock)
+    assert good.ok and "no violation" in good.message
+    assert not bad.ok and "does not hold" in bad.message and "⇄" in bad.message
+
+
+def test_the_semaphore_sketch_fails_the_permit_property() -> None:
+    class Parking:
+        def __init__(self, make: Any) -> None:
+            self.sem = make(1)
+
+    def park(p: Parking) -> None:
+        if p.sem.acquire():
+            p.sem.release()
+
+    bad = prove(
+        {"A": park, "B": park},
+        setup=lambda: Parking(BrokenSemaphore),
+        check=lambda p: p.sem._value == 1,
+        granularity="line",
+    )
+    good = prove(
+        {"A": park, "B": park},
+        setup=lambda: Parking(threading.Semaphore),
+        check=lambda p: p.sem._value == 1,
+        granularity="line",
+    )
+    assert not bad.ok and good.ok

@@ -1,0 +1,36 @@
+"""tools/build_site.py without building: cache keys, launch URLs and the landing page."""
+
+from __future__ import annotations
+
+import build_site
+import course
+import pytest
+
+WRITTEN = [lesson for lesson in course.LESSONS if lesson.lesson_path.exists()]
+
+
+@pytest.mark.parametrize("lesson", WRITTEN[:3], ids=[lesson.slug for lesson in WRITTEN[:3]])
+def test_a_lessons_key_covers_its_package_and_the_helpers_it_imports(
+    lesson: course.Lesson,
+) -> None:
+    files = build_site.helpers_files(lesson)
+    own = {f for f in lesson.code_path.rglob("*.py") if "__pycache__" not in f.parts}
+    assert own <= files
+    assert build_site.ROOT / "helpers" / "__init__.py" in files
+    assert build_site.ROOT / "helpers" / "core" / "leftovers.py" in files  # every setup cell
+    assert build_site.cache_key(lesson) == build_site.cache_key(lesson)
+
+
+def test_the_launch_url_opens_the_lessons_notebook_in_jupyterlab() -> None:
+    assert build_site.binder_url("03_x", "me/course") == (
+        "https://mybinder.org/v2/gh/me/course/HEAD?urlpath=lab/tree/notebooks/03_x.ipynb"
+    )
+
+
+def test_the_landing_page_maps_the_whole_manifest_and_says_how_to_run_it() -> None:
+    written = {lesson.stem for lesson in WRITTEN}
+    page = build_site.landing_page(course.LESSONS, written, "me/course")
+    for lesson in course.LESSONS:
+        assert lesson.heading in page and f"| {lesson.minutes} |" in page
+    assert "make lab" in page and "make test" in page and "mybinder.org/v2/gh/me/course" in page
+    assert "![" not in page  # no README image or badge: the site loads nothing from elsewhere
