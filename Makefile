@@ -79,8 +79,10 @@ browser: $(STAMP)
 
 # The course website (tools/build_site.py): every lesson executed (cached in build/site-cache,
 # so a rebuild re-runs only what changed), rendered by Sphinx into build/site.
+# SITE_JOBS=2 runs two kernels at a time (default: one per two usable cores).
+SITE_JOBS ?=
 site: $(STAMP)
-	$(BIN)/python tools/build_site.py
+	$(BIN)/python tools/build_site.py $(if $(SITE_JOBS),--jobs $(SITE_JOBS))
 
 # The website in headless Chromium (tests/site). It needs Chromium: without it (and not in
 # CI) the build is skipped too, since nothing would look at it.

@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import ast
 import asyncio
+import functools
 import hashlib
 import json
 import os
@@ -106,18 +107,22 @@ def helpers_files(lesson: course.Lesson) -> set[Path]:
         for line in cell.source.split("\n") if not line.lstrip().startswith(("%", "!"))
     )  # fmt: skip
     found = {f for f in lesson.code_path.rglob("*") if f.is_file() and "__pycache__" not in f.parts}
-    todo = [(ast.parse(code), "helpers")]
-    todo += [(ast.parse(f.read_bytes()), _package_of(f)) for f in found if f.suffix == ".py"]
+    todo = [_imported(ast.parse(code), "helpers")]
+    todo += [_imports_of(file) for file in found if file.suffix == ".py"]
     while todo:
-        tree, package = todo.pop()
-        for module in _imported(tree, package):
+        for module in todo.pop():
             parts = module.split(".")
             for depth in range(1, len(parts) + 1):  # helpers/__init__.py, helpers/core/...
                 file = _module_file(".".join(parts[:depth]))
                 if file and file not in found:
                     found.add(file)
-                    todo.append((ast.parse(file.read_bytes()), _package_of(file)))
+                    todo.append(_imports_of(file))
     return found
+
+
+@functools.cache  # one build reads each module once, however many lessons import it
+def _imports_of(file: Path) -> frozenset[str]:
+    return frozenset(_imported(ast.parse(file.read_bytes()), _package_of(file)))
 
 
 def _package_of(file: Path) -> str:

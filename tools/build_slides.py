@@ -34,9 +34,11 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import ClassVar
 
 import jupytext
 import nbformat
@@ -140,6 +142,8 @@ def _current(path: Path, key: str) -> bool:
 async def _execute_projector(lesson: course.Lesson, slots: asyncio.Semaphore) -> None:
     """As build_site executes a lesson, with projector mode on, into build/slides-cache."""
     nb = jupytext.read(lesson.lesson_path)
+    # The website's first cell, so figures carry alt text in the decks too; removed after.
+    nb.cells.insert(0, nbformat.v4.new_code_cell(build_site.SETUP_CELL))
     client = NotebookClient(
         nb,
         timeout=build_site.CELL_TIMEOUT,
@@ -155,6 +159,7 @@ async def _execute_projector(lesson: course.Lesson, slots: asyncio.Semaphore) ->
         with build_site.KERNEL_LOG.open("a") as log:
             await client.async_execute(env=env, stdout=log, stderr=log)
         print(f"  executed {lesson.stem} (projector) in {time.perf_counter() - started:.0f} s")
+    del nb.cells[0]
     nb.metadata["lab_site_cache_key"] = projector_key(lesson)
     PROJECTOR_CACHE.mkdir(parents=True, exist_ok=True)
     nbformat.write(nb, PROJECTOR_CACHE / f"{lesson.stem}.ipynb")
@@ -169,6 +174,18 @@ async def _execute_all_projector(lessons: list[course.Lesson], jobs: int) -> Non
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def _run(main: Callable[[], None]) -> None:
+    """``main()`` here, or in a thread of its own when this thread already runs an event loop
+    (a notebook, or Playwright's sync API in the tests), where ``asyncio.run`` would refuse."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        main()
+        return
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(main).result()
 
 
 def executed(
@@ -190,7 +207,7 @@ def executed(
     if todo:
         BUILD.mkdir(exist_ok=True)
         run = _execute_all_projector if report.projector else build_site._execute_all
-        asyncio.run(run(todo, jobs))
+        _run(lambda: asyncio.run(run(todo, jobs)))
     report.executed = [lesson.stem for lesson in todo]
     report.execute_s = time.perf_counter() - started
     return {
@@ -246,8 +263,10 @@ def deck(nb: nbformat.NotebookNode, lesson: course.Lesson, existing: set[str]) -
 class _Loads(html.parser.HTMLParser):
     """Every URL an HTML page makes the browser fetch (not the links a reader may follow)."""
 
-    FETCHED = {"script": "src", "img": "src", "iframe": "src", "source": "src", "audio": "src",
-               "video": "src", "embed": "src", "object": "data", "link": "href"}  # fmt: skip
+    FETCHED: ClassVar[dict[str, str]] = {
+        "script": "src", "img": "src", "iframe": "src", "source": "src", "audio": "src",
+        "video": "src", "embed": "src", "object": "data", "link": "href",
+    }  # fmt: skip
 
     def __init__(self) -> None:
         super().__init__()
@@ -340,7 +359,8 @@ def build(
     chosen = select(only)
     report.missing = [lesson.stem for lesson in chosen if not lesson.lesson_path.exists()]
     present = [lesson for lesson in chosen if lesson.lesson_path.exists()]
-    notebooks = executed(present, report, jobs=jobs or build_site.default_jobs(), any_cache=any_cache)
+    jobs = jobs or build_site.default_jobs()
+    notebooks = executed(present, report, jobs=jobs, any_cache=any_cache)
     started = time.perf_counter()
     existing = {lesson.stem for lesson in course.LESSONS if lesson.lesson_path.exists()}
     problems = []

@@ -85,8 +85,9 @@ def explore_workers(
     )
     history.add(result, task_ms)
 
-    fig, (left, right) = new_figure(ncols=2, height=1.6 + 0.4 * max(2, workers))
-    fig.set_size_inches(12.5, fig.get_size_inches()[1])
+    # 12.5 inches in all: the timeline's legend sits right of its axes (grown to fit a slide
+    # in projector mode, by new_figure).
+    fig, (left, right) = new_figure(ncols=2, width=6.25, height=1.6 + 0.4 * max(2, workers))
     plot_timeline(result.run, ax=left, title=_timeline_title(result))
     plot_speedup(
         {EXECUTOR_KINDS[executor]: history.curve(result)},
@@ -94,7 +95,7 @@ def explore_workers(
         highlight=result,
         title=f"Speedup, {WORKLOAD_KINDS[kind]}",
     )
-    fig.suptitle(_headline(result), fontsize=11)
+    fig.suptitle(_headline(result), fontsize="large")
     return fig
 
 
@@ -173,6 +174,6 @@ def compare_executors(
     fig.suptitle(
         f"{tasks} tasks of ~{task_ms:g} ms on {workers} workers; "
         f"{cores} usable core{'s' if cores != 1 else ''}",
-        fontsize=11,
+        fontsize="large",
     )
     return fig, measurements

@@ -6,7 +6,7 @@ shows it exactly once: end the cell with the figure, or ``display(fig)``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Annotated, Any
 
 import matplotlib.pyplot as plt
@@ -15,7 +15,7 @@ from matplotlib.figure import Figure
 
 from ..core.domains import AnyInt, Bool, Count, Items, Number, Of, OptionalText, Text, validated
 from ..core.timing import Measurement, ideal_speedup, speedup_limit
-from .style import figure_size
+from .style import figure_size, fit_title, line_width, marker_size
 
 Inches = Annotated[float, Number(0, 100, above=True, unit="inches")]
 OptionalAxes = Annotated[Axes | None, Of(Axes, optional=True)]
@@ -34,8 +34,32 @@ PALETTE: tuple[str, ...] = (
 #: Markers paired with the palette, so series differ in shape as well as colour.
 MARKERS: tuple[str, ...] = ("o", "s", "^", "D", "v", "P", "X", "*")
 
-IDEAL_STYLE = {"color": "#555555", "linestyle": "--", "linewidth": 1.2}
-LIMIT_STYLE = {"color": "#D55E00", "linestyle": ":", "linewidth": 1.6}
+
+class _LineStyle(Mapping[str, Any]):
+    """Keyword arguments for a reference line (``ax.plot(..., **IDEAL_STYLE)``), whose width is
+    a multiple of the current mode's line width, read when the line is drawn: the same dict
+    draws a thin line on a laptop and a thick one in projector mode."""
+
+    def __init__(self, color: str, linestyle: str, width: float) -> None:
+        self._fixed = {"color": color, "linestyle": linestyle}
+        self._width = width  # times rcParams["lines.linewidth"]
+
+    def _values(self) -> dict[str, Any]:
+        return {**self._fixed, "linewidth": line_width(self._width)}
+
+    def __getitem__(self, key: str) -> Any:
+        return self._values()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._values())
+
+    def __len__(self) -> int:
+        return len(self._values())
+
+
+#: The ideal (dashed grey) and this machine's limit (dotted vermillion), on every plot.
+IDEAL_STYLE = _LineStyle("#555555", "--", 0.8)
+LIMIT_STYLE = _LineStyle("#D55E00", ":", 1.07)
 
 
 @validated
@@ -65,7 +89,8 @@ def finish(
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     if title:
-        ax.set_title(title, fontsize=10)
+        ax.set_title(title, fontsize="medium")
+        fit_title(ax)
     ax.grid(True, alpha=0.3)
     return ax
 
@@ -96,7 +121,7 @@ def plot_lines(
     if logy:
         ax.set_yscale("log")
     if len(series) > 1:
-        ax.legend(fontsize=8)
+        ax.legend(fontsize="small")
     finish(ax, xlabel=xlabel, ylabel=ylabel, title=title)
     return fig  # type: ignore[return-value]
 
@@ -149,7 +174,7 @@ def plot_speedup(
         mark_point(ax, highlight.run.workers, highlight.speedup)
     ax.set_xticks(xs if top <= 16 else xs[:: max(1, top // 8)])
     ax.set_ylim(bottom=0)
-    ax.legend(fontsize=8, loc="upper left")
+    ax.legend(fontsize="small", loc="upper left")
     finish(
         ax,
         xlabel="workers",
@@ -181,7 +206,7 @@ def mark_point(
         [x],
         [y],
         marker="o",
-        markersize=12,
+        markersize=marker_size(2.0),
         markerfacecolor="none",
         markeredgecolor="#000000",
         linestyle="none",

@@ -19,6 +19,7 @@ from ..core.domains import Bool, Number, Of, OptionalText, Text, Where, validate
 from ..core.spans import Span, rows
 from ..core.timing import RunResult
 from .plots import OptionalAxes, colour, finish, new_figure
+from .style import line_width
 
 
 @validated
@@ -128,7 +129,7 @@ def draw_rows(
                 facecolors=shade,
                 alpha=0.3,
                 edgecolor=shade,
-                linewidth=0.8,
+                linewidth=line_width(0.5),
             )
             if show_running and record.running:
                 pieces = [((a - t0) * scale, max((b - a) * scale, 0.05)) for a, b in record.running]
@@ -144,7 +145,11 @@ def draw_rows(
     if handles:
         # Outside, right of the axis, so the legend never hides a bar.
         ax.legend(
-            handles=handles, fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False
+            handles=handles,
+            fontsize="small",
+            loc="upper left",
+            bbox_to_anchor=(1.01, 1.0),
+            frameon=False,
         )
     return ax
 

@@ -23,6 +23,7 @@ from ..core.domains import AnyInt, Choice, Count, Fn, Int, Of, Text, Where, Work
 from ..core.timing import EXECUTOR_KINDS, ExecutorKind, TaskMs
 from ..core.workloads import WORKLOAD_KINDS, Kind
 from .explore import SpeedupHistory, explore_workers
+from .style import EXPLORER_CSS, projector
 
 Compute = Callable[..., Any]
 """``compute(**values, progress=callback)`` returning a ``Figure`` (or ``(Figure, data)``)."""
@@ -137,6 +138,9 @@ class Explorer:
         self.progress.add_class("lab-explorer-progress")
         self.status.add_class("lab-explorer-status")
         self.output.add_class("lab-explorer-output")
+        if projector():  # controls for the back of a room: CSS scoped to this explorer
+            self.widget.add_class("lab-projector")
+            self.widget.children = (widgets.HTML(EXPLORER_CSS), *self.widget.children)
 
     def values(self) -> dict[str, Any]:
         return {name: control.value for name, control in self.controls.items()}

@@ -13,14 +13,19 @@ from typing import Annotated, Any
 
 from matplotlib.figure import Figure
 
-from ..core.domains import Of, OptionalText, validated
+from ..core.domains import Items, Of, OptionalText, validated
 from ..core.spans import Span
 from ..draw.plots import finish, new_figure
 from ..draw.timeline import draw_spans
 from .run import Step
 
+ThreadNames = Annotated[Sequence[str], Items(Of(str), empty_ok=True)]
 
-def schedule_spans(steps: Sequence[Step], threads: Sequence[str]) -> list[Span]:
+
+@validated
+def schedule_spans(
+    steps: Annotated[Sequence[Step], Of((list, tuple))], threads: ThreadNames
+) -> list[Span]:
     """The steps as spans: ``start``/``end`` are step numbers (step k covers k-1 to k)."""
     names = list(dict.fromkeys([*threads, *(s.thread for s in steps)]))
     order = {name: i for i, name in enumerate(names)}
@@ -62,7 +67,7 @@ def schedule_spans(steps: Sequence[Step], threads: Sequence[str]) -> list[Span]:
 @validated
 def plot_schedule(
     steps: Annotated[Sequence[Step], Of((list, tuple))],
-    threads: Annotated[Sequence[str], Of((list, tuple))] = (),
+    threads: ThreadNames = (),
     *,
     title: OptionalText = None,
     ax: Any = None,

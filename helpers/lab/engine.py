@@ -23,13 +23,16 @@ import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
+from ..core.domains import Fn, Text, validated
 from . import primitives as p
 from .records import Outcome, Program, ThreadError
 from .session import Session
 from .stepping import ALL, EMPTY, LOCAL, RETURN, SKIP, Position, Stepping, position, start_position
 
+#: Python 3.12 needs f_trace_opcodes set again at each line (see ``Execution._local``).
+_RESET_OPCODES = sys.version_info[:2] == (3, 12)
 #: The virtual clock of every run starts here (so shown deadlines are the same in every run).
 CLOCK_START = 100.0
 
@@ -54,7 +57,13 @@ class Blocked:
 class Worker:
     """The lab's record of one controlled thread."""
 
-    def __init__(self, execution: Execution, name: str, fn: Callable[[], Any] | None) -> None:
+    @validated
+    def __init__(
+        self,
+        execution: Execution,
+        name: Text,
+        fn: Annotated[Callable[[], Any] | None, Fn(optional=True)],
+    ) -> None:
         self.execution = execution
         self.name = name
         self.fn = fn
@@ -248,13 +257,18 @@ class Execution:
             return None  # not code under test, or a callback (an invariant) evaluated here
         if self.opcodes:
             frame.f_trace_opcodes = True  # before f_trace: 3.12+ instruments the code now
-            frame.f_trace_lines = False
         frame.f_trace = self._local
         return self._local
 
     def _local(self, frame: Any, event: str, arg: Any) -> Any:
-        if event == self.event and not p._tls.worker.observing:
-            self._stop(frame)
+        if event == self.event:
+            if not p._tls.worker.observing:
+                self._stop(frame)
+        elif event == "line" and self.opcodes and _RESET_OPCODES:
+            # 3.12: in a thread that has just started tracing, setting f_trace_opcodes in the
+            # call event may not reach the frame; setting it again at each line does, in time
+            # for the line's first instruction.
+            frame.f_trace_opcodes = True
         return self._local
 
     def _stop(self, frame: Any) -> None:

@@ -17,8 +17,8 @@ from typing import Annotated, Any
 
 from ..core.domains import Bool, Fn, Int, Of, Text, validated
 from .prove import _threads, program
-from .run import replay
 from .records import Outcome, Program
+from .run import replay
 from .search import Verdict, explore
 
 

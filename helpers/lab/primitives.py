@@ -176,7 +176,7 @@ class _Sleep:
 SLEEP = _Sleep()
 
 
-def lab_sleep(secs: float) -> None:
+def _lab_sleep(secs: float) -> None:
     """``time.sleep`` for the run: a scheduling point; a positive sleep ends by timing out."""
     worker = current_worker()
     if worker is None:
@@ -195,7 +195,7 @@ def lab_sleep(secs: float) -> None:
         worker.execution.block(worker, SLEEP, value)
 
 
-def lab_monotonic() -> float:
+def _lab_monotonic() -> float:
     """``time.monotonic`` for the run: the run's virtual clock, in its own threads."""
     execution = getattr(_tls, "execution", None)
     if execution is not None and execution.active:
@@ -203,7 +203,7 @@ def lab_monotonic() -> float:
     return REAL_MONOTONIC()
 
 
-def lab_start(self: threading.Thread) -> None:
+def _lab_start(self: threading.Thread) -> None:
     """``Thread.start`` for the run: a thread started by code under test joins the run."""
     worker = current_worker()
     execution = worker.execution if worker is not None else _observer()
@@ -213,7 +213,7 @@ def lab_start(self: threading.Thread) -> None:
     execution.adopt(self, worker)
 
 
-def lab_join(self: threading.Thread, timeout: float | None = None) -> None:
+def _lab_join(self: threading.Thread, timeout: float | None = None) -> None:
     """``Thread.join`` for the run: waiting for a thread of the run is a cooperative wait."""
     worker = current_worker()
     target = worker.execution.worker_of(self) if worker is not None else None
@@ -234,13 +234,13 @@ _FIXED: tuple[tuple[Any, str, Any], ...] = (
     (threading, "Lock", LabLock),
     (threading, "_allocate_lock", LabLock),
     (threading, "RLock", threading._PyRLock),  # type: ignore[attr-defined]
-    (threading, "_time", lab_monotonic),
-    (threading.Thread, "start", lab_start),
-    (threading.Thread, "join", lab_join),
+    (threading, "_time", _lab_monotonic),
+    (threading.Thread, "start", _lab_start),
+    (threading.Thread, "join", _lab_join),
     (queue, "SimpleQueue", queue._PySimpleQueue),  # type: ignore[attr-defined]
-    (queue, "time", lab_monotonic),
-    (time, "sleep", lab_sleep),
-    (time, "monotonic", lab_monotonic),
+    (queue, "time", _lab_monotonic),
+    (time, "sleep", _lab_sleep),
+    (time, "monotonic", _lab_monotonic),
 )
 
 #: Module globals bound at import to one of these (``from _thread import allocate_lock``, as
@@ -250,8 +250,8 @@ _REBIND: dict[int, Any] = {
     id(REAL_LOCK_TYPE): LabLock,
     id(REAL_RLOCK): threading._PyRLock,  # type: ignore[attr-defined]
     id(REAL_SIMPLE_QUEUE): queue._PySimpleQueue,  # type: ignore[attr-defined]
-    id(REAL_SLEEP): lab_sleep,
-    id(REAL_MONOTONIC): lab_monotonic,
+    id(REAL_SLEEP): _lab_sleep,
+    id(REAL_MONOTONIC): _lab_monotonic,
 }
 
 #: Always searched for such globals: the course's own primitives and broken sketches.
@@ -271,7 +271,7 @@ _active_patches: list[Patches] = []
 
 def patched_now() -> bool:
     """Whether any lab patch is in place right now (for tests: never after a run)."""
-    return bool(_active_patches) or threading.Lock is LabLock or time.sleep is lab_sleep
+    return bool(_active_patches) or threading.Lock is LabLock or time.sleep is _lab_sleep
 
 
 class Patches:

@@ -11,12 +11,15 @@ Text for a terminal or a checker's message, HTML for a notebook. Standard librar
 from __future__ import annotations
 
 import html
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
 
+from ..core.domains import Bool, Items, Of, validated
 from .run import Step
+
+Steps = Annotated[Sequence[Step], Of((list, tuple))]
+ThreadNames = Annotated[Sequence[str], Items(Of(str), empty_ok=True)]
 
 
 @dataclass(frozen=True)
@@ -34,7 +37,8 @@ class Row:
     changed: tuple[str, ...]  # shared values this row changed
 
 
-def rows(steps: Sequence[Step], *, group: bool = True) -> list[Row]:
+@validated
+def rows(steps: Steps, *, group: Bool = True) -> list[Row]:
     found: list[Row] = []
     before: dict[str, str] = {}
     for step in steps:
@@ -97,7 +101,8 @@ def _cell(row: Row) -> str:
     return text
 
 
-def text_table(steps: Sequence[Step], threads: Sequence[str], *, group: bool = True) -> str:
+@validated
+def text_table(steps: Steps, threads: ThreadNames, *, group: Bool = True) -> str:
     """The schedule as plain text: step numbers, then one column per thread."""
     names = list(dict.fromkeys([*threads, *(s.thread for s in steps)]))
     table = rows(steps, group=group)
@@ -129,7 +134,8 @@ _CSS = (
 )
 
 
-def html_table(steps: Sequence[Step], threads: Sequence[str], *, group: bool = True) -> str:
+@validated
+def html_table(steps: Steps, threads: ThreadNames, *, group: Bool = True) -> str:
     """The schedule as an HTML table (class ``lab-trace``); switches have a red top border."""
     names = list(dict.fromkeys([*threads, *(s.thread for s in steps)]))
     head = "".join(f"<th>{html.escape(n)}</th>" for n in names)
@@ -171,7 +177,3 @@ def verdict_html(verdict: Any) -> str:
         parts.append(verdict.counterexample.html())
     parts.append("</div>")
     return "".join(parts)
-
-
-def short_file(path: str) -> str:
-    return os.path.basename(path)

@@ -24,10 +24,12 @@ import inspect
 import linecache
 import os
 import sys
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from types import CodeType, ModuleType
-from typing import Any
+from typing import Annotated, Any
+
+from ..core.domains import AnyInt, Fn, Int, Items, Of, Text, validated
 
 #: Instructions that never touch memory another thread can see (those this version has).
 LOCAL_OPS = frozenset(
@@ -113,7 +115,7 @@ _NAMED = {
 }
 
 
-def footprint_of(opname: str, argval: Any, kind: int) -> Footprint:
+def _footprint_of(opname: str, argval: Any, kind: int) -> Footprint:
     if kind in (SKIP, LOCAL):
         return EMPTY
     named = _NAMED.get(opname)
@@ -170,7 +172,7 @@ def code_info(code: CodeType) -> CodeInfo:
         ops[instruction.offset] = (
             instruction.opname,
             kind,
-            footprint_of(instruction.opname, instruction.argval, kind),
+            _footprint_of(instruction.opname, instruction.argval, kind),
         )
         positions = getattr(instruction, "positions", None)
         if positions is not None and positions.lineno is not None:
@@ -184,7 +186,8 @@ def code_info(code: CodeType) -> CodeInfo:
     return CodeInfo(ops, lines)
 
 
-def is_cell(filename: str) -> bool:
+@validated
+def is_cell(filename: Text) -> bool:
     """A notebook cell's code (IPython's ``<ipython-input-...>``, ipykernel's cell files)."""
     return filename.startswith("<ipython-input-") or "ipykernel_" in filename
 
@@ -213,7 +216,8 @@ def code_of(fn: Any) -> CodeType | None:
     return code if isinstance(code, CodeType) else None
 
 
-def module_file(module: str | ModuleType) -> str:
+@validated
+def module_file(module: Annotated[str | ModuleType, Of((str, ModuleType))]) -> str:
     if isinstance(module, str):
         import importlib
 
@@ -227,7 +231,12 @@ def module_file(module: str | ModuleType) -> str:
 class Stepping:
     """Decides, once per code object, whether the lab steps it (and caches what it learns)."""
 
-    def __init__(self, callables: Iterable[Callable[..., Any]], modules: Iterable[Any]) -> None:
+    @validated
+    def __init__(
+        self,
+        callables: Annotated[Sequence[Callable[..., Any]], Items(Fn())],
+        modules: Annotated[Sequence[Any], Items(Of((str, ModuleType)), empty_ok=True)],
+    ) -> None:
         files = set()
         for fn in callables:
             code = code_of(fn)
@@ -277,12 +286,14 @@ class Position:
         return f"{self.where} {self.text}  [{self.opname}]"
 
 
-def position(code: CodeType, line: int, opname: str) -> Position:
+@validated
+def position(code: Annotated[CodeType, Of(CodeType)], line: AnyInt, opname: Text) -> Position:
     text = linecache.getline(code.co_filename, line).strip()
     return Position(code.co_filename, line, text, opname, code.co_name, code.co_firstlineno)
 
 
-def start_position(fn: Any, label: str) -> Position:
+@validated
+def start_position(fn: Any, label: Text) -> Position:
     """A thread that has not started: it will call ``fn`` (code the lab may not step)."""
     code = code_of(fn)
     if code is None:
@@ -293,7 +304,10 @@ def start_position(fn: Any, label: str) -> Position:
     )
 
 
-def listing(pos: Position, most: int = 14) -> list[tuple[int, str]]:
+@validated
+def listing(
+    pos: Annotated[Position, Of(Position)], most: Annotated[int, Int(1, 1000)] = 14
+) -> list[tuple[int, str]]:
     """The source lines of the function ``pos`` stands in: ``(number, text)``, at most
     ``most`` of them, around the current line."""
     if not pos.file or pos.first <= 0:

@@ -120,7 +120,11 @@ _REBIND = {
 }
 
 
-def run_once(program: Program, cap_s: float = 0.5) -> Outcome:
+@validated
+def run_once(
+    program: Annotated[Program, Of(Program)],
+    cap_s: Annotated[float, Number(0, 10, above=True, unit="seconds")] = 0.5,
+) -> Outcome:
     """One unsteered run of ``program`` on plain threads. Call it inside :func:`capped`."""
     _stuck_threads.clear()
     _tls.cap = cap_s  # setup's threads (a pool's workers) belong to the run too

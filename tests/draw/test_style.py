@@ -25,7 +25,9 @@ def test_projector_mode_grows_text_and_lines_and_fits_a_slide(projector: None) -
     fig, _ = plots.new_figure(ncols=2, width=6.0, height=3.6)
     width, height = fig.get_size_inches()
     assert width <= style.SLIDE_INCHES[0] and height <= style.SLIDE_INCHES[1]
-    assert width / height == pytest.approx(12.0 / 3.6)  # proportions kept
+    # Each side grows with the text, up to the slide: a wide figure keeps room for its text.
+    assert (width, height) == pytest.approx((12.8, 1.6 * 3.6))
+    assert style.figure_size(4.0, 6.0) == pytest.approx((6.4, 7.2))
 
 
 def test_normal_mode_is_the_laptop_style() -> None:

@@ -1,10 +1,10 @@
+# ruff: noqa: SIM117  -- nested `with` on purpose: at one line per step, each lock is its own step
 """The engine: stepping real threads, positions, blocking, detection, bounds and hygiene."""
 
 from __future__ import annotations
 
 import dis
 import importlib.util
-import queue
 import threading
 import time
 from pathlib import Path
@@ -196,13 +196,13 @@ class Two:
 
 def ab(s: Two) -> None:
     with s.a:
-        with s.b:  # noqa: SIM117 (each lock its own step)
+        with s.b:
             pass
 
 
 def ba(s: Two) -> None:
     with s.b:
-        with s.a:  # noqa: SIM117
+        with s.a:
             pass
 
 

@@ -1,3 +1,4 @@
+# ruff: noqa: SIM117  -- nested `with` on purpose: at one line per step, each lock is its own step
 """Every primitive the course uses works under the engine: a blocked wait is "blocked on X"
 for the scheduler, and over every interleaving (within the bound) nothing deadlocks or raises.
 """
@@ -37,7 +38,7 @@ def use_mutex(box: Box) -> None:
 
 def use_rlock_twice(box: Box) -> None:
     with box.p:
-        with box.p:  # noqa: SIM117 (re-entered on purpose)
+        with box.p:
             box.log.append("in")
             box.log.append("out")
 

@@ -14,18 +14,18 @@ import time  # noqa: E402
 
 
 class RecordingCondition(threading.Condition):
-    """A Condition that notes when its waits start and end, in the same step as the wait
-    itself (this file is not stepped), so preemption after a wakeup does not blur it."""
+    """A Condition that notes when its first wait started and how long any wait was allowed
+    to last, in the same step as the wait itself (this file is not stepped)."""
 
     def __init__(self) -> None:
         super().__init__()
         self.first_call: float | None = None
-        self.last_return: float | None = None
+        self.latest_end: float | None = None  # the latest time any wait was allowed to last to
 
     def wait(self, timeout: float | None = None) -> bool:
+        now = time.monotonic()
         if self.first_call is None:
-            self.first_call = time.monotonic()
-        try:
-            return super().wait(timeout)
-        finally:
-            self.last_return = time.monotonic()
+            self.first_call = now
+        end = float("inf") if timeout is None else now + timeout
+        self.latest_end = end if self.latest_end is None else max(self.latest_end, end)
+        return super().wait(timeout)

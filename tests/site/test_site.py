@@ -11,12 +11,14 @@ Skipped locally when Chromium, Playwright or axe is missing; with ``CI=true`` th
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import http.server
 import os
 import re
 import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
@@ -82,19 +84,31 @@ def base_url() -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
+def playwright_api() -> Any:
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
         _missing("Playwright for Python is not installed (pip install playwright)")
     if not CHROMIUM.exists():
         _missing(f"Chromium not found at {CHROMIUM} (Debian: apt-get install chromium)")
+    return sync_playwright
+
+
+@contextlib.contextmanager
+def _chromium(sync_playwright: Any) -> Iterator[Any]:
     with sync_playwright() as api:
         chromium = api.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
         try:
             yield chromium
         finally:
             chromium.close()
+
+
+@pytest.fixture(scope="session")
+def browser(playwright_api: Any, visits: Any) -> Iterator[Any]:
+    """For the tests after the page visits (which use their own, one per thread)."""
+    with _chromium(playwright_api) as chromium:
+        yield chromium
 
 
 @pytest.fixture(scope="session")
@@ -136,8 +150,12 @@ class Visit:
 
 
 @pytest.fixture(scope="session")
-def visits(browser: Any, base_url: str, axe: Any) -> Iterator[dict[str, dict[str, Any]]]:
-    """Every page visited once: what each one checks is gathered here, asserted per page."""
+def visits(playwright_api: Any, base_url: str, axe: Any) -> dict[str, dict[str, Any]]:
+    """Every page visited once: what each one checks is gathered here, asserted per page.
+
+    Two browsers, each in its own thread (Playwright's sync API wants one per thread): axe
+    keeps one core busy per page, and this is most of the test's time.
+    """
     if not PAGES:
         pytest.fail("build/site has no pages: run `make site` first")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -145,12 +163,22 @@ def visits(browser: Any, base_url: str, axe: Any) -> Iterator[dict[str, dict[str
         PAGES,
         key=lambda name: (SITE / name).read_text(encoding="utf-8").count('<span style="color'),
     )  # fmt: skip  (code listings printed by cells: their own colours)
-    found: dict[str, dict[str, Any]] = {}
-    for name in PAGES:
-        visit = Visit(browser, base_url + name)
-        page = visit.page
-        page.wait_for_timeout(300)  # the theme's scripts settle (search index, toggles)
-        found[name] = {
+
+    def visit_all(names: list[str]) -> dict[str, dict[str, Any]]:
+        with _chromium(playwright_api) as chromium:
+            return {name: _look_at(chromium, axe, base_url, name, name == most_code)
+                    for name in names}  # fmt: skip
+
+    with ThreadPoolExecutor(2) as pool:
+        halves = pool.map(visit_all, [PAGES[0::2], PAGES[1::2]])
+        return {name: seen for half in halves for name, seen in half.items()}
+
+
+def _look_at(chromium: Any, axe: Any, base_url: str, name: str, code: bool) -> dict[str, Any]:
+    visit = Visit(chromium, base_url + name)
+    page = visit.page
+    try:
+        return {
             "problems": visit.problems,
             "images": page.eval_on_selector_all(
                 "img",
@@ -161,11 +189,11 @@ def visits(browser: Any, base_url: str, axe: Any) -> Iterator[dict[str, dict[str
             "ids": page.eval_on_selector_all("[id]", "els => els.map(e => e.id)"),
             "h1": page.eval_on_selector_all("article h1", "els => els.map(e => e.innerText)"),
             "text": page.inner_text("main") if page.locator("main").count() else "",
-            "violations": _violations(axe, page, code_contrast=name == most_code),
+            "violations": _violations(axe, page, code_contrast=code),
         }
+    finally:
         page.screenshot(path=str(SCREENSHOTS / f"{Path(name).stem}.png"))
         visit.close()
-    yield found
 
 
 def _violations(axe: Any, page: Any, *, code_contrast: bool) -> list[str]:

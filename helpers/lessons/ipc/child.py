@@ -1,5 +1,6 @@
 """What notebook 09's child processes run: producers and consumers, pipe ends, managed and
-shared-memory updates, the synchronisation demos, and the servers of the IPC measurements.
+shared-memory updates, the synchronisation demos, the partners of the round-trip table, the
+servers of the IPC measurements, and the fillers that exercise 4's checker injects.
 
 A spawned (or forkserver) child finds its target by importing this module by name, so nothing
 here may live in a notebook cell. Every blocking call has a timeout, so a demo that goes wrong

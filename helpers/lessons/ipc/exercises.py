@@ -3,7 +3,8 @@
 Where the exercise is about concurrency (two processes updating one shared value), the checker
 uses the interleaving lab: it runs the answer in threads standing in for the processes, over
 an object with the same API and atomicity (:mod:`.standins`), under every interleaving within
-a bound, and answers with the number of interleavings or the shortest failing schedule. Where
+a bound, and answers with the number of interleavings or the shortest failing schedule (a
+table in the feedback). Where
 it is about a child process (shared memory filled by a child), it injects what the exercise
 promises to survive: a slow child, one that dies, one that never ends.
 """
@@ -31,31 +32,35 @@ from ...core.checks import (
     expect_callable,
     passed,
 )
-from ...lab import Verdict, prove
+from ...lab import prove, require
 from ...lab.stepping import is_cell
 from . import child
 from .standins import CopyingDict, raw_value, synchronized_int
 
 
 def _steps_for(answer: object) -> tuple[str, ...]:
-    """The module of the learner's function, for the lab to step (cells are always stepped)."""
+    """The module of the learner's function, for the lab to step (cells are always stepped).
+
+    Code the lab cannot step would run as one indivisible step, and could never be caught in
+    a race: such an answer is refused rather than passed.
+    """
     code = getattr(inspect.unwrap(answer), "__code__", None)  # type: ignore[arg-type]
-    module = getattr(answer, "__module__", None)
-    if code is None or is_cell(code.co_filename) or module in (None, "__main__"):
+    if code is None:
+        raise Wrong("define it as a function (def ...), so that the lab can step through it.")
+    if is_cell(code.co_filename):
         return ()
-    return (module,) if getattr(sys.modules.get(module), "__file__", None) else ()
-
-
-def _require(verdict: Verdict, claim: str) -> str:
-    """The proof's size, or :class:`Wrong` with the shortest failing schedule (also printed,
-    so that the table keeps its columns in a notebook)."""
-    if verdict.ok:
-        return verdict.message
-    counterexample = verdict.counterexample
-    assert counterexample is not None
-    table = counterexample.table()
-    print(table)
-    raise Wrong(f"{claim} does not hold. {verdict.message} (the schedule is above):\n{table}")
+    module = getattr(answer, "__module__", None)
+    source = getattr(sys.modules.get(module or ""), "__file__", None)
+    if (
+        module is None
+        or source is None
+        or os.path.abspath(source) != os.path.abspath(code.co_filename)
+    ):
+        raise Wrong(
+            "the lab can step through code in a notebook cell or in a module's file; this "
+            f"function comes from {code.co_filename!r}. Define it in a cell."
+        )
+    return (module,)
 
 
 # --------------------------------------------------------------------------------------------
@@ -117,9 +122,9 @@ def check_append_to(append_to: object) -> Feedback:
         show=lambda s: {"log": s.shared.data["log"]},
         step=_steps_for(append_to),
     )
-    proof = _require(verdict, "two processes appending at once keep both items")
+    require(verdict, "two processes appending at once keep both items")
     return passed(
-        f"one at a time it reaches the server; two at once keep both items: {proof}. "
+        f"one at a time it reaches the server; two at once keep both items: {verdict.message}. "
         "(The lab runs threads in place of the processes, over a dict that copies values in "
         "and out as a Manager's proxy does.)"
     )
@@ -233,10 +238,10 @@ def check_record_max(record_max: object) -> Feedback:
         show=lambda b: {"best": raw_value(b)},
         step=_steps_for(record_max),
     )
-    proof = _require(verdict, "with 5 and 7 reported at once, best ends at 7")
+    require(verdict, "with 5 and 7 reported at once, best ends at 7")
     return passed(
-        f"the comparison and the write happen under one lock: {proof}. (The lab runs threads "
-        "in place of the processes, over multiprocessing's own Synchronized wrapper.)"
+        f"the comparison and the write happen under one lock: {verdict.message}. (The lab runs "
+        "threads in place of the processes, over multiprocessing's own Synchronized wrapper.)"
     )
 
 

@@ -14,6 +14,7 @@ import sys
 import threading
 import time
 from dataclasses import dataclass
+from multiprocessing import shared_memory
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -118,6 +119,23 @@ def leak_from_another_program(timeout: Annotated[float, Seconds(300)] = 60.0) ->
     """Run ``shm_program.py leak``: a program creates a block, closes it without ``unlink()``
     and exits; its name is the first line of ``stdout``."""
     return _run(["leak"], timeout)
+
+
+@validated
+def segment_exists(name: Annotated[str, Of(str)]) -> bool:
+    """Whether a shared-memory block of that name exists (on any platform: by attaching).
+
+    From Python 3.13 it attaches with ``track=False``, so that looking registers nothing with
+    this process's resource tracker. Before 3.13 looking registers the name, which is harmless
+    for a block this process owns (the only kind the notebook looks at).
+    """
+    options = {"track": False} if sys.version_info >= (3, 13) else {}
+    try:
+        block = shared_memory.SharedMemory(name=name, **options)
+    except FileNotFoundError:
+        return False
+    block.close()
+    return True
 
 
 @validated

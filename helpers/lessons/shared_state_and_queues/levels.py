@@ -15,6 +15,7 @@ import functools
 import threading
 from typing import Any
 
+from ...core.domains import Text, validated
 from ...lab.levels import Level, reach_final
 
 # --- Lost update ----------------------------------------------------------------------------
@@ -37,6 +38,14 @@ def increment_locked(counter: Counter) -> None:
         counter.value += 1  # still three steps, but no other thread's in between
 
 
+def increment_acquire_release(counter: Counter) -> None:
+    counter.lock.acquire()  # what `with` does, written out
+    try:
+        counter.value += 1
+    finally:
+        counter.lock.release()
+
+
 def show_counter(counter: Counter) -> dict[str, Any]:
     return {"value": counter.value, "lock": counter.lock}
 
@@ -57,6 +66,9 @@ LOST_UPDATE = Level(
     fixed={"A": increment_locked, "B": increment_locked},
     fix="`with counter.lock:` around the update: the read and the write of one thread can "
     "no longer have the other's in between.",
+    also_fixed=(
+        ("acquire/release", {"A": increment_acquire_release, "B": increment_acquire_release}, None),
+    ),
 )
 
 # --- Check, then act ------------------------------------------------------------------------
@@ -71,20 +83,23 @@ class Jobs:
         self.lock = threading.Lock()
 
 
-def claim(jobs: Jobs, me: str) -> None:
+@validated
+def claim(jobs: Jobs, me: Text) -> None:
     if "job" not in jobs.owners:  # check ...
         jobs.owners["job"] = me  # ... then act: another thread may have acted in between
         jobs.winners.append(me)
 
 
-def claim_locked(jobs: Jobs, me: str) -> None:
+@validated
+def claim_locked(jobs: Jobs, me: Text) -> None:
     with jobs.lock:
         if "job" not in jobs.owners:
             jobs.owners["job"] = me
             jobs.winners.append(me)
 
 
-def claim_atomic(jobs: Jobs, me: str) -> None:
+@validated
+def claim_atomic(jobs: Jobs, me: Text) -> None:
     if jobs.owners.setdefault("job", me) == me:  # one call: check and insert at once
         jobs.winners.append(me)
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import concurrent.futures
 from typing import Any
 
+from ...core.domains import AnyInt, validated
 from ...lab.levels import Level, reach_deadlock
 from ...sketches.executor import SyllabusSketch1
 from ...teaching.executor import ThreadPoolExecutor as TeachingExecutor
@@ -26,7 +27,8 @@ class Job:
         self.shut_down = False
 
 
-def square(x: int) -> int:
+@validated
+def square(x: AnyInt) -> int:
     return x * x
 
 

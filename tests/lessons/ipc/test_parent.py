@@ -78,3 +78,13 @@ def test_an_untracked_attach_leaves_the_block_alone() -> None:
 def test_untracked_needs_313() -> None:
     with pytest.raises(ValueError, match=r"3\.13"):
         parent.attach_from_another_program("psm_x", untracked=True)
+
+
+def test_segment_exists_looks_without_leaving_anything() -> None:
+    block = shared_memory.SharedMemory(create=True, size=16)
+    try:
+        assert parent.segment_exists(block.name)
+    finally:
+        block.close()
+        block.unlink()
+    assert not parent.segment_exists(block.name)

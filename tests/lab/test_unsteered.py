@@ -1,0 +1,50 @@
+"""Unsteered runs: plain threads, real timing; a real deadlock still leaves nothing behind."""
+
+from __future__ import annotations
+
+import threading
+
+from helpers.lab import patched_now, program
+from helpers.lab.unsteered import capped, run_once, runs_to_failure
+
+
+class Two:
+    def __init__(self) -> None:
+        self.a = threading.Lock()
+        self.b = threading.Lock()
+        self.a_taken = threading.Event()
+        self.b_taken = threading.Event()
+
+
+def ab(s: Two) -> None:
+    with s.a:
+        s.a_taken.set()
+        s.b_taken.wait(1.0)
+        with s.b:
+            pass
+
+
+def ba(s: Two) -> None:
+    with s.b:
+        s.b_taken.set()
+        s.a_taken.wait(1.0)
+        with s.a:
+            pass
+
+
+def test_a_real_deadlock_is_cut_at_the_cap_and_counted() -> None:
+    deadlocking = program({"A": ab, "B": ba}, setup=Two)
+    with capped(deadlocking):
+        outcome = run_once(deadlocking, cap_s=0.2)
+    assert outcome.kind == "deadlock"
+    assert not patched_now()
+
+
+def test_runs_to_failure_counts_and_says_when_it_hit_the_cap() -> None:
+    always = runs_to_failure(
+        program({"A": ab, "B": ba}, setup=Two), lambda o: o.kind == "deadlock", tries=2, cap_s=0.2
+    )
+    assert always.tries == (1, 1) and always.median == 1 and not always.capped
+    never = runs_to_failure(program({"A": ab}, setup=Two), lambda o: o.failed, max_runs=5, tries=2)
+    assert never.tries == (None, None) and never.median is None and never.capped
+    assert "not once in 5 runs" in str(never)
