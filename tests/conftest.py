@@ -30,8 +30,9 @@ ROOT = Path(__file__).resolve().parent.parent
 os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", str(ROOT / "build" / "hypothesis"))
 sys.path.insert(0, str(ROOT / "tools"))
 
-#: The start methods a process test runs under: whatever the platform (or $LAB_START_METHOD)
-#: gives, and spawn, the strictest (what macOS and Windows use).
+#: The start methods a process test runs under: the course's setting (``$LAB_START_METHOD``,
+#: or the platform's default when it is unset: the matrix sets it to run every method), and
+#: spawn, the strictest (what macOS and Windows use).
 METHODS = ["default", "spawn"]
 
 
@@ -40,9 +41,7 @@ def start_method(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
     """Run the test under the default start method and under spawn, via the course's switch."""
     from helpers.core import machine
 
-    if request.param == "default":
-        monkeypatch.delenv(machine.START_METHOD_ENV, raising=False)
-    else:
+    if request.param != "default":
         monkeypatch.setenv(machine.START_METHOD_ENV, request.param)
     return machine.start_method()
 

@@ -247,10 +247,16 @@ def _exporter() -> SlidesExporter:
     )
 
 
-def deck(nb: nbformat.NotebookNode, lesson: course.Lesson, existing: set[str]) -> str:
-    """The HTML of one lesson's deck."""
-    body, _ = _exporter().from_notebook_node(
-        with_slide_breaks(nb), resources={"metadata": {"name": lesson.heading}}
+def deck(
+    nb: nbformat.NotebookNode,
+    lesson: course.Lesson,
+    existing: set[str],
+    exporter: SlidesExporter | None = None,
+) -> str:
+    """The HTML of one lesson's deck (``exporter``: one made by :func:`_exporter`, reused)."""
+    title = lesson.heading.replace("`", "")  # the page title is plain text
+    body, _ = (exporter or _exporter()).from_notebook_node(
+        with_slide_breaks(nb), resources={"metadata": {"name": title}}
     )
 
     def link(match: re.Match[str]) -> str:  # a lesson's link goes to that lesson's deck
@@ -363,9 +369,9 @@ def build(
     notebooks = executed(present, report, jobs=jobs, any_cache=any_cache)
     started = time.perf_counter()
     existing = {lesson.stem for lesson in course.LESSONS if lesson.lesson_path.exists()}
-    problems = []
+    problems, exporter = [], _exporter()
     for lesson in present:
-        page = deck(notebooks[lesson.stem], lesson, existing)
+        page = deck(notebooks[lesson.stem], lesson, existing, exporter)
         problems += [f"{lesson.stem}.html loads {url}" for url in network_loads(page)]
         (output / f"{lesson.stem}.html").write_text(page, encoding="utf-8")
         report.decks.append(lesson.stem)

@@ -11,7 +11,8 @@ The convention (docs in the course README's classroom section):
   code cell, once the section has shown one), starts a **sub-slide** below it;
 - an exercise prompt (``**Exercise N.**``) gets a sub-slide of its own, so the room can
   discuss it; its answer and check cells, hints and solutions are **skipped**, as are the
-  *Parameters* section, the ``parameters`` cell and the last cell's clean-up check;
+  *Parameters* section, the ``parameters`` cell, the last cell's clean-up check and cells
+  tagged ``remove-cell`` (the projector toggle: a widget, which a slideshow cannot show);
 - everything else continues the slide it is on (no metadata: the default).
 
 The metadata is what nbconvert, RISE and jupyterlab-myst-revealjs read, ``slideshow.slide_type``,
@@ -167,6 +168,9 @@ def propose(cells: Sequence[tuple[str, str, Sequence[str]]]) -> list[str | None]
         following = cells[index + 1][0] if index + 1 < len(cells) else ""
         if index == 0:
             types.append(None)  # the title: every deck starts with it
+            continue
+        if "remove-cell" in tags:  # kept out of rendered pages (the projector toggle)
+            types.append(SKIP)
             continue
         if kind == "code":
             skip = (

@@ -41,11 +41,14 @@ class Feedback:
         return f"{'✔ Correct' if self.ok else '✘ Not yet'}: {self.message}"
 
     def _repr_html_(self) -> str:
-        colour, mark, word = ("#009E73", "✔", "Correct") if self.ok else ("#D55E00", "✘", "Not yet")
+        # Darker than the palette's green and vermillion, so the text passes WCAG AA (4.5:1).
+        colour, mark, word = ("#00704F", "✔", "Correct") if self.ok else ("#B03A00", "✘", "Not yet")
+        first, _, rest = self.message.partition("\n")
+        # A message may go on with a table (a counterexample schedule): it keeps its columns.
+        table = f"<pre style='margin:4px 0 0'>{html.escape(rest)}</pre>" if rest else ""
         return (
-            # pre-wrap: a message may hold a table (a counterexample schedule) or a list.
-            f"<div style='border-left:4px solid {colour};padding:4px 10px;white-space:pre-wrap'>"
-            f"<b style='color:{colour}'>{mark} {word}</b>: {html.escape(self.message)}</div>"
+            f"<div style='border-left:4px solid {colour};padding:4px 10px'>"
+            f"<b style='color:{colour}'>{mark} {word}</b>: {html.escape(first)}{table}</div>"
         )
 
 

@@ -41,9 +41,9 @@ class FactTable:
         body = ""
         for i, fact in enumerate(self.facts):
             cells = "".join(
-                "<td style='text-align:center;color:#009E73'>✔</td>"
+                "<td style='text-align:center;color:#00704F'>✔</td>"
                 if self.values[c][i]
-                else "<td style='text-align:center;color:#D55E00'>✘</td>"
+                else "<td style='text-align:center;color:#B03A00'>✘</td>"
                 for c in self.columns
             )
             body += f"<tr><td style='text-align:left'>{html.escape(fact)}</td>{cells}</tr>"

@@ -31,8 +31,6 @@ from .records import Outcome, Program, ThreadError
 from .session import Session
 from .stepping import ALL, EMPTY, LOCAL, RETURN, SKIP, Position, Stepping, position, start_position
 
-#: Python 3.12 needs f_trace_opcodes set again at each line (see ``Execution._local``).
-_RESET_OPCODES = sys.version_info[:2] == (3, 12)
 #: The virtual clock of every run starts here (so shown deadlines are the same in every run).
 CLOCK_START = 100.0
 
@@ -264,11 +262,6 @@ class Execution:
         if event == self.event:
             if not p._tls.worker.observing:
                 self._stop(frame)
-        elif event == "line" and self.opcodes and _RESET_OPCODES:
-            # 3.12: in a thread that has just started tracing, setting f_trace_opcodes in the
-            # call event may not reach the frame; setting it again at each line does, in time
-            # for the line's first instruction.
-            frame.f_trace_opcodes = True
         return self._local
 
     def _stop(self, frame: Any) -> None:

@@ -7,6 +7,7 @@ Threads the code under test starts are real new threads (see :meth:`Execution.ad
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections.abc import Callable
 
@@ -59,6 +60,8 @@ class Session:
 
     def open(self) -> Session:
         self.patches.apply()
+        if self.program.granularity == "instruction":
+            _prime_opcode_events()
         return self
 
     def carrier(self, index: int) -> Carrier:
@@ -90,3 +93,22 @@ class Session:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+def _prime_opcode_events() -> None:
+    """Early 3.12 releases deliver opcode events only once some frame had ``f_trace_opcodes``
+    set when ``sys.settrace`` was called (CPython gh-103615, gh-114480), and doing that while
+    another thread waits inside a trace callback crashes them. So do it once, here, while no
+    thread of the lab waits anywhere; the threads' own ``settrace`` calls then never need it.
+    """
+    if sys.version_info[:2] != (3, 12) or sys.gettrace() is not None:
+        return
+    frame = sys._getframe()
+    frame.f_trace_opcodes = True
+    sys.settrace(_no_trace)
+    sys.settrace(None)
+    frame.f_trace_opcodes = False
+
+
+def _no_trace(frame: object, event: str, arg: object) -> None:
+    return None

@@ -40,6 +40,12 @@ kernelspec:
 baseline = 1
 ```
 
+```{code-cell} ipython3
+:tags: [remove-cell]
+
+projector_toggle()
+```
+
 ## Parameters
 
 ```{code-cell} ipython3
@@ -109,6 +115,7 @@ EXPECTED = [
     None,  # title
     "slide",  # ## Setup
     None,  # setup code
+    "skip",  # the projector toggle (remove-cell): a widget, in the notebook only
     "skip",  # ## Parameters
     "skip",  # parameters cell
     "slide",  # ## A concept, with its first demo
@@ -193,7 +200,7 @@ def test_the_command_line_dry_run_writes_nothing_and_write_marks(
     monkeypatch.setattr(sb, "LESSONS", tmp_path)
     assert sb.main([]) == 0
     assert (tmp_path / "99_tiny.md").read_text(encoding="utf-8") == TINY
-    assert "99_tiny.md: 5 slides, 3 sub-slides, 6 cells skipped (would change)" in (
+    assert "99_tiny.md: 5 slides, 3 sub-slides, 7 cells skipped (would change)" in (
         capsys.readouterr().out
     )
     assert sb.main(["--write", "99"]) == 0
