@@ -203,24 +203,22 @@ def propose(cells: Sequence[tuple[str, str, Sequence[str]]]) -> list[str | None]
 
 
 def warnings(cells: Sequence[Cell]) -> list[str]:
-    """Headings that cannot start a slide: a second heading inside one markdown cell."""
+    """Headings that cannot start a slide: any that is not the first line of its cell."""
     found = []
     for cell in cells:
         if cell.kind != "markdown":
             continue
-        heads, fence = [], ""
+        fence, first = "", cell.source.lstrip("\n").split("\n", 1)[0]
         for line in cell.source.split("\n"):
             if fence:  # a heading inside a fenced block is code, not a heading
                 fence = "" if line.startswith(fence) else fence
             elif opening := _FENCE.match(line):
                 fence = opening.group(1)
-            elif (heading := _HEADING.match(line)) and len(heading.group(1)) <= 3:
-                heads.append(line)
-        for head in heads[1:]:
-            found.append(
-                f"line {cell.first_line + 1}: {head!r} shares a cell with {heads[0]!r}; "
-                "split the cell with +++ for it to start a slide of its own"
-            )
+            elif (heading := _HEADING.match(line)) and len(heading.group(1)) <= 3 and line != first:
+                found.append(
+                    f"line {cell.first_line + 1}: {line!r} is inside the cell that starts "
+                    f"with {first[:40]!r}; split the cell with +++ for it to start a slide"
+                )
     return found
 
 

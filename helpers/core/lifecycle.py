@@ -11,15 +11,21 @@ Child-safe: standard library only.
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Executor, ProcessPoolExecutor
 from dataclasses import dataclass
 from multiprocessing.process import BaseProcess
+from pathlib import Path
 from typing import Annotated, Any
 
-from .domains import Fn, Has, Items, Number, Of, Seconds, Text, Timeout, validated
+from .domains import Fn, Has, Int, Items, Number, Of, Seconds, Text, Timeout, validated
 from .validate import MAX_TIMEOUT_S
 
 Worker = threading.Thread | BaseProcess
@@ -224,3 +230,77 @@ def waiting_count(primitive: object) -> int:
     if waiters is None:
         raise TypeError(f"primitive must be a condition or a semaphore; got {primitive!r}")
     return len(waiters)
+
+
+@dataclass(frozen=True)
+class ProgramRun:
+    """What a program printed, and how it ended."""
+
+    returncode: int
+    stdout: str
+    stderr: str
+
+    @property
+    def tracker_lines(self) -> list[str]:
+        """multiprocessing's resource-tracker warnings in its standard error, without paths."""
+        return [
+            line.split("UserWarning: ", 1)[1]
+            for line in self.stderr.splitlines()
+            if "UserWarning: resource_tracker" in line
+        ]
+
+
+@validated
+def run_program(
+    args: Annotated[Sequence[str | os.PathLike[str]], Items(Of((str, os.PathLike)))],
+    *,
+    timeout: Annotated[float, Seconds(600)] = 60.0,
+    cwd: Annotated[Path | None, Of(os.PathLike, optional=True)] = None,
+) -> ProgramRun:
+    """Run ``python ARGS...`` as a program of its own (its own ``__main__``, its own resource
+    tracker), with this interpreter, and capture what it prints. Output is plain text: 3.13+
+    colours tracebacks when asked to, and a lesson compares the words."""
+    done = subprocess.run(
+        [sys.executable, *map(str, args)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=cwd,
+        check=False,
+        env={**os.environ, "PYTHON_COLORS": "0", "NO_COLOR": "1"},
+    )
+    return ProgramRun(done.returncode, done.stdout, done.stderr)
+
+
+@validated
+def end_processes(
+    pids: Annotated[Iterable[int], Items(Int(1), empty_ok=True)], grace: Timeout = 5.0
+) -> tuple[int, ...]:
+    """End processes by pid (pool workers an answer never shut down): terminate each, wait up
+    to ``grace`` seconds, then kill what is left. Returns the pids that had to be killed."""
+    listed = list(pids)
+    for pid in listed:
+        with contextlib.suppress(OSError):  # it may have ended meanwhile
+            os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    while time.monotonic() < deadline and any(_alive(pid) for pid in listed):
+        time.sleep(0.02)
+    killed = tuple(pid for pid in listed if _alive(pid))
+    for pid in killed:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+    return killed
+
+
+def _alive(pid: int) -> bool:
+    """True while ``pid`` runs. A zombie (ended, not yet reaped by whoever started it) has
+    ended: it is left for its parent to reap, so a ``Process`` object still sees its end."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+    except (OSError, IndexError):
+        try:
+            os.kill(pid, 0)  # no /proc (macOS): a signal 0 says whether the pid exists
+        except OSError:
+            return False
+        return True
+    return state != "Z"

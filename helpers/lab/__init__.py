@@ -17,6 +17,7 @@ from .prove import feedback, program, prove, require
 from .records import GRANULARITIES, Outcome, Program, ThreadError
 from .run import BlockedOn, Replay, Run, Snapshot, Step, ThreadView, replay
 from .search import Counterexample, Verdict, explore
+from .session import Support, support
 
 __all__ = [
     "GRANULARITIES",
@@ -32,6 +33,7 @@ __all__ = [
     "Run",
     "Snapshot",
     "Step",
+    "Support",
     "ThreadError",
     "ThreadView",
     "Verdict",
@@ -45,4 +47,5 @@ __all__ = [
     "reach_final",
     "replay",
     "require",
+    "support",
 ]

@@ -22,90 +22,29 @@ import contextlib
 import sys
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Annotated, Any
+from typing import Any
 
-from ..core.domains import Fn, Text, validated
 from . import primitives as p
-from .records import Outcome, Program, ThreadError
+from .checking import Checks
+from .records import Outcome, Program
 from .session import Session
-from .stepping import ALL, EMPTY, LOCAL, RETURN, SKIP, Position, Stepping, position, start_position
+from .stepping import ALL, EMPTY, LOCAL, RETURN, SKIP, start_position
+from .workers import (
+    Blocked,
+    Chooser,
+    Worker,
+    _ended,
+    _Join,
+    _refuse_real_locks,
+    _stuck_message,
+    _thread_error,
+)
 
 #: The virtual clock of every run starts here (so shown deadlines are the same in every run).
 CLOCK_START = 100.0
 
 
-class _Join:
-    """What a ``join`` waits for: a thread of the run to finish."""
-
-    def __init__(self, worker: Worker) -> None:
-        self.worker = worker
-
-    def _lab_available(self) -> bool:
-        return self.worker.done
-
-
-@dataclass
-class Blocked:
-    resource: Any
-    deadline: float | None
-    call_frame: Any = None
-
-
-class Worker:
-    """The lab's record of one controlled thread."""
-
-    @validated
-    def __init__(
-        self,
-        execution: Execution,
-        name: Text,
-        fn: Annotated[Callable[[], Any] | None, Fn(optional=True)],
-    ) -> None:
-        self.execution = execution
-        self.name = name
-        self.fn = fn
-        self.thread: threading.Thread | None = None
-        self.ident: int | None = None
-        self.go = p.REAL_ALLOCATE_LOCK()
-        self.go.acquire()  # locked: the worker waits on it until given the baton
-        self.first: Any = None  # a lock to release at the first stop (who started it waits)
-        self.atomic = 0
-        self.observing = False
-        self.abort = False
-        self.done = False
-        self.status = "ready"  # ready | blocked | finished | raised | abandoned
-        self.blocked: Blocked | None = None
-        self.code: Any = None
-        self.line = 0
-        self.opname = "(start)"
-        self.kind = LOCAL
-        self.fp: Any = ALL  # footprint of the step it will take next
-        self.step_fp: Any = ALL  # ... of the step it is taking
-        self.last_fp: Any = ALL  # ... of the step it took last
-        self.calls = 0  # Python frames started during its current step
-        self.start: Position | None = None
-        self.error: ThreadError | None = None
-        self.exception: BaseException | None = None
-        self.label = name
-        self.carrier: int | None = None  # index of the session's carrier thread, if any
-        self.entry: Any = None  # the function it starts with
-        self.discarded = False  # its carrier was left stuck, and replaced
-
-    def where(self) -> Position | None:
-        if self.code is None:
-            return self.start
-        return position(self.code, self.line, self.opname)
-
-
-class Chooser:
-    """Picks the thread that runs next at each stop; None hands control to the controller."""
-
-    def choose(self, execution: Execution, current: Worker | None) -> Worker | None:
-        return None
-
-
-class Execution:
+class Execution(Checks):
     """One run of a program, on real threads, one step at a time."""
 
     def __init__(self, program: Program, session: Session, chooser: Chooser | None = None) -> None:
@@ -259,9 +198,8 @@ class Execution:
         return self._local
 
     def _local(self, frame: Any, event: str, arg: Any) -> Any:
-        if event == self.event:
-            if not p._tls.worker.observing:
-                self._stop(frame)
+        if event == self.event and not p._tls.worker.observing:
+            self._stop(frame)
         return self._local
 
     def _stop(self, frame: Any) -> None:
@@ -285,12 +223,19 @@ class Execution:
         worker.opname = opname
         worker.kind = kind
         worker.fp = fp
-        if worker.abort:
-            raise p.Abandon()
-        if worker.first is not None:
-            self._stop_first(worker)
-            return
-        self._decide(worker)
+        try:
+            if worker.abort:
+                raise p.Abandon()
+            if worker.first is not None:
+                self._stop_first(worker)
+                return
+            self._decide(worker)
+        except p.Abandon:
+            # Raising here makes CPython drop this thread's trace function. On 3.12 doing so
+            # from a frame that asks for opcode events, while another thread waits in a call
+            # from traced code, can crash the interpreter: ask for none first.
+            frame.f_trace_opcodes = False
+            raise
 
     def _stop_first(self, worker: Worker) -> None:
         arrived, worker.first = worker.first, None
@@ -298,7 +243,9 @@ class Execution:
             worker.kind = 2
             worker.fp = ALL
         arrived.release()
+        worker.parked = True
         worker.go.acquire()
+        worker.parked = False
         self._woken(worker)
 
     def block(self, worker: Worker, resource: Any, timeout: float | None) -> bool:
@@ -373,7 +320,9 @@ class Execution:
             nxt.go.release()
         if finished:
             return
+        worker.parked = True
         worker.go.acquire()
+        worker.parked = False
         self._woken(worker)
 
     def _woken(self, worker: Worker) -> None:
@@ -440,105 +389,24 @@ class Execution:
     def worker_of(self, thread: threading.Thread) -> Worker | None:
         return self.by_thread.get(thread)
 
-    # --- Checks -----------------------------------------------------------------------------
-
-    def call_user(self, fn: Callable[..., Any], *args: Any) -> Any:
-        """Call a callback (setup, invariant, check, show): locks must not wait in it."""
-        before = getattr(p._tls, "observing", False)
-        worker = getattr(p._tls, "worker", None)
-        p._tls.observing = True
-        if worker is not None:
-            worker.observing = True
-        try:
-            return fn(*args)
-        finally:
-            p._tls.observing = before
-            if worker is not None:
-                worker.observing = before
-
-    def _check_invariant(self) -> None:
-        invariant = self.program.invariant
-        if invariant is None:
-            return
-        try:
-            holds = self.call_user(invariant, self.state)
-        except (KeyboardInterrupt, SystemExit, p.Abandon):
-            raise
-        except Exception as error:
-            self.outcome = self._ending(
-                "invariant", f"the invariant raised {type(error).__name__}: {error}"
-            )
-            return
-        if not holds:
-            self.outcome = self._ending(
-                "invariant", f"the invariant is broken after step {len(self.schedule)}"
-            )
-
-    def conclude(self) -> Outcome | None:
-        """The outcome once nothing can run any more (None while something can)."""
-        if self.outcome is not None:
-            return self.outcome
-        if self.enabled():
-            if len(self.schedule) >= self.program.max_steps:
-                self.outcome = self._ending(
-                    "step-limit", f"stopped after {self.program.max_steps} steps"
-                )
-                return self.outcome
-            return None
-        unfinished = [w for w in self.workers if not w.done]
-        if unfinished:
-            names = ", ".join(w.name for w in unfinished)
-            self.outcome = self._ending(
-                "deadlock", f"deadlock: {names} blocked, and no wait can time out"
-            )
-            return self.outcome
-        self._check_invariant()
-        if self.outcome is not None:
-            return self.outcome
-        errors = [w.error for w in self.workers if w.error is not None]
-        if errors:
-            self.outcome = self._ending("exception", "; ".join(str(e) for e in errors))
-            return self.outcome
-        check = self.program.check
-        if check is not None:
-            try:
-                holds = self.call_user(check, self.state)
-            except Exception as error:
-                self.outcome = self._ending(
-                    "check", f"the check raised {type(error).__name__}: {error}"
-                )
-                return self.outcome
-            if not holds:
-                self.outcome = self._ending("check", "the final check failed")
-                return self.outcome
-        self.outcome = self._ending("finished", "every thread finished")
-        return self.outcome
-
-    def values(self) -> dict[str, str]:
-        show = self.program.show
-        if show is None:
-            return {}
-        try:
-            shown = self.call_user(show, self.state)
-        except (KeyboardInterrupt, SystemExit):
-            raise
-        except Exception as error:
-            return {"(show failed)": f"{type(error).__name__}: {error}"}
-        return {str(k): v if isinstance(v, str) else repr(v) for k, v in dict(shown).items()}
-
-    def _ending(self, kind: str, message: str) -> Outcome:
-        errors = tuple(w.error for w in self.workers if w.error is not None)
-        return Outcome(
-            kind,
-            message,
-            len(self.schedule),
-            tuple(self.schedule),
-            self.values(),
-            errors,
-            self.state,
-        )
-
     # --- Tear down --------------------------------------------------------------------------
+
+    def _wait_ended(self, w: Worker, deadline: float, *, inject: bool) -> None:
+        now = p.REAL_MONOTONIC
+        if w.thread is None or _ended(w):
+            return
+        if inject and w.ident is not None and not w.done and not w.parked:
+            _inject_abort(w.ident)
+        while not _ended(w) and now() < deadline:
+            if w.go.locked() and not w.done:
+                with contextlib.suppress(RuntimeError):
+                    w.go.release()
+            if w.carrier is None:
+                p.REAL_JOIN(w.thread, 0.02)
+            else:
+                p.REAL_SLEEP(0.0005)
+            if not inject and not w.parked:
+                return  # running, not waiting: the second pass deals with it
 
     def close(self, grace: float = 1.0) -> list[str]:
         """Abandon every unfinished thread, wait for each to end; the names of those that
@@ -548,19 +416,14 @@ class Execution:
             for w in self.workers:
                 w.abort = True
             deadline = now() + grace
+            # First every thread that waits for the baton: it wakes, sees the abort, unwinds.
             for w in self.workers:
-                if w.thread is None:
-                    continue
-                if w.ident is not None and not w.done:
-                    _inject_abort(w.ident)
-                while not _ended(w) and now() < deadline:
-                    if w.go.locked() and not w.done:
-                        with contextlib.suppress(RuntimeError):
-                            w.go.release()
-                    if w.carrier is None:
-                        p.REAL_JOIN(w.thread, 0.02)
-                    else:
-                        p.REAL_SLEEP(0.0005)
+                self._wait_ended(w, deadline, inject=False)
+            # Then a thread still running (stuck in a call the lab does not step): make its
+            # next traced line raise. (Only now: on 3.12 changing a frame's tracing while
+            # another thread waits inside a trace callback can crash the interpreter.)
+            for w in self.workers:
+                self._wait_ended(w, deadline, inject=True)
             self.leftover = [w.name for w in self.workers if w.thread and not _ended(w)]
             for w in self.workers:
                 if w.carrier is not None and not w.done and not w.discarded:
@@ -571,45 +434,6 @@ class Execution:
             if getattr(p._tls, "execution", None) is self:
                 p._tls.execution = None
         return self.leftover
-
-
-_REAL_KINDS = (p.REAL_LOCK_TYPE, type(p.REAL_RLOCK()), p.REAL_SIMPLE_QUEUE)
-
-
-def _refuse_real_locks(state: Any, depth: int = 3) -> None:
-    """A real lock in the shared state would block in C, out of the scheduler's sight: say so
-    now, and how to fix it, instead of timing out later."""
-    seen: set[int] = set()
-    level: list[tuple[str, Any]] = [("state", state)]
-    for _ in range(depth):
-        following = []
-        for path, obj in level:
-            if id(obj) in seen:
-                continue
-            seen.add(id(obj))
-            if isinstance(obj, _REAL_KINDS):
-                raise p.LabError(
-                    f"{path} is a real {type(obj).__name__}, made with a reference to "
-                    "threading.Lock (or RLock, SimpleQueue) taken before the run. Call "
-                    "threading.Lock() (threading.RLock(), queue.SimpleQueue()) inside setup, or "
-                    "in a lambda, so the lab's cooperative version is made."
-                )
-            if isinstance(obj, dict):
-                items = list(obj.items())[:50]
-            elif isinstance(obj, (list, tuple)):
-                items = list(enumerate(obj))[:50]
-            elif hasattr(obj, "__dict__") and not isinstance(obj, type):
-                items = [(k, v) for k, v in list(vars(obj).items())[:50] if not callable(v)]
-            else:
-                items = []
-            following += [(f"{path}.{k}", v) for k, v in items]
-        level = following
-
-
-def _ended(worker: Worker) -> bool:
-    if worker.carrier is not None:
-        return worker.done
-    return worker.thread is not None and not worker.thread.is_alive()
 
 
 def _bind(fn: Callable[..., Any], args: tuple[Any, ...]) -> Callable[[], Any]:
@@ -623,6 +447,7 @@ def _code(entry: Any) -> Any:
 
 
 def _abort_trace(frame: Any, event: str, arg: Any) -> Any:
+    frame.f_trace_opcodes = False  # see Execution._stop
     raise p.Abandon()
 
 
@@ -633,26 +458,3 @@ def _inject_abort(ident: int) -> None:
         with contextlib.suppress(AttributeError, ValueError):
             frame.f_trace = _abort_trace
         frame = frame.f_back
-
-
-def _thread_error(worker: Worker, error: BaseException, stepping: Stepping) -> ThreadError:
-    where = ""
-    tb = error.__traceback__
-    while tb is not None:
-        if stepping.info(tb.tb_frame.f_code) is not None:
-            frame_pos = position(tb.tb_frame.f_code, tb.tb_lineno, "")
-            where = f"{frame_pos.where} {frame_pos.text}"
-        tb = tb.tb_next
-    return ThreadError(worker.name, type(error).__name__, str(error), where)
-
-
-def _stuck_message(worker: Worker | None, bound: float) -> str:
-    if worker is None:
-        return f"the run did not come back within {bound:g} s"
-    where = worker.where()
-    line = f" (its step started at {where.where}: {where.text})" if where else ""
-    return (
-        f"thread {worker.name} did not reach its next step within {bound:g} s{line}: it is "
-        "blocked in C code (a lock created before the run? input()? a socket?) or loops "
-        "forever inside a call the lab does not step"
-    )

@@ -93,9 +93,26 @@ def rows(steps: Steps, *, group: Bool = True) -> list[Row]:
     return found
 
 
+def _code(text: str) -> str:
+    """A source line without its trailing comment (the table is narrow)."""
+    if "#" not in text:
+        return text
+    import io
+    import tokenize
+
+    try:
+        tokens = list(tokenize.generate_tokens(io.StringIO(text).readline))
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        return text
+    for token in tokens:
+        if token.type == tokenize.COMMENT:
+            return text[: token.start[1]].rstrip()
+    return text
+
+
 def _cell(row: Row) -> str:
     how = {"resume": "(wakes) ", "timeout": "(times out) "}.get(row.kind, "")
-    text = f"{how}{row.where} {row.text}  [{' '.join(row.opnames)}]"
+    text = f"{how}{row.where} {_code(row.text)}  [{' '.join(row.opnames)}]"
     if row.after:
         text += f"  → {row.after}"
     return text
@@ -144,7 +161,7 @@ def html_table(steps: Steps, threads: ThreadNames, *, group: Bool = True) -> str
         span = f"{row.first}" if row.first == row.last else f"{row.first}–{row.last}"
         how = {"resume": "wakes: ", "timeout": "times out: "}.get(row.kind, "")
         cell = (
-            f"{html.escape(how)}<code>{html.escape(row.text)}</code> "
+            f"{html.escape(how)}<code>{html.escape(_code(row.text))}</code> "
             f"<span class='lab-op'>{html.escape(row.where)} · "
             f"{html.escape(' '.join(row.opnames))}</span>"
         )

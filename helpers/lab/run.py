@@ -20,10 +20,11 @@ from typing import Annotated, Any
 
 from ..core.domains import Items, Of, Text, validated
 from . import primitives as p
-from .engine import Execution, Worker, _Join
+from .engine import Execution
 from .records import Outcome, Program
 from .session import Session
 from .stepping import _LAB_DIR, Position
+from .workers import Worker, _Join
 
 
 @dataclass(frozen=True)

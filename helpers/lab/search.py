@@ -27,11 +27,12 @@ from typing import Annotated, Any
 
 from ..core.domains import Bool, Fn, Int, Of, Progress, validated
 from . import primitives as p
-from .engine import Chooser, Execution, Worker
+from .engine import Execution
 from .records import Outcome, Program
 from .run import Replay, replay
 from .session import Session
 from .stepping import ALL, EMPTY, LOCAL, independent, union
+from .workers import Chooser, Worker
 
 #: The most runs one search makes unless told otherwise (a notebook stays responsive).
 MAX_RUNS = 20_000

@@ -7,9 +7,11 @@ Threads the code under test starts are real new threads (see :meth:`Execution.ad
 
 from __future__ import annotations
 
+import queue
 import sys
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from . import primitives as p
 from .records import Program
@@ -59,6 +61,9 @@ class Session:
         self.leftover: list[str] = []
 
     def open(self) -> Session:
+        supported = support()
+        if not supported.ok:
+            raise p.LabError(f"the interleaving lab cannot run here: {supported.reason}")
         self.patches.apply()
         if self.program.granularity == "instruction":
             _prime_opcode_events()
@@ -112,3 +117,32 @@ def _prime_opcode_events() -> None:
 
 def _no_trace(frame: object, event: str, arg: object) -> None:
     return None
+
+
+@dataclass(frozen=True)
+class Support:
+    """Whether the lab can run on this interpreter, and if not, why (in plain words)."""
+
+    ok: bool
+    reason: str = ""
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+
+def support() -> Support:
+    """What the engine needs: CPython (3.10+, as the course), per-instruction tracing, and
+    the Python versions of ``RLock`` and ``SimpleQueue`` to make cooperative. (3.10 to 3.13
+    and free-threaded 3.13t have all of it.)"""
+    if sys.implementation.name != "cpython":
+        return Support(False, f"it needs CPython; this is {sys.implementation.name}")
+    if not hasattr(sys._getframe(), "f_trace_opcodes"):
+        return Support(False, "this Python cannot trace one instruction at a time")
+    missing = [
+        name
+        for module, name in ((threading, "_PyRLock"), (queue, "_PySimpleQueue"))
+        if getattr(module, name, None) is None
+    ]
+    if missing:
+        return Support(False, f"this Python has no {', '.join(missing)} to make cooperative")
+    return Support(True)

@@ -66,6 +66,13 @@ class Scheduler:
         self.error = ""
         self._counterexamples: dict[str, list[str] | None] = {}
         self._view: Any = None
+        from .session import support
+
+        supported = support()
+        self.unavailable = "" if supported.ok else supported.reason
+        if self.unavailable:
+            self.replayed = Replay((), Snapshot((), {}, (), None, 0.0), None)
+            return
         self._guarded(lambda: self._replay([]))
 
     # --- What a learner does (the buttons call these) -------------------------------------
@@ -155,6 +162,9 @@ class Scheduler:
         self.error = ""
 
     def _guarded(self, action: Any) -> None:
+        if self.unavailable:
+            self._render()
+            return
         try:
             action()
         except (ValueError, RuntimeError) as error:  # a refused step, a run that went wrong
@@ -171,13 +181,17 @@ class Scheduler:
 
     @property
     def goal_reached(self) -> bool:
+        if self.unavailable:
+            return False
         outcome = self.snapshot.outcome
         return bool(self.level is not None and outcome is not None and self.level.goal(outcome))
 
     @property
     def status_kind(self) -> str:
-        """``error``, ``goal``, ``deadlock``, ``invariant``, ``exception``, ``finished``,
-        ``running``."""
+        """``unavailable``, ``error``, ``goal``, ``deadlock``, ``invariant``, ``exception``,
+        ``finished``, ``running``."""
+        if self.unavailable:
+            return "unavailable"
         if self.error:
             return "error"
         outcome = self.snapshot.outcome
@@ -192,6 +206,11 @@ class Scheduler:
         kind = self.status_kind
         outcome = self.snapshot.outcome
         steps = len(self.schedule)
+        if kind == "unavailable":
+            return (
+                f"The interleaving lab cannot run on this Python: {self.unavailable}. "
+                "Everything else in this notebook runs as usual."
+            )
         if kind == "error":
             return f"That step is not possible: {self.error}"
         if kind == "running":

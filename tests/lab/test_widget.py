@@ -132,3 +132,23 @@ def test_a_bare_program_can_be_scheduled_too() -> None:
     s.show_me()  # no goal: the first failure (a deadlock)
     assert s.snapshot.outcome is not None and s.snapshot.outcome.kind == "deadlock"
     assert isinstance(Goal("x", lambda o: True), Goal)
+
+
+def test_where_the_lab_cannot_run_it_says_so_and_nothing_raises(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import helpers.lab.session as session
+    from helpers.lab import LabError, Support, explore
+
+    monkeypatch.setattr(session, "support", lambda: Support(False, "it needs CPython"))
+    s = Scheduler(LEVEL)
+    s.step("A")
+    s.show_me()
+    assert s.status_kind == "unavailable" and "cannot run on this Python" in s.status
+    assert "it needs CPython" in s.html()
+    with __import__("pytest").raises(LabError, match="cannot run here: it needs CPython"):
+        explore(LEVEL.program())
+
+
+def test_this_python_is_supported() -> None:
+    from helpers.lab import support
+
+    assert support().ok, support().reason

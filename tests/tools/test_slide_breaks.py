@@ -211,4 +211,7 @@ def test_the_command_line_dry_run_writes_nothing_and_write_marks(
 def test_a_second_heading_inside_a_cell_is_reported() -> None:
     text = TINY.replace("### A subsection\n", "### A subsection\n\n### Another\n")
     (warning,) = sb.warnings(sb.parse(text))
-    assert "'### Another' shares a cell with '### A subsection'" in warning
+    assert "'### Another' is inside the cell that starts with '### A subsection'" in warning
+    text = TINY.replace("Text before the first demo.", "Text before.\n\n### Inside text")
+    (warning,) = sb.warnings(sb.parse(text))
+    assert "'### Inside text' is inside the cell that starts with '## A concept'" in warning

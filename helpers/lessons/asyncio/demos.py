@@ -14,8 +14,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
-import subprocess
-import sys
 import threading
 import time
 from collections.abc import Awaitable, Callable, Iterator, Mapping
@@ -26,7 +24,7 @@ from typing import Annotated, Any
 from matplotlib.figure import Figure
 
 from ...core.domains import Fn, Int, Millis, Of, Seconds, validated
-from ...core.lifecycle import stop
+from ...core.lifecycle import ProgramRun, run_program, stop
 from ...core.spans import Span
 from ...draw.plots import finish, new_figure
 from ...draw.timeline import draw_spans
@@ -246,20 +244,11 @@ def wrong_thread_put() -> WrongThread:
 SCRIPT = Path(__file__).parent / "scripts" / "hello_asyncio.py"
 
 
-@dataclass(frozen=True)
-class ScriptRun:
-    source: str
-    stdout: str
-    returncode: int
-
-
 @validated
-def run_script(timeout: Annotated[float, Seconds(120)] = 60.0) -> ScriptRun:
-    """Run ``scripts/hello_asyncio.py`` with this interpreter, as a program of its own."""
-    done = subprocess.run(
-        [sys.executable, str(SCRIPT)], capture_output=True, text=True, timeout=timeout
-    )
-    return ScriptRun(SCRIPT.read_text(), done.stdout, done.returncode)
+def run_script(timeout: Annotated[float, Seconds(120)] = 60.0) -> ProgramRun:
+    """Run ``scripts/hello_asyncio.py`` with this interpreter, as a program of its own
+    (its source: ``SCRIPT.read_text()``)."""
+    return run_program([SCRIPT], timeout=timeout)
 
 
 def run_once_source() -> Any:

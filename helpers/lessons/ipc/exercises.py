@@ -11,10 +11,8 @@ promises to survive: a slow child, one that dies, one that never ends.
 
 from __future__ import annotations
 
-import contextlib
 import inspect
 import os
-import signal
 import sys
 import time
 from collections.abc import Callable, Iterable
@@ -32,6 +30,7 @@ from ...core.checks import (
     expect_callable,
     passed,
 )
+from ...core.lifecycle import end_processes
 from ...lab import prove, require
 from ...lab.stepping import is_cell
 from . import child
@@ -278,16 +277,6 @@ def _remove_segments(names: Iterable[str]) -> list[str]:
     return removed
 
 
-def _end(pids: Iterable[int], grace: float = 5.0) -> None:
-    pids = list(pids)
-    for pid in pids:
-        with contextlib.suppress(OSError):  # it may have ended meanwhile
-            os.kill(pid, signal.SIGTERM)
-    deadline = time.monotonic() + grace
-    while time.monotonic() < deadline and set(pids) & set(leftovers.child_processes()):
-        time.sleep(0.02)
-
-
 @checker
 def check_filled_by_child(filled_by_child: object) -> Feedback:
     """``filled_by_child(size, value, filler, timeout)``: a child fills a new block; return its
@@ -319,7 +308,7 @@ def check_filled_by_child(filled_by_child: object) -> Feedback:
         finally:
             elapsed = time.monotonic() - started
             running = {p: n for p, n in leftovers.child_processes().items() if p not in children}
-            _end(running)
+            end_processes(running)
             removed = _remove_segments(leftovers.new_segments(segments))
         if isinstance(error, CheckTimeout):
             raise Wrong(

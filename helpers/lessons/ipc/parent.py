@@ -8,17 +8,15 @@ and who had to be terminated.
 
 from __future__ import annotations
 
-import os
-import subprocess
 import sys
 import threading
 import time
-from dataclasses import dataclass
 from multiprocessing import shared_memory
 from pathlib import Path
 from typing import Annotated, Any
 
 from ...core.domains import Bool, Has, Of, Seconds, validated
+from ...core.lifecycle import ProgramRun, run_program
 from .child import Amount, Bound
 
 
@@ -69,36 +67,6 @@ def join_within(
 SHM_PROGRAM = Path(__file__).resolve().parent / "scripts" / "shm_program.py"
 
 
-@dataclass(frozen=True)
-class ProgramRun:
-    """What the other program printed, and how it ended."""
-
-    returncode: int
-    stdout: str
-    stderr: str
-
-    @property
-    def tracker_lines(self) -> list[str]:
-        """The resource tracker's warnings in its standard error, without file paths."""
-        return [
-            line.split("UserWarning: ", 1)[1]
-            for line in self.stderr.splitlines()
-            if "UserWarning: resource_tracker" in line
-        ]
-
-
-def _run(args: list[str], timeout: float) -> ProgramRun:
-    done = subprocess.run(
-        [sys.executable, str(SHM_PROGRAM), *args],
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-        env={**os.environ, "PYTHON_COLORS": "0", "NO_COLOR": "1"},
-    )
-    return ProgramRun(done.returncode, done.stdout, done.stderr)
-
-
 @validated
 def attach_from_another_program(
     name: Annotated[str, Of(str)],
@@ -111,14 +79,15 @@ def attach_from_another_program(
     with ``track=False`` (Python 3.13+)."""
     if untracked and sys.version_info < (3, 13):
         raise ValueError("untracked needs Python 3.13 or later (SharedMemory(track=False))")
-    return _run(["attach", name, *(["--untracked"] if untracked else [])], timeout)
+    untracked_flag = ["--untracked"] if untracked else []
+    return run_program([SHM_PROGRAM, "attach", name, *untracked_flag], timeout=timeout)
 
 
 @validated
 def leak_from_another_program(timeout: Annotated[float, Seconds(300)] = 60.0) -> ProgramRun:
     """Run ``shm_program.py leak``: a program creates a block, closes it without ``unlink()``
     and exits; its name is the first line of ``stdout``."""
-    return _run(["leak"], timeout)
+    return run_program([SHM_PROGRAM, "leak"], timeout=timeout)
 
 
 @validated

@@ -8,7 +8,6 @@ does, the checker ends the processes it (or the answer) started before it return
 
 from __future__ import annotations
 
-import contextlib
 import os
 import pickle
 import signal
@@ -28,7 +27,7 @@ from ...core.checks import (
     expect_callable,
     passed,
 )
-from ...core.lifecycle import stop
+from ...core.lifecycle import end_processes, stop
 from . import child
 from .processes import default_start_method
 
@@ -244,17 +243,6 @@ def _new_children(before: Iterable[int]) -> dict[int, str]:
     return {pid: name for pid, name in leftovers.child_processes().items() if pid not in known}
 
 
-def _end(pids: Iterable[int], grace: float = 5.0) -> None:
-    """Terminate processes an answer left running (pool workers it never shut down)."""
-    pids = list(pids)
-    for pid in pids:
-        with contextlib.suppress(OSError):  # it may have ended meanwhile
-            os.kill(pid, signal.SIGTERM)
-    deadline = time.monotonic() + grace
-    while time.monotonic() < deadline and set(pids) & set(leftovers.child_processes()):
-        time.sleep(0.02)
-
-
 def _run_case(run_all: Callable[..., Any], task: Callable[..., Any], items: list[int]) -> Any:
     """Call the answer; whatever it does, end the processes it left before returning."""
     before = set(leftovers.child_processes())
@@ -263,7 +251,7 @@ def _run_case(run_all: Callable[..., Any], task: Callable[..., Any], items: list
     finally:
         left = _new_children(before)
         if left:
-            _end(left)
+            end_processes(left)
             raise Wrong(
                 f"once your function was done, the pool's processes {sorted(left)} were "
                 "still running (the checker has ended them). Shut the "

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import subprocess
 import sys
 import tempfile
 import textwrap
@@ -18,7 +17,7 @@ from typing import Annotated
 
 from ...core import machine
 from ...core.domains import Bool, Choice, Int, Seconds, Where, validated
-from ...core.lifecycle import stop
+from ...core.lifecycle import ProgramRun, run_program, stop
 from ...core.machine import StartMethod
 from .child import Deadline, noop
 
@@ -161,32 +160,15 @@ def guard_script(with_guard: Bool, start_method: StartMethod = "spawn") -> str:
     return _SCRIPT_HEAD + body
 
 
-@dataclass(frozen=True)
-class ScriptRun:
-    returncode: int
-    stdout: str
-    stderr: str
-
-
 @validated
 def run_guard_script(
     with_guard: Bool,
     start_method: StartMethod = "spawn",
     timeout: Annotated[float, Seconds(600)] = 60.0,
-) -> ScriptRun:
+) -> ProgramRun:
     """Run :func:`guard_script` as a real program (its own ``__main__``) and capture its output."""
     source = guard_script(with_guard, start_method)
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "start_a_child.py"
         path.write_text(source)
-        done = subprocess.run(
-            [sys.executable, str(path)],
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            cwd=folder,
-            check=False,
-            # 3.13+ colours tracebacks when a terminal or FORCE_COLOR asks; we want plain text
-            env={**os.environ, "PYTHON_COLORS": "0", "NO_COLOR": "1"},
-        )
-    return ScriptRun(done.returncode, done.stdout, done.stderr)
+        return run_program([path], timeout=timeout, cwd=Path(folder))

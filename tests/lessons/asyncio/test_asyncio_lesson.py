@@ -148,7 +148,7 @@ def test_the_script_runs_asyncio_the_way_a_script_does() -> None:
         "hello from task a, on MainThread",
         "hello from task b, on MainThread",
     ]
-    assert "asyncio.run(main())" in script.source
+    assert "asyncio.run(main())" in demos.SCRIPT.read_text()
 
 
 def test_run_once_is_shown_from_the_running_interpreter() -> None:
