@@ -7,6 +7,7 @@ Locally a test that needs Chromium (or Playwright) is skipped when it is missing
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -46,3 +47,10 @@ def browser() -> Iterator[Any]:
             yield chromium
         finally:
             chromium.close()
+
+
+@pytest.fixture(scope="session")
+def npm() -> None:
+    """`make slides` installs reveal.js with npm (Node.js)."""
+    if shutil.which("npm") is None:
+        missing("npm is not installed (Debian: apt-get install npm)")

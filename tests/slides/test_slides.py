@@ -45,7 +45,7 @@ FIND_FIGURE = """(text) => {
 
 
 @pytest.fixture(scope="module")
-def decks(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+def decks(npm: None, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     normal, projector = tmp_path_factory.mktemp("deck"), tmp_path_factory.mktemp("projector")
     build_slides.build([LESSON], any_cache=True, output=normal)
     build_slides.build([LESSON], projector=True, output=projector)
