@@ -433,6 +433,8 @@ def markdown(report: Report) -> str:
         ("course_cost", "Whole course (s)"),
         ("explorer_latency", "Explorer: Run with default settings → redrawn plot (s)"),
         ("ipc", "IPC by mechanism and message size"),
+        ("lab", "Interleaving lab: search, one widget step, search against unsteered runs"),
+        ("website", "Website: cold build, warm rebuild, page weight"),
     ):
         rows = report.sections.get(key)
         if rows:
@@ -470,6 +472,35 @@ def machine_facts() -> dict[str, Any]:
     }
 
 
+def lab(sizes: Sizes, report: Report, log: Callable[[str], None]) -> None:
+    """The interleaving lab: search per level, one widget step, search against unsteered runs."""
+    import bench_lab
+
+    bench_lab.run(report, log, smoke=not sizes.notebooks)
+
+
+def asyncio_and_dask(sizes: Sizes, report: Report, log: Callable[[str], None]) -> None:
+    """Notebooks 11 and 12: tasks against threads per unit, Dask's per-task overhead."""
+    import bench_notebooks_11_12
+
+    smoke = {} if sizes.notebooks else {"units": 50, "overhead_tasks": 20, "repeats": 1}
+    result = bench_notebooks_11_12.bench_11_12(**smoke, log=log)
+    report.sections["asyncio_and_dask"] = [
+        {"measure": key, **value} if isinstance(value, dict) else {"measure": key, "value": value}
+        for key, value in result.items()
+        if key != "machine"
+    ]
+    report.notes.append(bench_notebooks_11_12.format_report(result))
+
+
+def website(sizes: Sizes, report: Report, log: Callable[[str], None]) -> None:
+    """The website: a cold build, a warm rebuild, and what its pages weigh."""
+    import bench_site
+
+    log("website: cold build, then a warm rebuild ...")
+    report.sections["website"] = [bench_site.measure()]
+
+
 def run(sizes: Sizes, out: Path, log: Callable[[str], None] = print) -> Report:
     report = Report(machine=machine_facts())
     fidelity(sizes, report, log)
@@ -477,8 +508,11 @@ def run(sizes: Sizes, out: Path, log: Callable[[str], None] = print) -> Report:
     executor_overhead(sizes, report, log)
     process_startup(sizes, report, log)
     ipc(sizes, report, log)
+    lab(sizes, report, log)
+    asyncio_and_dask(sizes, report, log)
     if sizes.notebooks:
         notebooks(report, log)
+        website(sizes, report, log)
     else:
         explorer_latency(sizes, report, log)
     write(report, out)
