@@ -32,6 +32,8 @@ help:
 	@echo "make notebooks   regenerate notebooks/ from lessons/"
 	@echo "make site        build the course website into build/site (executed, cached)"
 	@echo "make binder-test install the Binder configuration in a fresh venv, run notebook 00"
+	@echo "make slides      one reveal.js deck per lesson into build/slides (PROJECTOR=1: for a projector)"
+	@echo "make slides-test the decks and the live slideshow in Chromium, instructor notes"
 	@echo "make bench       measure fidelity and cost: build/bench/report.md"
 	@echo "make test-matrix every Python 3.10-3.13 found x every start method"
 	@echo "make freethreaded build python3.13t (no GIL) into build/ for notebook 10"
@@ -61,7 +63,7 @@ lab: $(STAMP)
 	$(BIN)/jupyter lab $(LAB_ARGS)
 
 test: $(STAMP)
-	$(MAKE) --no-print-directory lint unit sync-check nbval browser site-test
+	$(MAKE) --no-print-directory lint unit sync-check nbval browser site-test slides-test
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -71,7 +73,7 @@ lint: $(STAMP)
 UNIT_TESTS ?= tests
 unit: $(STAMP)
 	MPLBACKEND=Agg $(BIN)/python -m pytest $(UNIT_TESTS) -q --ignore=tests/browser \
-		--ignore=tests/site --ignore=tests/binder --durations=15
+		--ignore=tests/site --ignore=tests/binder --ignore=tests/slides --durations=15
 
 # Every notebook in JupyterLab, driven by headless Chromium (skipped locally without Chromium).
 browser: $(STAMP)
@@ -142,3 +144,5 @@ run: $(STAMP)
 
 clean:
 	rm -rf build .pytest_cache .ruff_cache .hypothesis
+
+include slides/slides.mk

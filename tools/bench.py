@@ -435,6 +435,7 @@ def markdown(report: Report) -> str:
         ("ipc", "IPC by mechanism and message size"),
         ("lab", "Interleaving lab: search, one widget step, search against unsteered runs"),
         ("website", "Website: cold build, warm rebuild, page weight"),
+        ("slides", "Slides: make slides for every lesson"),
     ):
         rows = report.sections.get(key)
         if rows:
@@ -501,6 +502,17 @@ def website(sizes: Sizes, report: Report, log: Callable[[str], None]) -> None:
     report.sections["website"] = [bench_site.measure()]
 
 
+def slides(sizes: Sizes, report: Report, log: Callable[[str], None]) -> None:
+    """Classroom mode: ``make slides`` for every lesson (reusing the website's executions)."""
+    import bench_slides
+
+    log("slides: every deck ...")
+    result = bench_slides.measure()
+    report.sections["slides"] = [result]
+    # The first `make slides` after the website's build: what a teacher waits for.
+    report.targets.append(Target("make slides, all lessons, s", result["fill_s"], 180, "<="))
+
+
 def run(sizes: Sizes, out: Path, log: Callable[[str], None] = print) -> Report:
     report = Report(machine=machine_facts())
     fidelity(sizes, report, log)
@@ -513,6 +525,7 @@ def run(sizes: Sizes, out: Path, log: Callable[[str], None] = print) -> Report:
     if sizes.notebooks:
         notebooks(report, log)
         website(sizes, report, log)
+        slides(sizes, report, log)
     else:
         explorer_latency(sizes, report, log)
     write(report, out)
