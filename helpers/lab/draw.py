@@ -16,6 +16,7 @@ from matplotlib.figure import Figure
 from ..core.domains import Items, Of, OptionalText, validated
 from ..core.spans import Span
 from ..draw.plots import finish, new_figure
+from ..draw.style import line_width
 from ..draw.timeline import draw_spans
 from .run import Step
 
@@ -82,7 +83,7 @@ def plot_schedule(
     draw_spans(ax, spans, 0.0, legend=("running (its steps)", "blocked"), scale=1.0)
     for previous, step in itertools.pairwise(steps):
         if previous.thread != step.thread:
-            ax.axvline(step.index - 1, color="#999999", linestyle=":", linewidth=0.8)
+            ax.axvline(step.index - 1, color="#999999", linestyle=":", linewidth=line_width(0.53))
     ax.set_xlim(0, max(1, len(steps)))
     finish(ax, xlabel="step", ylabel="thread", title=title or f"{len(steps)} steps")
     ax.grid(False, axis="y")

@@ -579,7 +579,7 @@ def explore_waits(
     )
     curve.set_xscale("log")
     plain_log_ticks(curve.xaxis)
-    curve.legend(fontsize=8)
+    curve.legend(fontsize="small")
     finish(
         curve,
         xlabel="concurrent waits (N)",
@@ -605,7 +605,7 @@ def explore_waits(
         label="resident (RSS)",
     )
     memory.set_xticks(list(xs), labels)
-    memory.legend(fontsize=8)
+    memory.legend(fontsize="small")
     finish(memory, xlabel="", ylabel="memory per unit (KiB)", title=f"with {result.units:,} alive")
     startup.bar(list(xs), [r.startup_us for _, r in runs], color=[colour(i) for i in xs])
     startup.set_xticks(list(xs), labels)
@@ -618,7 +618,8 @@ def explore_waits(
     if capped:
         notes.append(f"N capped at {limit.socket_units:,}: open files")
     fig.suptitle(
-        "; ".join(notes) or f"{result.units:,} threads and {result.units:,} tasks", fontsize=10
+        "; ".join(notes) or f"{result.units:,} threads and {result.units:,} tasks",
+        fontsize="medium",
     )
     return fig, result
 

@@ -36,6 +36,7 @@ from ...draw.plots import (
     new_figure,
     plain_log_ticks,
 )
+from ...draw.style import line_width
 from ...draw.timeline import draw_spans
 from . import child
 from .cluster import course_cluster, dask_status, gather
@@ -264,12 +265,12 @@ def plot_sizes(measurements: Annotated[Measurements, Of(Measurements)]) -> Figur
     else:
         cores = f"{measurements.cores} core{'s' if measurements.cores != 1 else ''}"
         ax.axhline(ideal, label=f"ideal, and this machine's limit ({cores})", **IDEAL_STYLE)
-    ax.axhline(1.0, color="#000000", linewidth=0.8, label="break-even (serial)")
+    ax.axhline(1.0, color="#000000", linewidth=line_width(0.53), label="break-even (serial)")
     ax.set_xscale("log")
     ax.set_yscale("log")
     plain_log_ticks(ax.xaxis)
     plain_log_ticks(ax.yaxis)
-    ax.legend(fontsize=8)
+    ax.legend(fontsize="small")
     finish(
         ax,
         xlabel="work in one task (ms)",
@@ -375,5 +376,5 @@ def explore_cluster(
     if run.dask is None:
         axes[1].set_axis_off()
         axes[1].text(0.5, 0.5, str(dask_status()), ha="center", va="center", wrap=True)
-    fig.suptitle(f"{tasks} tasks of ~{task_ms:g} ms on {workers} workers", fontsize=11)
+    fig.suptitle(f"{tasks} tasks of ~{task_ms:g} ms on {workers} workers", fontsize="large")
     return fig, run

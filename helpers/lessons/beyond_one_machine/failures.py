@@ -171,7 +171,7 @@ def draw_kill(report: Annotated[KillReport, Of(KillReport)]) -> Figure:
                 ((span.end - report.t0) * 1e3, y),
                 xytext=(4, -12),
                 textcoords="offset points",
-                fontsize=8,
+                fontsize="small",
                 color="#D55E00",
             )
     finish(

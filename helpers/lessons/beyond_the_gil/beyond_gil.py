@@ -322,12 +322,12 @@ def _plot_comparison(results: Sequence[BenchResult], counts: Sequence[int]) -> F
             transform=ax.transAxes,
             ha="right",
             va="bottom",
-            fontsize=8,
+            fontsize="small",
             bbox={"facecolor": "white", "edgecolor": "#999999"},
         )
     ax.set_xticks(list(counts))
     ax.set_ylim(bottom=0)
-    ax.legend(fontsize=8, loc="upper left")
+    ax.legend(fontsize="small", loc="upper left")
     finish(
         ax,
         xlabel="threads (one equal CPU-bound task each)",

@@ -14,6 +14,7 @@ from ...core.domains import Items, Of, OptionalText, validated
 from ...core.spans import Span
 from ...core.timing import RunResult
 from ...draw.plots import Inches, OptionalAxes, new_figure
+from ...draw.style import figure_size, line_width
 from ...draw.timeline import draw_spans, finish_timeline, legends, rows_of
 from .turns import worker_numbers
 
@@ -24,7 +25,7 @@ Layout = Annotated[Sequence[Sequence[str]], Items(Items(Of(str)), what="row of p
 @validated
 def mosaic(layout: Layout, width: Inches, height: Inches) -> tuple[Figure, dict[str, Axes]]:
     """A constrained-layout figure with named axes, closed for pyplot so it shows only once."""
-    fig = plt.figure(figsize=(width, height), layout="constrained")
+    fig = plt.figure(figsize=figure_size(width, height), layout="constrained")
     plt.close(fig)
     return fig, fig.subplot_mosaic(layout)
 
@@ -76,7 +77,9 @@ def plot_turns(
     legend = legends(machine.gil_enabled())[result.kind]
     draw_spans(ax, _spans(result), result.t0, legend=legend)
     if result.kind == "cpu":
-        ax.axhline(0.5, color="#555555", linewidth=0.8)  # separates the top row from the threads
+        ax.axhline(
+            0.5, color="#555555", linewidth=line_width(0.53)
+        )  # separates the top row from the threads
     finish_timeline(
         ax,
         right_ms=result.wall * 1e3,

@@ -30,6 +30,7 @@ from ...core.timing import (
 )
 from ...core.workloads import WORKLOAD_KINDS
 from ...draw.plots import new_figure, plot_speedup
+from ...draw.style import figure_size
 from .figures import mosaic, plot_turns
 from .turns import Threads, ThreadsRun, turns_of
 
@@ -60,7 +61,7 @@ def threads_at_work(
     """
     seconds = task_ms / 1e3
     fig, axes = new_figure(ncols=2, height=1.5 + 0.5 * (threads + 1))
-    fig.set_size_inches(13, fig.get_size_inches()[1])
+    fig.set_size_inches(*figure_size(13, fig.get_size_inches()[1]))
     runs: dict[str, ThreadsRun] = {}
     for step, (kind, ax) in enumerate(zip(("cpu", "io"), axes, strict=True)):
         result = run_tasks(kind, "threads", threads, tasks=threads, task_seconds=seconds)
@@ -182,7 +183,9 @@ def scaling(
         title=f"{WORKLOAD_KINDS['io']}: {tasks} tasks of ~{task_ms:g} ms",
     )
     cores = machine.usable_cores()
-    fig.suptitle(f"Measured on this machine: {cores} usable core{'s' * (cores != 1)}", fontsize=11)
+    fig.suptitle(
+        f"Measured on this machine: {cores} usable core{'s' * (cores != 1)}", fontsize="large"
+    )
     return fig, data
 
 

@@ -62,21 +62,21 @@ def explore_ipc(
     )
     for box, shade in zip(boxes["boxes"], shades, strict=True):
         box.set(facecolor=shade, alpha=0.6)
-    left.set_xticks(range(1, len(results) + 1), labels, fontsize=8)
+    left.set_xticks(range(1, len(results) + 1), labels, fontsize="small")
     left.set_yscale("log")
     plain_log_ticks(left.yaxis)
     finish(
         left, xlabel="", ylabel="round trip (µs, log scale)", title="Latency of every round trip"
     )
     bars = right.bar(labels, [r.throughput / 1e6 for r in results], color=shades)
-    right.bar_label(bars, labels=[f"{r.throughput / 1e6:,.0f}" for r in results], fontsize=8)
-    right.tick_params(axis="x", labelsize=8)
+    right.bar_label(bars, labels=[f"{r.throughput / 1e6:,.0f}" for r in results], fontsize="small")
+    right.tick_params(axis="x", labelsize="small")
     finish(right, xlabel="", ylabel="throughput (MB/s)", title="Throughput, streaming")
     right.set_ylim(0, max(r.throughput for r in results) / 1e6 * 1.2)
     fig.suptitle(
         f"{results[0].count} messages of {size_label(size)} "
         f"(start method: {results[0].start_method})",
-        fontsize=11,
+        fontsize="large",
     )
     return fig, results
 

@@ -9,6 +9,7 @@ from matplotlib.figure import Figure
 
 from ...core.spans import Span, held
 from ...draw.plots import MARKERS, colour, finish, new_figure, plain_log_ticks
+from ...draw.style import line_width
 from ...draw.timeline import draw_spans, finish_timeline
 from .child import SyncRecord
 from .mechanisms import MECHANISMS, IpcResult, OperationCost, size_label
@@ -42,7 +43,12 @@ def plot_sync(
         spans = _sync_spans(records, tick)
         draw_spans(ax, spans, t0, legend=("through: holding it, or released", "waiting"))
         if marks and title in marks:
-            ax.axvline((marks[title] - t0) * 1e3, color="#000000", linewidth=1, linestyle="--")
+            ax.axvline(
+                (marks[title] - t0) * 1e3,
+                color="#000000",
+                linewidth=line_width(0.67),
+                linestyle="--",
+            )
         finish_timeline(
             ax,
             right_ms=(max(s.end for s in spans) - t0) * 1e3,
@@ -68,9 +74,9 @@ def plot_operation_costs(costs: Sequence[OperationCost]) -> Figure:
         mine = [(c.name, c.seconds * 1e6) for c in costs if c.group == group]
         ax.barh([n for n, _ in mine], [v for _, v in mine], color=colour(i), label=group or None)
     for y, value in enumerate(values):
-        ax.text(value, y, f" {value:.2g} µs", va="center", fontsize=8)
+        ax.text(value, y, f" {value:.2g} µs", va="center", fontsize="small")
     if len(groups) > 1:
-        ax.legend(fontsize=8, loc="upper right")  # the cheap operations on top leave room
+        ax.legend(fontsize="small", loc="upper right")  # the cheap operations on top leave room
     ax.set_yticks(range(len(names)), names)
     ax.set_xscale("log")
     ax.set_xlim(min(values) / 2, max(values) * 6)
@@ -103,7 +109,7 @@ def plot_ipc(results: Sequence[IpcResult]) -> Figure:
         ax.set_yscale("log")
         ax.set_xticks(sizes, [size_label(s) for s in sizes], rotation=30)
         plain_log_ticks(ax.yaxis)
-    left.legend(fontsize=8, loc="upper left")
+    left.legend(fontsize="small", loc="upper left")
     method = results[0].start_method
     finish(
         left,
@@ -117,5 +123,7 @@ def plot_ipc(results: Sequence[IpcResult]) -> Figure:
         ylabel="round trip (µs, log scale)",
         title="Latency: message there, 1-byte answer back (median)",
     )
-    fig.suptitle(f"Between two processes on this machine (start method: {method})", fontsize=11)
+    fig.suptitle(
+        f"Between two processes on this machine (start method: {method})", fontsize="large"
+    )
     return fig

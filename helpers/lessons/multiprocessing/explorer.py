@@ -130,7 +130,7 @@ def plot_map_run(run: MapRun) -> Figure:
     labels = ["serial", f"{run.workers} processes:\nthe work", "pool start-up\n(paid once)"]
     values = [run.serial_seconds, run.pool_seconds, run.startup_seconds]
     bars = right.bar(labels, [v * 1e3 for v in values], color=[colour(0), colour(1), colour(3)])
-    right.bar_label(bars, labels=[f"{v * 1e3:.1f} ms" for v in values], fontsize=9)
+    right.bar_label(bars, labels=[f"{v * 1e3:.1f} ms" for v in values], fontsize="small")
     right.set_ylim(0, max(values) * 1e3 * 1.2)
     finish(
         right,

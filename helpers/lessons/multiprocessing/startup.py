@@ -18,6 +18,7 @@ from ...core import machine
 from ...core.domains import Choice, Int, Items, Progress, validated
 from ...core.lifecycle import stop
 from ...draw.plots import MARKERS, colour, finish, new_figure
+from ...draw.style import marker_size
 from .child import Deadline, noop
 
 
@@ -98,7 +99,7 @@ def plot_startup_costs(samples: Sequence[StartupSample]) -> Figure:
             linestyle="none",
             marker=MARKERS[i % len(MARKERS)],
             color=colour(i),
-            markersize=5,
+            markersize=marker_size(0.83),
         )
     ax.set_xticks(
         range(len(medians)),

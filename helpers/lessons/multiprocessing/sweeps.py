@@ -39,6 +39,7 @@ from ...draw.plots import (
     plain_log_ticks,
     plot_speedup,
 )
+from ...draw.style import line_width
 from .child import Deadline
 from .mapping import (
     MAP_APIS,
@@ -178,7 +179,7 @@ def plot_task_sizes(points: Sequence[TaskSizePoint]) -> Figure:
     ax.set_yscale("log")
     plain_log_ticks(ax.xaxis)
     plain_log_ticks(ax.yaxis)
-    ax.legend(fontsize=8, loc="upper left")
+    ax.legend(fontsize="small", loc="upper left")
     finish(
         ax,
         xlabel="work in one task (µs, log scale)",
@@ -254,12 +255,12 @@ def plot_chunksizes(
         )
     ax.axhline(serial_seconds * 1e3, label="serial, in the notebook's process", **IDEAL_STYLE)
     default = pool_default_chunksize(tasks, workers)
-    ax.axvline(default, color="#777777", linewidth=0.8)
+    ax.axvline(default, color="#777777", linewidth=line_width(0.53))
     ax.annotate(
         f"Pool.map default\nchunksize={default}",
         (default, 0.97),
         xycoords=("data", "axes fraction"),
-        fontsize=8,
+        fontsize="small",
         ha="right",
         va="top",
     )
@@ -268,7 +269,7 @@ def plot_chunksizes(
     plain_log_ticks(ax.yaxis)
     ticks = sorted({p.chunksize for p in points})
     ax.set_xticks(ticks, [str(c) for c in ticks])
-    ax.legend(fontsize=8, loc="lower left")
+    ax.legend(fontsize="small", loc="lower left")
     finish(
         ax,
         xlabel="chunksize (tasks per message, log scale)",

@@ -1,17 +1,37 @@
-"""Checkers for notebook 03 (shared state and queues)."""
+"""Checkers for notebook 03 (shared state and queues).
+
+Exercise 4's checker proves its property with the interleaving lab: every interleaving of two
+threads, one instruction per step, within a bound of two preemptions. No timing is involved,
+so a racy answer fails every time, with the schedule that breaks it.
+"""
 
 from __future__ import annotations
 
+import functools
+import inspect
 import math
 import queue
+import sys
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Annotated, Any
 
-from ...core.checks import Feedback, Wrong, call_with_timeout, checker, expect_callable, passed
+from ...core.checks import (
+    CheckTimeout,
+    Feedback,
+    Wrong,
+    call_with_timeout,
+    checker,
+    expect_callable,
+    passed,
+)
+from ...core.domains import Fn, validated
 from ...core.learner import number_answer, start_threads
 from ...core.lifecycle import Stopped, stop
+from ...lab import Verdict, prove, support
+from ...lab.primitives import REAL_LOCK_TYPE, REAL_RLOCK
+from .connections import Pool, show_pool
 
 # ----------------------------------------------------------------------------- exercise 1
 
@@ -22,8 +42,10 @@ OPERATIONS: dict[str, str] = {
     "c": "if key not in cache: cache[key] = load(key)",
     "d": "cache[key] = value",
     "e": "q.put(item)   # q is a queue.Queue",
+    "f": "job = jobs.popleft()   # jobs is a collections.deque",
+    "g": "for key in cache: ...   # while other threads add keys",
 }
-_SAFE = {"a", "d", "e"}
+_SAFE = {"a", "d", "e", "f"}
 _WHY_UNSAFE = {
     "b": (
         "'counter += 1' is not safe: it is a read, an add and a write (dis showed the steps). "
@@ -33,6 +55,11 @@ _WHY_UNSAFE = {
         "the check-then-act 'if key not in cache: cache[key] = load(key)' is not safe: two "
         "threads can both see the key missing and both load it; the check no longer holds "
         "when they act."
+    ),
+    "g": (
+        "iterating over a dict is many steps, and another thread's insert can come between "
+        "two of them: the loop raises RuntimeError (dictionary changed size during "
+        "iteration), with or without the GIL. Iterate over a copy, or lock."
     ),
 }
 _WHY_SAFE = {
@@ -45,6 +72,11 @@ _WHY_SAFE = {
         "before a store that makes option c unsafe, not the store.)"
     ),
     "e": "'q.put(item)' is safe: queue.Queue takes its own lock inside put and get.",
+    "f": (
+        "'jobs.popleft()' is safe: append and popleft on a deque are single calls, done as a "
+        "whole (it raises IndexError when the deque is empty, and never hands one item to two "
+        "threads)."
+    ),
 }
 
 
@@ -69,8 +101,9 @@ def check_safe_operations(safe: object) -> Feedback:
     for letter in sorted(_SAFE - letters):
         raise Wrong(f"you left out a safe one. {_WHY_SAFE[letter]}")
     return passed(
-        "a, d and e: single operations on built-in containers and on a Queue are safe; "
-        "read-modify-write (b) and check-then-act (c) need a lock."
+        "a, d, e and f: one operation on a built-in container, a deque or a Queue is safe; "
+        "a read-modify-write (b), a check-then-act (c) and a loop over a dict that others "
+        "change (g) are many steps, and need a lock (or a copy, for g)."
     )
 
 
@@ -224,4 +257,135 @@ def check_bottleneck(throughput: object, bottleneck: object, queue_length: objec
     return passed(
         f"{work:g} items/s, limited by the consumers; the queue sits full at {_MAXSIZE} and "
         "put() makes the producers wait: that is back-pressure."
+    )
+
+
+# ----------------------------------------------------------------------------- exercise 4
+
+#: The name both checked threads ask for.
+_NAME = "db"
+#: Locks made before a lab run: the lab cannot step a wait for one (it would block in C).
+_REAL_LOCKS = (REAL_LOCK_TYPE, type(REAL_RLOCK()))
+
+
+def _ask(pool: Pool, connection: Callable[[Pool, str], Any], me: str) -> None:
+    """What each checked thread runs: ask for the connection, and keep the answer."""
+    pool.got[me] = connection(pool, _NAME)
+
+
+def _one_connection(pool: Pool) -> bool:
+    """Opened once, and both threads got that very connection, the one in the pool."""
+    shared = pool.connections.get(_NAME)
+    return pool.opened == 1 and shared is not None and all(c is shared for c in pool.got.values())
+
+
+def _module_of(fn: object) -> tuple[str, ...]:
+    """The module to step besides cells: the answer's own file, if it has one (a test's)."""
+    module = sys.modules.get(getattr(fn, "__module__", None) or "")
+    return (module.__name__,) if getattr(module, "__file__", None) else ()
+
+
+@validated
+def prove_connection(connection: Annotated[Callable[[Pool, str], Any], Fn()]) -> Verdict:
+    """Two threads ask for the same connection at once, under every interleaving (one
+    instruction per step, at most two preemptions)."""
+    return prove(
+        {name: functools.partial(_ask, connection=connection, me=name) for name in "AB"},
+        setup=Pool,
+        check=_one_connection,
+        show=show_pool,
+        granularity="instruction",
+        step=_module_of(connection),
+        preemptions=2,
+    )
+
+
+def _one_at_a_time(connection: Callable[[Pool, str], Any]) -> None:
+    """Two calls in one thread: the answer must be right before it can be right in two."""
+    pool = Pool()
+    first = call_with_timeout(connection, pool, _NAME, timeout=5)
+    if first is None:
+        raise Wrong("connection(pool, 'db') returned None: return the pool's connection.")
+    second = call_with_timeout(connection, pool, _NAME, timeout=5)
+    if pool.lock.locked():
+        raise Wrong("pool.lock was still locked after connection() returned: release it.")
+    if pool.opened != 1:
+        raise Wrong(
+            f"two calls, one after the other, opened {pool.opened} connections. Open one only "
+            "when the pool has none (note that setdefault(name, pool.open(name)) opens one on "
+            "every call: Python works out the argument before the call)."
+        )
+    if first is not second or pool.connections.get(_NAME) is not first:
+        raise Wrong(
+            "two calls, one after the other, returned different objects: return the "
+            "connection stored in pool.connections."
+        )
+
+
+def _what_went_wrong(verdict: Verdict) -> str:
+    ce = verdict.counterexample
+    assert ce is not None
+    outcome, pool = ce.outcome, ce.outcome.state
+    if outcome.kind == "deadlock":
+        return (
+            "the threads waited forever: one of them holds pool.lock and never lets it go "
+            "(is every acquire matched by a release? `with pool.lock:` does that)."
+        )
+    if outcome.kind == "exception":
+        return f"a thread raised an exception: {outcome.message}."
+    if isinstance(pool, Pool) and pool.opened > 1:
+        return (
+            f"{pool.opened} connections were opened: both threads found none, and both "
+            "opened one. The check and the insert are two steps, and the other thread ran "
+            "in between: make them one step for every other thread."
+        )
+    return "the two threads did not get the same connection, the one in the pool."
+
+
+@checker
+def check_connection(connection: object) -> Feedback:
+    """``connection(pool, name)``: open each connection once; every caller gets that one."""
+    if connection is None:
+        raise Wrong("write the function connection(pool, name) first (it is still None).")
+    expect_callable(connection, "connection")
+    try:
+        _one_at_a_time(connection)  # type: ignore[arg-type]
+    except CheckTimeout:
+        raise Wrong(
+            "connection() did not return within 5 s, called alone in one thread. Does it "
+            "take pool.lock twice? A Lock cannot be taken again by its holder."
+        ) from None
+    supported = support()
+    if not supported.ok:
+        return passed(
+            "two calls in one thread open one connection and return it. (The interleaving lab "
+            f"cannot run on this Python, {supported.reason}, so the race was not searched.)"
+        )
+    used = inspect.getclosurevars(connection)  # type: ignore[arg-type]
+    outside = {**used.nonlocals, **used.globals}
+    if any(isinstance(value, _REAL_LOCKS) for value in outside.values()):
+        raise Wrong(
+            "your function takes a lock made outside it, in a cell, before the check: the "
+            "checker cannot step a wait for that one (it runs every schedule on a fresh pool, "
+            "whose lock it can step). Use pool.lock, the lock that comes with the pool."
+        )
+    try:
+        verdict = prove_connection(connection)  # type: ignore[arg-type]
+    except TypeError as error:  # the lab cannot replay a schedule inside an `except` (yet)
+        if "line must be an int" not in str(error):
+            raise
+        raise Wrong(
+            "the search found a schedule of two threads that breaks it, but cannot show it step "
+            "by step for code that catches an exception. The check and the insert are two "
+            "steps: make them one step for every other thread."
+        ) from None
+    if verdict.ok:
+        return passed(
+            f"one connection, the same for both threads, whatever the schedule: "
+            f"{verdict.message}."
+        )
+    assert verdict.counterexample is not None
+    raise Wrong(
+        f"{_what_went_wrong(verdict)} The shortest schedule that shows it "
+        f"({verdict.message}):\n{verdict.counterexample.table()}"
     )

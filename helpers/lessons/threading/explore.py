@@ -59,12 +59,12 @@ def explore_fetch(
         title=f"{run.describe()} (one after another: {run.total_latency * 1e3:.0f} ms)",
     )
     if rows > 16:
-        left.tick_params(axis="y", labelsize=7)  # many threads: keep the row labels apart
+        left.tick_params(axis="y", labelsize="x-small")  # many threads: keep the row labels apart
     _plot_walls(right, run, curve)
     fig.suptitle(
         f"{run.total_latency / run.wall:.1f}x faster than one after another; at most "
         f"{run.peak_in_flight} requests were in flight at once",
-        fontsize=11,
+        fontsize="large",
     )
     return fig, run
 
@@ -85,7 +85,7 @@ def _plot_walls(ax: Axes, run: FetchRun, curve: Sequence[FetchRun]) -> None:
     mark_point(ax, run.threads, run.wall * 1e3)
     ax.set_ylim(0, run.total_latency * 1e3 * 1.1)
     ax.set_xticks(xs if top <= 16 else xs[:: max(1, top // 8)])
-    ax.legend(fontsize=8, loc="center right")  # below the serial line, above the curve
+    ax.legend(fontsize="small", loc="center right")  # below the serial line, above the curve
     finish(
         ax,
         xlabel="threads",

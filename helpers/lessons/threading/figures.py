@@ -13,6 +13,7 @@ from ...core import machine
 from ...core.domains import Items, Number, Of, OptionalText, validated
 from ...core.spans import Span, rows
 from ...draw.plots import OptionalAxes, new_figure
+from ...draw.style import figure_size
 from ...draw.timeline import draw_spans, finish_timeline, legends
 from .web import PageRequest
 
@@ -73,7 +74,7 @@ def plot_serial_vs_threaded(serial: Requests, threaded: Requests) -> Figure:
     fig, (top, bottom) = plt.subplots(
         2,
         1,
-        figsize=(11, 2.6 + 0.35 * (threads + 1)),
+        figsize=figure_size(11, 2.6 + 0.35 * (threads + 1)),
         height_ratios=[1.6, 1 + 0.35 * threads],
         layout="constrained",
     )

@@ -4,29 +4,34 @@ specific message, without ever raising or hanging."""
 from __future__ import annotations
 
 import queue
+import threading
 from typing import Any
 
 import pytest
 
+from helpers.lab import patched_now
 from helpers.lessons.shared_state_and_queues import exercises as ex03
+from helpers.lessons.shared_state_and_queues.connections import Pool
 
 
 def test_safe_operations_reference() -> None:
-    assert ex03.check_safe_operations({"a", "d", "e"})
-    assert ex03.check_safe_operations(["A", "e", "d"])  # case and container do not matter
+    assert ex03.check_safe_operations({"a", "d", "e", "f"})
+    assert ex03.check_safe_operations(["A", "f", "e", "d"])  # case and container do not matter
 
 
 @pytest.mark.parametrize(
     ("answer", "message"),
     [
         (None, "set safe"),
-        ("ade", "set of letters"),
-        ({"a", "d", "e", "z"}, "not options"),
-        ({"a", "b", "d", "e"}, "counter += 1"),
-        ({"a", "c", "d", "e"}, "check-then-act"),
-        ({"d", "e"}, "results.append"),
-        ({"a", "e"}, "single store"),
-        ({"a", "d"}, "queue.Queue takes its own lock"),
+        ("adef", "set of letters"),
+        ({"a", "d", "e", "f", "z"}, "not options"),
+        ({"a", "b", "d", "e", "f"}, "counter += 1"),
+        ({"a", "c", "d", "e", "f"}, "check-then-act"),
+        ({"a", "d", "e", "f", "g"}, "dictionary changed size during iteration"),
+        ({"d", "e", "f"}, "results.append"),
+        ({"a", "e", "f"}, "single store"),
+        ({"a", "d", "f"}, "queue.Queue takes its own lock"),
+        ({"a", "d", "e"}, "popleft"),
     ],
 )
 def test_safe_operations_rejects(answer: object, message: str) -> None:
@@ -37,7 +42,7 @@ def test_safe_operations_rejects(answer: object, message: str) -> None:
 
 def consume_reference(q: queue.Queue[Any], results: list[int]) -> None:
     while True:
-        item = q.get()
+        item = q.get(timeout=5)  # the sentinel ends the loop; the timeout is a safety net
         if item is None:
             q.task_done()
             return
@@ -158,3 +163,121 @@ def test_bottleneck_rejects(answer: tuple[object, object, object], message: str)
     feedback = ex03.check_bottleneck(*answer)
     assert not feedback
     assert message in feedback.message
+
+
+# --- Exercise 4: one connection, proven over every interleaving ----------------------------
+# The answers live in this file, which the checker steps one instruction at a time, as it
+# steps a notebook cell.
+
+A_LOCK_MADE_IN_A_CELL = threading.Lock()
+
+
+def connection_as_given(pool: Pool, name: str) -> Any:
+    """Wrong, and lucky with timing: one call at a time (as a quick test runs it) it is right,
+    and two real threads almost never meet in the window between the check and the insert."""
+    if name not in pool.connections:
+        pool.connections[name] = pool.open(name)
+    return pool.connections[name]
+
+
+def connection_lock_around_the_check_only(pool: Pool, name: str) -> Any:
+    with pool.lock:
+        missing = name not in pool.connections
+    if missing:
+        pool.connections[name] = pool.open(name)
+    return pool.connections[name]
+
+
+def connection_checks_once_outside_the_lock(pool: Pool, name: str) -> Any:
+    if name not in pool.connections:  # both threads can pass this check ...
+        with pool.lock:  # ... and then open one each, one after the other
+            pool.connections[name] = pool.open(name)
+    return pool.connections[name]
+
+
+def connection_new_lock_per_call(pool: Pool, name: str) -> Any:
+    with threading.Lock():  # nobody else ever waits for this one
+        if name not in pool.connections:
+            pool.connections[name] = pool.open(name)
+        return pool.connections[name]
+
+
+def connection_setdefault(pool: Pool, name: str) -> Any:
+    return pool.connections.setdefault(name, pool.open(name))  # opens one on every call
+
+
+def connection_returns_holding_the_lock(pool: Pool, name: str) -> Any:
+    pool.lock.acquire()
+    if name in pool.connections:
+        return pool.connections[name]  # returns with the lock still held
+    pool.connections[name] = pool.open(name)
+    pool.lock.release()
+    return pool.connections[name]
+
+
+def connection_with_a_cell_lock(pool: Pool, name: str) -> Any:
+    with A_LOCK_MADE_IN_A_CELL:  # shared by every thread, but made before the check
+        if name not in pool.connections:
+            pool.connections[name] = pool.open(name)
+        return pool.connections[name]
+
+
+def connection_model(pool: Pool, name: str) -> Any:
+    with pool.lock:
+        if name not in pool.connections:
+            pool.connections[name] = pool.open(name)
+        return pool.connections[name]
+
+
+def connection_double_checked(pool: Pool, name: str) -> Any:
+    """Correct, and not the model answer: a lock-free fast path, then check again inside."""
+    found = pool.connections.get(name)
+    if found is not None:
+        return found
+    with pool.lock:
+        if name not in pool.connections:
+            pool.connections[name] = pool.open(name)
+        return pool.connections[name]
+
+
+def test_the_lucky_answer_is_right_one_call_at_a_time() -> None:
+    pool = Pool()
+    first, second = connection_as_given(pool, "db"), connection_as_given(pool, "db")
+    assert first is second and pool.opened == 1  # what a quick test sees
+
+
+@pytest.mark.parametrize("connection", [connection_model, connection_double_checked])
+def test_connection_accepts_correct_answers_with_a_proof(connection: Any) -> None:
+    feedback = ex03.check_connection(connection)
+    assert feedback, feedback.message
+    assert "explored" in feedback.message and "no violation" in feedback.message
+
+
+@pytest.mark.parametrize(
+    ("connection", "message"),
+    [
+        (None, "write the function"),
+        (connection_as_given, "2 connections were opened"),
+        (connection_lock_around_the_check_only, "2 connections were opened"),
+        (connection_checks_once_outside_the_lock, "2 connections were opened"),
+        (connection_new_lock_per_call, "2 connections were opened"),
+        (connection_setdefault, "opens one on every call"),
+        (connection_returns_holding_the_lock, "pool.lock was still locked"),
+        (connection_with_a_cell_lock, "Use pool.lock"),
+    ],
+)
+def test_connection_rejects(connection: object, message: str) -> None:
+    feedback = ex03.check_connection(connection)
+    assert not feedback
+    assert message in feedback.message
+    assert not patched_now()
+
+
+def test_a_race_is_shown_with_its_schedule_the_same_every_time() -> None:
+    first = ex03.check_connection(connection_as_given)
+    second = ex03.check_connection(connection_as_given)
+    assert "⇄" in first.message  # the switches of the counterexample table
+    assert first.message == second.message  # no timing anywhere: the same schedule
+    verdict = ex03.prove_connection(connection_as_given)
+    assert not verdict.ok and verdict.counterexample is not None
+    assert verdict.counterexample.outcome.state.opened == 2
