@@ -63,7 +63,8 @@ lab: $(STAMP)
 	$(BIN)/jupyter lab $(LAB_ARGS)
 
 test: $(STAMP)
-	$(MAKE) --no-print-directory lint unit sync-check nbval browser site-test slides-test
+	$(MAKE) --no-print-directory lint unit sync-check nbval browser site-test slides-test \
+		NBVAL_PLUGINS="-p nbval_site_cache"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -103,10 +104,12 @@ binder-test: $(STAMP)
 sync-check: $(STAMP)
 	$(BIN)/python tools/sync_notebooks.py --check
 
-# `make nbval NOTEBOOKS=notebooks/03_shared_state_and_queues.ipynb` runs just one.
+# `make nbval NOTEBOOKS=notebooks/03_shared_state_and_queues.ipynb` runs just one. In `make test`
+# nbval also fills the website's cache (tools/nbval_site_cache.py), so the site only renders.
+NBVAL_PLUGINS ?=
 NOTEBOOKS ?= notebooks/
 nbval: $(STAMP)
-	PYTHONPATH=tools $(BIN)/python -m pytest $(NBVAL) $(NOTEBOOKS)
+	PYTHONPATH=tools $(BIN)/python -m pytest $(NBVAL) $(NBVAL_PLUGINS) $(NOTEBOOKS)
 
 notebooks: $(STAMP)
 	$(BIN)/python tools/sync_notebooks.py

@@ -6,6 +6,7 @@ shows it exactly once: end the cell with the figure, or ``display(fig)``.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Annotated, Any
 
@@ -258,3 +259,9 @@ def show_alt_text() -> None:
     shell = get_ipython()
     if shell is not None:  # a plain interpreter has no display system to teach
         shell.display_formatter.mimebundle_formatter.for_type(Figure, png_with_alt)
+
+
+# Inside IPython (a kernel, JupyterLab, nbval, the site build), every figure carries its alt
+# text from the start; a plain interpreter never imports IPython for it.
+if "IPython" in sys.modules:
+    show_alt_text()

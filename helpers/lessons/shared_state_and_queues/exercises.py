@@ -381,8 +381,7 @@ def check_connection(connection: object) -> Feedback:
         ) from None
     if verdict.ok:
         return passed(
-            f"one connection, the same for both threads, whatever the schedule: "
-            f"{verdict.message}."
+            f"one connection, the same for both threads, whatever the schedule: {verdict.message}."
         )
     assert verdict.counterexample is not None
     raise Wrong(
