@@ -70,10 +70,13 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-# `make unit UNIT_TESTS=tests/core/test_timing.py` runs just one file.
+# `make unit UNIT_TESTS=tests/core/test_timing.py` runs just one file. The tests run in
+# UNIT_JOBS processes (pytest-xdist), one per usable core by default; UNIT_JOBS=0 runs them in
+# this process, which is what a debugger wants.
 UNIT_TESTS ?= tests
+UNIT_JOBS ?= $(shell python3 -c 'import os; print(len(os.sched_getaffinity(0)))' 2>/dev/null || echo 1)
 unit: $(STAMP)
-	MPLBACKEND=Agg $(BIN)/python -m pytest $(UNIT_TESTS) -q --ignore=tests/browser \
+	MPLBACKEND=Agg $(BIN)/python -m pytest $(UNIT_TESTS) -q -n $(UNIT_JOBS) --ignore=tests/browser \
 		--ignore=tests/site --ignore=tests/binder --ignore=tests/slides --durations=15
 
 # Every notebook in JupyterLab, driven by headless Chromium (skipped locally without Chromium).
