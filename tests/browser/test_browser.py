@@ -118,7 +118,7 @@ def lab(playwright_api: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterat
                         f"JupyterLab did not start:\n{(scratch / 'server.log').read_text()}"
                     )
                 time.sleep(0.3)
-        yield {"base": base, "token": token}
+        yield {"base": base, "token": token, "root": str(scratch / "course")}
     finally:
         _stop(server)
         log.close()
@@ -262,40 +262,49 @@ def _change_a_control(explorer: Any) -> str:
     return f"dropdown {current} -> {other}"
 
 
-@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[n.stem for n in NOTEBOOKS])
-def test_notebook_runs_and_its_explorers_respond(
-    lab: dict[str, str], browser: Any, notebook: Path
-) -> None:
-    page = browser.new_page(viewport={"width": 1500, "height": 1100})
+def _watch_errors(page: Any) -> list[str]:
+    """The page's console errors and uncaught exceptions, collected as they happen."""
     problems: list[str] = []
     page.on(
         "console",
         lambda m: problems.append(f"console {m.type}: {m.text}") if m.type == "error" else None,
     )
     page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
-    try:
-        page.goto(f"{lab['base']}/lab/tree/notebooks/{notebook.name}?token={lab['token']}")
-        page.wait_for_function(KERNEL_IDLE, timeout=90_000)
-        # Start Run All without awaiting its promise: the wait below has our own bound and,
-        # if it expires, the report says which cells had not run.
-        page.evaluate("() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
-        try:
-            page.wait_for_function(RUN_FINISHED, timeout=NOTEBOOK_TIMEOUT_MS, polling=250)
-        except Exception:  # Playwright's TimeoutError
-            pending = [c for c in page.evaluate(CELL_REPORT) if not c["executed"]]
-            pytest.fail(
-                f"{notebook.name}: Run All did not finish in {NOTEBOOK_TIMEOUT_MS / 1000:g} s; "
-                f"first cell not run: {pending[0]['source'] if pending else '?'!r}"
-            )
+    return problems
 
-        cells = page.evaluate(CELL_REPORT)
-        for cell in cells:
-            expected_error = "raises-exception" in cell["tags"]
-            if cell["errors"] and not expected_error:
-                problems.append(f"code cell {cell['index']} ({cell['source']!r}): {cell['errors']}")
-            if not cell["executed"]:
-                problems.append(f"code cell {cell['index']} ({cell['source']!r}) did not run")
-        assert not problems, f"{notebook.name}:\n" + "\n".join(problems)
+
+def _run_all(page: Any, lab: dict[str, str], name: str, problems: list[str]) -> None:
+    """Open notebooks/<name> in JupyterLab, Run All, and fail if a cell erred or did not run."""
+    page.goto(f"{lab['base']}/lab/tree/notebooks/{name}?token={lab['token']}")
+    page.wait_for_function(KERNEL_IDLE, timeout=90_000)
+    # Start Run All without awaiting its promise: the wait below has our own bound and,
+    # if it expires, the report says which cells had not run.
+    page.evaluate("() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
+    try:
+        page.wait_for_function(RUN_FINISHED, timeout=NOTEBOOK_TIMEOUT_MS, polling=250)
+    except Exception:  # Playwright's TimeoutError
+        pending = [c for c in page.evaluate(CELL_REPORT) if not c["executed"]]
+        pytest.fail(
+            f"{name}: Run All did not finish in {NOTEBOOK_TIMEOUT_MS / 1000:g} s; "
+            f"first cell not run: {pending[0]['source'] if pending else '?'!r}"
+        )
+    for cell in page.evaluate(CELL_REPORT):
+        expected_error = "raises-exception" in cell["tags"]
+        if cell["errors"] and not expected_error:
+            problems.append(f"code cell {cell['index']} ({cell['source']!r}): {cell['errors']}")
+        if not cell["executed"]:
+            problems.append(f"code cell {cell['index']} ({cell['source']!r}) did not run")
+    assert not problems, f"{name}:\n" + "\n".join(problems)
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[n.stem for n in NOTEBOOKS])
+def test_notebook_runs_and_its_explorers_respond(
+    lab: dict[str, str], browser: Any, notebook: Path
+) -> None:
+    page = browser.new_page(viewport={"width": 1500, "height": 1100})
+    problems = _watch_errors(page)
+    try:
+        _run_all(page, lab, notebook.name, problems)
 
         explorers = page.locator(".lab-explorer")
         for number in range(explorers.count()):
@@ -316,6 +325,74 @@ def test_notebook_runs_and_its_explorers_respond(
                 f"explorer {number + 1}: no new plot after {change}; status went {history}"
             )
         assert not problems, f"{notebook.name}:\n" + "\n".join(problems)
+    finally:
+        page.close()
+        _delete_sessions(lab)
+
+
+# A learner's notebook with one level of the interleaving lab: its own notebook, so the test
+# does not depend on where a lesson puts its levels. The cell prints the shortest schedule the
+# lab's search finds; the test then plays it by clicking, as a learner would.
+LEVEL_CELL = """\
+from helpers.lab.widget import Scheduler
+from helpers.lessons.shared_state_and_queues.levels import LOST_UPDATE
+
+scheduler = Scheduler(LOST_UPDATE)
+print("shortest:", " ".join(scheduler.counterexample()))
+scheduler
+"""
+
+STATUS_CHANGED = """([box, before]) => {
+  const status = box.querySelector('.lab-status');
+  return !!status && status.textContent !== before;
+}"""
+
+
+def _status(scheduler: Any) -> str:
+    return scheduler.locator(".lab-status").first.inner_text()
+
+
+def _click(page: Any, scheduler: Any, css: str) -> str:
+    """Click a scheduler button and wait for the kernel to redraw the status line."""
+    before = _status(scheduler)
+    button = scheduler.locator(f"button.{css}")
+    assert button.count() == 1, f"no single {css} button in the scheduler"
+    assert button.is_enabled(), f"{css} is disabled: {button.get_attribute('title')}"
+    button.click()
+    page.wait_for_function(STATUS_CHANGED, arg=[scheduler.element_handle(), before], timeout=30_000)
+    return _status(scheduler)
+
+
+def test_a_learner_reaches_a_lab_levels_goal_by_clicking_the_thread_buttons(
+    lab: dict[str, str], browser: Any
+) -> None:
+    import nbformat
+
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(LEVEL_CELL)])
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
+    nbformat.write(notebook, Path(lab["root"]) / "notebooks" / "lab_level.ipynb")
+    page = browser.new_page(viewport={"width": 1500, "height": 1100})
+    problems = _watch_errors(page)
+    try:
+        _run_all(page, lab, "lab_level.ipynb", problems)
+        printed = page.locator(".jp-OutputArea-output", has_text="shortest:").first.inner_text()
+        schedule = printed.split("shortest:", 1)[1].split()
+        assert schedule, f"the search printed no schedule: {printed!r}"
+        scheduler = page.locator(".lab-scheduler").first
+        scheduler.wait_for(timeout=30_000)
+        assert "Goal" in scheduler.locator(".lab-goal").first.inner_text()
+
+        statuses = [_click(page, scheduler, f"lab-step-{thread}") for thread in schedule]
+        assert all("Goal reached" not in s for s in statuses[:-1]), statuses
+        assert statuses[-1].startswith(f"Goal reached in {len(schedule)} steps"), statuses
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        scheduler.screenshot(path=str(SCREENSHOTS / "lab_level.png"))
+
+        undone = _click(page, scheduler, "lab-undo")
+        assert undone.startswith(f"Step {len(schedule) - 1}."), undone
+        reset = _click(page, scheduler, "lab-reset")
+        assert reset.startswith("Step 0."), reset
+        assert not problems, "\n".join(problems)
     finally:
         page.close()
         _delete_sessions(lab)
