@@ -11,7 +11,7 @@ asyncio task that does the same with ``await``. Each measurement runs twice:
   (RSS: what the operating system gives the process, thread stacks included).
 
 The socket server runs in its own process (:mod:`server`), so its memory and its sockets are
-not counted. Threads are only started up to :func:`thread_limit`, a bound derived from this
+not counted. Threads are only started up to :func:`limits.thread_limit`, a bound derived from this
 machine's facts; tasks go up to 10,000.
 """
 
@@ -30,22 +30,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated
 
-from matplotlib.figure import Figure
-
-try:  # POSIX only
-    import resource
-except ImportError:  # Windows: no such limits to read
-    resource = None  # type: ignore[assignment]
-
-from ...core import machine
-from ...core.domains import Choice, Int, Millis, Of, Progress, validated
+from ...core.domains import Choice, Int, Millis, Progress, validated
 from ...core.lifecycle import stop
-from ...core.spans import Span
-from ...core.timing import max_overlap
-from ...core.workloads import calibrate, spin
-from ...draw.plots import MARKERS, colour, finish, new_figure, plain_log_ticks
-from ...draw.timeline import draw_spans
-from . import child, runner
+from . import child, limits, runner
+from .limits import MAX_TASKS, ThreadLimit
 from .server import local_server
 
 #: The kinds of wait a unit can do, with the words the explorer uses.
@@ -56,160 +44,11 @@ WAITS: dict[str, str] = {
 Wait = Annotated[str, Choice(WAITS)]
 
 #: The most tasks one run starts.
-MAX_TASKS = 10_000
+
 Units = Annotated[int, Int(1, MAX_TASKS)]
 WaitMs = Annotated[float, Millis(1, 1_000)]
-
-#: The course's ceiling on threads, per usable core: one run then stays within seconds.
-THREADS_PER_CORE = 1_000
-#: The memory we budget per thread: far more than it uses (tens of KiB), for a safe margin.
-BUDGET_PER_THREAD = 1 << 20
-#: Share of each kernel limit's headroom one run may take: the machine is shared.
-SHARE = 4
-#: File descriptors kept free for everything else the kernel does.
-SPARE_FDS = 128
 #: How long any one wait inside a measurement may take before the run is abandoned.
-_BOUND_S = 60.0
-
-
-# --- How many threads are safe here ---------------------------------------------------------
-
-
-def _read_int(path: str) -> int | None:
-    try:
-        text = Path(path).read_text().split()[0]
-    except (OSError, IndexError):
-        return None
-    return int(text) if text.isdigit() else None
-
-
-def _threads_running_now() -> int | None:
-    """Threads on the whole machine (the kernel's count of scheduling entities)."""
-    try:
-        return int(Path("/proc/loadavg").read_text().split()[3].split("/")[1])
-    except (OSError, IndexError, ValueError):
-        return None
-
-
-def _available_memory() -> int | None:
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemAvailable:"):
-                return int(line.split()[1]) * 1024
-    except (OSError, ValueError):
-        return None
-    return None
-
-
-def open_fds() -> int | None:
-    """File descriptors this process has open now (Linux and macOS)."""
-    for folder in ("/proc/self/fd", "/dev/fd"):
-        with contextlib.suppress(OSError):
-            return len(os.listdir(folder))
-    return None
-
-
-@dataclass(frozen=True)
-class ThreadLimit:
-    """The most threads one run starts here, the facts it comes from, and which one binds.
-
-    ``bounds`` maps each fact to the number of threads it allows (None: not known here).
-    ``socket_units`` is the most units, threads or tasks, that may hold a socket at once.
-    """
-
-    chosen: int
-    binding: str
-    bounds: dict[str, int | None]
-    facts: dict[str, str]
-    socket_units: int
-    file_bound: int = 0  # units the open-file limit allows
-
-    def __str__(self) -> str:
-        lines = [f"Threads are capped at {self.chosen:,} on this machine ({self.binding})."]
-        for name, allowed in self.bounds.items():
-            shown = "not known here" if allowed is None else f"{allowed:,} threads"
-            lines.append(f"  {name}: {shown}  [{self.facts.get(name, '')}]")
-        if self.socket_units < self.file_bound or self.file_bound == 0:
-            lines.append(
-                f"Socket waits go up to {self.socket_units:,} units, the most one run starts "
-                f"(open files would allow {self.file_bound:,}: {self.facts.get('open files', '')})."
-            )
-        else:
-            lines.append(
-                f"Socket waits are capped at {self.socket_units:,} units: each holds an open "
-                f"file ({self.facts.get('open files', '')}; {SPARE_FDS} kept spare)."
-            )
-        return "\n".join(lines)
-
-
-def thread_limit() -> ThreadLimit:
-    """How many threads one run may start on this machine, and why.
-
-    The smallest of: the course's ceiling (1,000 per usable core, so a run stays within
-    seconds); a quarter of the headroom under each kernel limit on threads (the machine is
-    shared); and a tenth of the available memory at 1 MiB per thread.
-    """
-    cores = machine.usable_cores()
-    bounds: dict[str, int | None] = {}
-    facts: dict[str, str] = {}
-    name = "course ceiling"
-    bounds[name] = THREADS_PER_CORE * cores
-    facts[name] = f"{THREADS_PER_CORE:,} per usable core x {cores}"
-
-    running = _threads_running_now()
-    threads_max = _read_int("/proc/sys/kernel/threads-max")
-    name = "kernel threads-max"
-    if threads_max is not None and running is not None:
-        bounds[name] = max(0, threads_max - running) // SHARE
-        facts[name] = f"{threads_max:,} allowed, {running:,} running machine-wide; a quarter"
-    else:
-        bounds[name] = None
-
-    name = "cgroup pids.max"
-    pids_max = _read_int("/sys/fs/cgroup/pids.max") or _read_int("/sys/fs/cgroup/pids/pids.max")
-    pids_now = _read_int("/sys/fs/cgroup/pids.current") or _read_int(
-        "/sys/fs/cgroup/pids/pids.current"
-    )
-    if pids_max is not None:
-        bounds[name] = max(0, pids_max - (pids_now or 0)) // SHARE
-        facts[name] = f"{pids_max:,} allowed, {pids_now or 0:,} in use; a quarter"
-    else:
-        bounds[name] = None
-        facts[name] = "no limit set"
-
-    name = "RLIMIT_NPROC"
-    soft = resource.getrlimit(resource.RLIMIT_NPROC)[0] if resource is not None else None
-    if soft is not None and soft != resource.RLIM_INFINITY:
-        bounds[name] = soft // SHARE
-        facts[name] = f"{soft:,} processes and threads per user; a quarter"
-    else:
-        bounds[name] = None
-        facts[name] = "unlimited"
-
-    name = "memory"
-    available = _available_memory()
-    if available is not None:
-        bounds[name] = available // 10 // BUDGET_PER_THREAD
-        facts[name] = f"{available / 2**30:.1f} GiB available; a tenth, at 1 MiB per thread"
-    else:
-        bounds[name] = None
-
-    known = {k: v for k, v in bounds.items() if v is not None}
-    binding = min(known, key=lambda k: known[k])
-    chosen = max(1, known[binding])
-
-    fds = open_fds() or 0
-    if resource is None:
-        soft_files = 8_192  # Windows: sockets are not counted against a file limit like this
-    else:
-        soft_files = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
-        if soft_files == resource.RLIM_INFINITY:
-            soft_files = 1 << 20
-    file_bound = max(1, soft_files - fds - SPARE_FDS)
-    socket_units = min(MAX_TASKS, file_bound)
-    facts["open files"] = f"{soft_files:,} allowed, {fds} open now"
-    return ThreadLimit(min(chosen, MAX_TASKS), binding, bounds, facts, socket_units, file_bound)
-
+BOUND_S = 60.0
 
 # --- Memory of this process -------------------------------------------------------------------
 
@@ -322,15 +161,15 @@ def _run_threads(wait: str, units: int, wait_s: float, port: int, gated: bool) -
             if wait == "sleep":
                 arrivals.arrive()
                 arrived = True
-                gate.wait(_BOUND_S)
+                gate.wait(BOUND_S)
                 time.sleep(wait_s)
                 done[i] = True
             else:
-                with socket.create_connection((child.HOST, port), timeout=_BOUND_S) as sock:
+                with socket.create_connection((child.HOST, port), timeout=BOUND_S) as sock:
                     sock.sendall(child.REQUEST)
                     arrivals.arrive()
                     arrived = True
-                    gate.wait(_BOUND_S)
+                    gate.wait(BOUND_S)
                     done[i] = _read_reply(sock) == child.REPLY
         except OSError:
             pass
@@ -347,12 +186,12 @@ def _run_threads(wait: str, units: int, wait_s: float, port: int, gated: bool) -
     try:
         for thread in threads:
             thread.start()
-        arrivals.all_in.wait(_BOUND_S)
+        arrivals.all_in.wait(BOUND_S)
         if memory is not None:
             memory.read()
     finally:
         gate.set()
-        stopped = stop(threads, _BOUND_S)
+        stopped = stop(threads, BOUND_S)
         if memory is not None:
             memory.close()
     wall = time.perf_counter() - t0
@@ -402,11 +241,11 @@ async def _run_tasks(wait: str, units: int, wait_s: float, port: int, gated: boo
     t0 = time.perf_counter()
     tasks = [asyncio.create_task(body()) for _ in range(units)]
     try:
-        await asyncio.wait_for(all_in.wait(), _BOUND_S)
+        await asyncio.wait_for(all_in.wait(), BOUND_S)
         if memory is not None:
             memory.read()
         gate.set()
-        results = await asyncio.wait_for(asyncio.gather(*tasks, return_exceptions=True), _BOUND_S)
+        results = await asyncio.wait_for(asyncio.gather(*tasks, return_exceptions=True), BOUND_S)
     finally:
         for task in tasks:
             task.cancel()
@@ -489,7 +328,7 @@ def compare(
     progress: Progress = None,
 ) -> Comparison:
     """Run ``units`` concurrent waits as threads (up to :func:`thread_limit`) and as tasks."""
-    limit = thread_limit()
+    limit = limits.thread_limit()
     if wait == "socket" and units > limit.socket_units:
         raise ValueError(
             f"units must be at most {limit.socket_units:,} for socket waits here: each holds an "
@@ -517,171 +356,9 @@ def compare(
             mem = _run_threads(wait, units, wait_s, port, gated=True)
             advance()
             threads = _unit_run("threads", wait, units, wait_ms, timed, mem)
-        timed = runner.run(_run_tasks(wait, units, wait_s, port, False), timeout=2 * _BOUND_S)
+        timed = runner.run(_run_tasks(wait, units, wait_s, port, False), timeout=2 * BOUND_S)
         advance()
-        mem = runner.run(_run_tasks(wait, units, wait_s, port, True), timeout=2 * _BOUND_S)
+        mem = runner.run(_run_tasks(wait, units, wait_s, port, True), timeout=2 * BOUND_S)
         advance()
         tasks = _unit_run("tasks", wait, units, wait_ms, timed, mem)
     return Comparison(units, wait, wait_ms, tasks, threads, limit)
-
-
-# --- The explorer -----------------------------------------------------------------------------
-
-
-@dataclass
-class WaitHistory:
-    """Wall times kept between explorer runs: each run adds a point to its curve."""
-
-    points: dict[tuple[str, str, float], dict[int, float]] = field(default_factory=dict)
-
-    def add(self, comparison: Comparison) -> None:
-        for run in (comparison.threads, comparison.tasks):
-            if run is not None:
-                key = (run.mode, run.wait, run.wait_ms)
-                self.points.setdefault(key, {})[run.units] = run.wall_s
-
-    def curve(self, mode: str, wait: str, wait_ms: float) -> list[tuple[int, float]]:
-        return sorted(self.points.get((mode, wait, wait_ms), {}).items())
-
-
-@validated
-def explore_waits(
-    units: Units = 1_000,
-    wait: Wait = "sleep",
-    wait_ms: WaitMs = 50,
-    *,
-    progress: Progress = None,
-    history: Annotated[WaitHistory | None, Of(WaitHistory, optional=True)] = None,
-) -> tuple[Figure, Comparison]:
-    """Measure N waits as threads and as tasks; draw wall time against N (every run so far),
-    memory per unit and start-up cost per unit."""
-    limit = thread_limit()
-    capped = wait == "socket" and units > limit.socket_units
-    result = compare(
-        min(units, limit.socket_units) if capped else units, wait, wait_ms, progress=progress
-    )
-    history = WaitHistory() if history is None else history
-    history.add(result)
-
-    fig, (curve, memory, startup) = new_figure(ncols=3, width=4.4, height=3.4)
-    for i, mode in enumerate(("threads", "tasks")):
-        points = history.curve(mode, wait, wait_ms)
-        if points:
-            curve.plot(
-                [n for n, _ in points],
-                [s * 1e3 for _, s in points],
-                marker=MARKERS[i],
-                color=colour(i),
-                label=mode,
-            )
-    curve.axhline(
-        wait_ms, **{"color": "#555555", "linestyle": "--", "linewidth": 1.0}, label="one wait"
-    )
-    curve.set_xscale("log")
-    plain_log_ticks(curve.xaxis)
-    curve.legend(fontsize="small")
-    finish(
-        curve,
-        xlabel="concurrent waits (N)",
-        ylabel="wall time (ms)",
-        title=f"N waits for {WAITS[wait]}",
-    )
-
-    runs = [(r.mode, r) for r in (result.threads, result.tasks) if r is not None]
-    labels = [m for m, _ in runs]
-    xs = range(len(runs))
-    memory.bar(
-        [x - 0.2 for x in xs],
-        [r.traced_bytes / 1024 for _, r in runs],
-        width=0.4,
-        color=colour(2),
-        label="Python objects (tracemalloc)",
-    )
-    memory.bar(
-        [x + 0.2 for x in xs],
-        [max(r.rss_bytes or 0.0, 0.0) / 1024 for _, r in runs],
-        width=0.4,
-        color=colour(3),
-        label="resident (RSS)",
-    )
-    memory.set_xticks(list(xs), labels)
-    memory.legend(fontsize="small")
-    finish(memory, xlabel="", ylabel="memory per unit (KiB)", title=f"with {result.units:,} alive")
-    startup.bar(list(xs), [r.startup_us for _, r in runs], color=[colour(i) for i in xs])
-    startup.set_xticks(list(xs), labels)
-    finish(startup, xlabel="", ylabel="start-up per unit (µs)", title="until all are waiting")
-    notes = []
-    if result.threads is None:
-        notes.append(
-            f"threads not run: {result.units:,} is above this machine's limit of {limit.chosen:,}"
-        )
-    if capped:
-        notes.append(f"N capped at {limit.socket_units:,}: open files")
-    fig.suptitle(
-        "; ".join(notes) or f"{result.units:,} threads and {result.units:,} tasks",
-        fontsize="medium",
-    )
-    return fig, result
-
-
-# --- A timeline of tasks ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class TaskTimeline:
-    spans: tuple[Span, ...]
-    t0: float
-    threads: frozenset[int]
-
-    def running_overlap(self) -> int:
-        """The most running intervals that overlap: 1 on one thread."""
-        return max_overlap(interval for span in self.spans for interval in span.running)
-
-
-@validated
-def tasks_timeline(
-    units: Annotated[int, Int(1, 40)] = 8,
-    wait_ms: WaitMs = 40,
-    work_ms: Annotated[float, Millis(0.1, 50)] = 2,
-) -> tuple[Figure, TaskTimeline]:
-    """``units`` tasks that each work ``work_ms``, wait, and work again: who ran when.
-
-    Faded: the task exists but waits (its ``await``). Solid: it runs on the loop's thread.
-    """
-    iterations = int(calibrate("cpu", work_ms / 1e3))
-
-    async def main() -> TaskTimeline:
-        spans: list[Span] = []
-        threads: set[int] = set()
-
-        async def unit(i: int, created: float) -> None:
-            threads.add(threading.get_ident())
-            a = time.perf_counter()
-            spin(iterations)
-            b = time.perf_counter()
-            await asyncio.sleep(wait_ms / 1e3 * (1 + i % 3) / 2)
-            c = time.perf_counter()
-            spin(iterations)
-            d = time.perf_counter()
-            spans.append(Span(i, created, d, ((a, b), (c, d)), row=f"task {i}"))
-
-        t0 = time.perf_counter()
-        tasks = [asyncio.create_task(unit(i, time.perf_counter())) for i in range(units)]
-        await asyncio.gather(*tasks)
-        return TaskTimeline(tuple(sorted(spans, key=lambda s: s.index)), t0, frozenset(threads))
-
-    timeline = runner.run(main(), timeout=_BOUND_S)
-    fig, (ax,) = new_figure(width=8.0, height=1.0 + 0.32 * units)
-    draw_spans(
-        ax,
-        timeline.spans,
-        timeline.t0,
-        legend=("running on the loop's thread", "waiting at an await"),
-    )
-    finish(
-        ax,
-        xlabel="time since the tasks were created (ms)",
-        ylabel="",
-        title=f"{units} tasks on one event loop, one thread",
-    )
-    return fig, timeline

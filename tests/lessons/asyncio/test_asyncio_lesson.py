@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 
 from helpers.core import machine
-from helpers.lessons.asyncio import child, demos, measure, runner, toy_loop
+from helpers.lessons.asyncio import child, demos, explore, limits, measure, runner, toy_loop
 from helpers.lessons.asyncio.server import local_server
 
 pytestmark = pytest.mark.usefixtures("nothing_left")
@@ -199,11 +199,11 @@ def test_the_server_is_stopped_when_the_block_fails() -> None:
 
 
 def test_the_thread_limit_comes_from_the_machine() -> None:
-    limit = measure.thread_limit()
-    assert 1 <= limit.chosen <= measure.THREADS_PER_CORE * machine.usable_cores()
+    limit = limits.thread_limit()
+    assert 1 <= limit.chosen <= limits.THREADS_PER_CORE * machine.usable_cores()
     assert limit.binding in limit.bounds and limit.bounds[limit.binding] == limit.chosen
     assert str(limit).startswith(f"Threads are capped at {limit.chosen:,}")
-    assert 1 <= limit.socket_units <= measure.MAX_TASKS
+    assert 1 <= limit.socket_units <= limits.MAX_TASKS
 
 
 @pytest.mark.parametrize("wait", ["sleep", "socket"])
@@ -217,27 +217,27 @@ def test_threads_and_tasks_all_complete(wait: str) -> None:
 
 
 def test_above_the_limit_only_tasks_run(monkeypatch: Any) -> None:
-    real = measure.thread_limit()
+    real = limits.thread_limit()
     monkeypatch.setattr(
-        measure,
+        limits,
         "thread_limit",
-        lambda: measure.ThreadLimit(10, "test", {"test": 10}, {}, real.socket_units),
+        lambda: limits.ThreadLimit(10, "test", {"test": 10}, {}, real.socket_units),
     )
-    fig, result = measure.explore_waits(50, "sleep", 10)
+    fig, result = explore.explore_waits(50, "sleep", 10)
     assert result.threads is None and result.tasks.completed == 50
     assert "above this machine's limit" in fig._suptitle.get_text()
 
 
 def test_the_explorer_keeps_every_run_on_its_curve() -> None:
-    history = measure.WaitHistory()
+    history = explore.WaitHistory()
     for units in (20, 40):
-        measure.explore_waits(units, "sleep", 10, history=history)
+        explore.explore_waits(units, "sleep", 10, history=history)
     assert [n for n, _ in history.curve("tasks", "sleep", 10)] == [20, 40]
     assert [n for n, _ in history.curve("threads", "sleep", 10)] == [20, 40]
 
 
 def test_the_timeline_of_tasks_runs_on_one_thread() -> None:
-    fig, timeline = measure.tasks_timeline(units=5, wait_ms=10, work_ms=0.5)
+    fig, timeline = explore.tasks_timeline(units=5, wait_ms=10, work_ms=0.5)
     assert sorted(span.index for span in timeline.spans) == list(range(5))
     assert len(timeline.threads) == 1 and timeline.running_overlap() == 1
     assert fig.axes
