@@ -10,142 +10,41 @@ failure. The server runs on a scratch copy of notebooks/, so nothing in the repo
 from __future__ import annotations
 
 import json
-import os
-import secrets
 import shutil
-import signal
-import socket
-import subprocess
-import sys
-import time
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import harness  # tools/harness.py: tests/conftest.py puts tools/ on the path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 SCREENSHOTS = ROOT / "build" / "screenshots"
-CHROMIUM = Path(os.environ.get("LAB_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 NOTEBOOK_TIMEOUT_MS = 180_000
 EXPLORER_TIMEOUT_MS = 120_000
 
 
-def _missing(reason: str) -> None:
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"browser test cannot run in CI: {reason}")
-    pytest.skip(f"browser test skipped: {reason}")
-
-
 @pytest.fixture(scope="session")
 def playwright_api() -> Any:
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _missing("Playwright for Python is not installed (pip install playwright)")
-    if not CHROMIUM.exists():
-        _missing(f"Chromium not found at {CHROMIUM} (Debian: apt-get install chromium)")
-    return sync_playwright
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _write_settings(settings: Path) -> None:
-    """Lab settings for the test: every cell in the DOM, no news or update checks."""
-    values = {
-        "notebook-extension/tracker": {"windowingMode": "none"},
-        "apputils-extension/notification": {"fetchNews": "false", "checkForUpdates": False},
-    }
-    for name, value in values.items():
-        folder, file = name.split("/")
-        path = settings / "@jupyterlab" / folder / f"{file}.jupyterlab-settings"
-        path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(value))
+    return harness.playwright("browser test")
 
 
 @pytest.fixture(scope="session")
 def lab(playwright_api: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
-    """JupyterLab as `make lab` starts it (localhost, token auth), on a scratch copy."""
+    """JupyterLab as `make lab` starts it, on a scratch copy of notebooks/."""
     scratch = tmp_path_factory.mktemp("lab")
     shutil.copytree(ROOT / "notebooks", scratch / "course" / "notebooks")
-    _write_settings(scratch / "settings")
-    port, token = _free_port(), secrets.token_hex(16)
-    command = [
-        str(Path(sys.executable).parent / "jupyter"),
-        "lab",
-        "--no-browser",
-        "--ip=127.0.0.1",
-        f"--port={port}",
-        f"--IdentityProvider.token={token}",
-        f"--ServerApp.root_dir={scratch / 'course'}",
-        f"--LabApp.user_settings_dir={scratch / 'settings'}",
-        f"--LabApp.workspaces_dir={scratch / 'workspaces'}",
-        "--LabApp.expose_app_in_browser=True",
-    ]
-    if os.geteuid() == 0:
-        command.append("--allow-root")
-    # Kernels must see what a learner's kernel sees: not the test run's Agg backend.
-    env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
-    log = (scratch / "server.log").open("w")
-    server = subprocess.Popen(
-        command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, cwd=scratch, env=env
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2)
-                break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(
-                        f"JupyterLab did not start:\n{(scratch / 'server.log').read_text()}"
-                    )
-                time.sleep(0.3)
-        yield {"base": base, "token": token, "root": str(scratch / "course")}
-    finally:
-        _stop(server)
-        log.close()
-
-
-def _stop(server: subprocess.Popen[bytes]) -> None:
-    """Stop the server, its kernels and anything they started (one process group)."""
-    for sig, wait in ((signal.SIGTERM, 20), (signal.SIGKILL, 10)):
-        try:
-            os.killpg(server.pid, sig)
-        except ProcessLookupError:
-            return
-        try:
-            server.wait(wait)
-            return
-        except subprocess.TimeoutExpired:
-            continue
+    harness.write_lab_settings(scratch / "settings")
+    with harness.jupyter_lab(scratch) as lab:
+        yield lab
 
 
 @pytest.fixture(scope="session")
 def browser(playwright_api: Any) -> Iterator[Any]:
-    with playwright_api() as api:
-        chromium = api.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    with harness.chromium(playwright_api) as chromium:
+        yield chromium
 
 
 def _delete_sessions(lab: dict[str, str]) -> None:

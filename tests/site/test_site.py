@@ -11,10 +11,8 @@ Skipped locally when Chromium, Playwright or axe is missing; with ``CI=true`` th
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import http.server
-import os
 import re
 import threading
 from collections.abc import Iterator
@@ -23,22 +21,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
 
-import course  # tools/course.py: tests/conftest.py puts tools/ on the path
+import course  # tools/course.py and tools/harness.py: tests/conftest.py puts tools/ on the path
+import harness
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 SITE = ROOT / "build" / "site"
 SCREENSHOTS = ROOT / "build" / "site-screenshots"
-CHROMIUM = Path(os.environ.get("LAB_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 VIEWPORT = {"width": 1280, "height": 800}
 # No CSSOM preload: axe would fetch the theme's `@import "../basic.css"` relative to the page,
 # not to the stylesheet, and its 404 would look like a broken page.
@@ -53,12 +42,6 @@ PAGES = sorted(p.name for p in SITE.glob("*.html")) if SITE.exists() else []
 LESSON_PAGES = [f"{lesson.stem}.html" for lesson in course.LESSONS if lesson.lesson_path.exists()]
 # Alt text that says nothing: what a renderer writes when it knows nothing about the image.
 EMPTY_ALT = re.compile(r"^(|image|figure|png|output|_images/.*|[0-9a-f]{20,}\.png)$", re.I)
-
-
-def _missing(reason: str) -> None:
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"site test cannot run in CI: {reason}")
-    pytest.skip(f"site test skipped: {reason}")
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):
@@ -85,29 +68,13 @@ def base_url() -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def playwright_api() -> Any:
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _missing("Playwright for Python is not installed (pip install playwright)")
-    if not CHROMIUM.exists():
-        _missing(f"Chromium not found at {CHROMIUM} (Debian: apt-get install chromium)")
-    return sync_playwright
-
-
-@contextlib.contextmanager
-def _chromium(sync_playwright: Any) -> Iterator[Any]:
-    with sync_playwright() as api:
-        chromium = api.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_FLAGS)
-        try:
-            yield chromium
-        finally:
-            chromium.close()
+    return harness.playwright("site test")
 
 
 @pytest.fixture(scope="session")
 def browser(playwright_api: Any, visits: Any) -> Iterator[Any]:
     """For the tests after the page visits (which use their own, one per thread)."""
-    with _chromium(playwright_api) as chromium:
+    with harness.chromium(playwright_api) as chromium:
         yield chromium
 
 
@@ -116,7 +83,9 @@ def axe() -> Any:
     try:
         from axe_playwright_python.sync_playwright import Axe
     except ImportError:
-        _missing("axe-playwright-python is not installed (requirements-site.txt)")
+        harness.unavailable(
+            "site test", "axe-playwright-python is not installed (requirements-site.txt)"
+        )
     return Axe()
 
 
@@ -165,7 +134,7 @@ def visits(playwright_api: Any, base_url: str, axe: Any) -> dict[str, dict[str, 
     )  # fmt: skip  (code listings printed by cells: their own colours)
 
     def visit_all(names: list[str]) -> dict[str, dict[str, Any]]:
-        with _chromium(playwright_api) as chromium:
+        with harness.chromium(playwright_api) as chromium:
             return {name: _look_at(chromium, axe, base_url, name, name == most_code)
                     for name in names}  # fmt: skip
 

@@ -10,24 +10,16 @@ copy of lesson 00, so nothing in the repository changes.
 from __future__ import annotations
 
 import importlib.util
-import json
-import os
-import secrets
-import signal
-import socket
 import subprocess
-import sys
-import time
-import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
+import harness  # tools/harness.py: tests/conftest.py puts tools/ on the path
 import pytest
 import slide_breaks
 import sync_notebooks
 
-JUPYTER = Path(sys.executable).parent / "jupyter"
+JUPYTER = harness.JUPYTER
 EXTENSION = "jupyterlab-myst-revealjs"
 LESSON = slide_breaks.LESSONS / "00_start_here.md"
 
@@ -41,9 +33,7 @@ OPENED = """() => {
 def installed() -> None:
     if importlib.util.find_spec("jupyterlab_myst_revealjs") is None:
         reason = f"{EXTENSION} is not installed (make lab installs requirements.txt)"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"live slides test cannot run in CI: {reason}")
-        pytest.skip(f"live slides test skipped: {reason}")
+        harness.unavailable("live slides test", reason)
 
 
 def test_jupyterlab_loads_the_extension_and_nothing_is_incompatible(installed: None) -> None:
@@ -58,12 +48,6 @@ def test_jupyterlab_loads_the_extension_and_nothing_is_incompatible(installed: N
     assert "is not compatible" not in report, report
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def lab(installed: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
     """JupyterLab as `make lab` starts it (localhost, token), serving a marked lesson 00."""
@@ -73,48 +57,10 @@ def lab(installed: None, tmp_path_factory: pytest.TempPathFactory) -> Iterator[d
     lesson.write_text(slide_breaks.mark(LESSON.read_text(encoding="utf-8"))[0], encoding="utf-8")
     (scratch / "course" / "00_start_here.ipynb").write_text(sync_notebooks.render(lesson))
     lesson.unlink()  # the notebook alone: jupytext would otherwise pair it with this file
-    settings = scratch / "settings" / "@jupyterlab" / "apputils-extension"
-    settings.mkdir(parents=True)
-    (settings / "notification.jupyterlab-settings").write_text(
-        json.dumps({"fetchNews": "false", "checkForUpdates": False})
-    )
-    port, token = _free_port(), secrets.token_hex(16)
-    command = [
-        str(JUPYTER), "lab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
-        f"--IdentityProvider.token={token}", f"--ServerApp.root_dir={scratch / 'course'}",
-        f"--LabApp.user_settings_dir={scratch / 'settings'}",
-        f"--LabApp.workspaces_dir={scratch / 'workspaces'}", "--LabApp.expose_app_in_browser=True",
-    ]  # fmt: skip
-    if os.geteuid() == 0:
-        command.append("--allow-root")
-    env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
-    log = (scratch / "server.log").open("w")
-    server = subprocess.Popen(
-        command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True, cwd=scratch, env=env
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=2)
-                break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    pytest.fail(
-                        f"JupyterLab did not start:\n{(scratch / 'server.log').read_text()}"
-                    )
-                time.sleep(0.3)
-        yield {"base": base, "token": token}
-    finally:
-        for sig, wait in ((signal.SIGTERM, 20), (signal.SIGKILL, 10)):  # server and kernels
-            try:
-                os.killpg(server.pid, sig)
-                server.wait(wait)
-                break
-            except (ProcessLookupError, subprocess.TimeoutExpired):
-                continue
-        log.close()
+    # Windowing stays JupyterLab's default here: the slideshow is what a presenter sees.
+    harness.write_lab_settings(scratch / "settings", every_cell_in_the_dom=False)
+    with harness.jupyter_lab(scratch) as lab:
+        yield lab
 
 
 def test_the_slideshow_shows_the_marked_slides_and_moves(lab: dict, browser: Any) -> None:

@@ -8,32 +8,19 @@ from __future__ import annotations
 
 import ast
 import multiprocessing
-import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import harness  # tools/harness.py: tests/conftest.py puts tools/ on the path
 import pytest
-from jupyter_client.manager import KernelManager
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(params=sorted({multiprocessing.get_start_method(), "spawn"}))
-def kernel(request: pytest.FixtureRequest) -> Iterator[tuple[KernelManager, Any]]:
-    env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
-    env["LAB_START_METHOD"] = request.param
-    manager = KernelManager(kernel_name="python3")
-    manager.start_kernel(env=env, cwd=str(ROOT / "notebooks"))
-    client = manager.client()
-    client.start_channels()
-    client.wait_for_ready(timeout=60)
-    try:
-        yield manager, client
-    finally:
-        client.stop_channels()
-        manager.shutdown_kernel(now=True)
+def kernel(request: pytest.FixtureRequest) -> Iterator[tuple[Any, Any]]:
+    with harness.learner_kernel(request.param) as started:
+        yield started
 
 
 def execute(client: Any, code: str, timeout: float = 60) -> dict[str, Any]:

@@ -12,12 +12,12 @@ from __future__ import annotations
 import ast
 import importlib.util
 import multiprocessing
-import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import harness  # tools/harness.py: tests/conftest.py puts tools/ on the path
 import pytest
 
 pytestmark = [
@@ -29,7 +29,6 @@ pytestmark = [
     pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc to watch the kernel"),
 ]
 
-ROOT = Path(__file__).resolve().parents[3]
 
 SETUP = """
 import logging, os
@@ -66,33 +65,14 @@ PHASES = ["starting", "running"]
 
 @pytest.fixture(params=sorted({multiprocessing.get_start_method(), "spawn"}))
 def kernel(request: pytest.FixtureRequest) -> Iterator[tuple[Any, Any]]:
-    from jupyter_client.manager import KernelManager
-
-    env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
-    env["LAB_START_METHOD"] = request.param
-    manager = KernelManager(kernel_name="python3")
-    manager.start_kernel(env=env, cwd=str(ROOT / "notebooks"))
-    client = manager.client()
-    client.start_channels()
-    client.wait_for_ready(timeout=60)
-    try:
-        yield manager, client
-    finally:
-        client.stop_channels()
-        manager.shutdown_kernel(now=True)
-
-
-def reply_to(client: Any, msg_id: str, timeout: float = 60) -> dict[str, Any]:
-    reply = client.get_shell_msg(timeout=timeout)
-    while reply["parent_header"].get("msg_id") != msg_id:
-        reply = client.get_shell_msg(timeout=timeout)
-    return reply["content"]
+    with harness.learner_kernel(request.param) as started:
+        yield started
 
 
 def execute(client: Any, code: str, timeout: float = 120) -> dict[str, Any]:
     """Run code in the kernel; resend once if ipykernel aborted it right after an error."""
     for _ in range(20):
-        content = reply_to(client, client.execute(code), timeout)
+        content = harness.reply_to(client, client.execute(code), timeout)
         if content["status"] != "aborted":
             return content
         time.sleep(0.1)
@@ -141,7 +121,7 @@ def test_interrupting_a_cluster_cell_leaves_no_worker_and_the_next_cell_runs(
     workers = descendants(kernel_pid) - before
     manager.interrupt_kernel()
 
-    content = reply_to(client, msg_id, timeout=120)
+    content = harness.reply_to(client, msg_id, timeout=120)
     assert content["status"] == "error"
     assert content["ename"] == "KeyboardInterrupt", content
 
@@ -157,5 +137,5 @@ def test_interrupting_a_cluster_cell_leaves_no_worker_and_the_next_cell_runs(
 
 def reply_expression(client: Any, expression: str) -> str:
     msg_id = client.execute("", user_expressions={"value": expression})
-    content = reply_to(client, msg_id, timeout=30)
+    content = harness.reply_to(client, msg_id, timeout=30)
     return content["user_expressions"]["value"]["data"]["text/plain"]

@@ -3,18 +3,15 @@ what the ■ button interrupts), driven the way JupyterLab drives it: jupyter_cl
 
 from __future__ import annotations
 
-import os
 import queue
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
+import harness  # tools/harness.py: tests/conftest.py puts tools/ on the path
 import pytest
 from jupyter_client.manager import KernelManager
-
-ROOT = Path(__file__).resolve().parents[3]
 
 
 @dataclass(frozen=True)
@@ -43,27 +40,13 @@ class Cell:
 
 
 @pytest.fixture
-def kernel() -> Iterator[tuple[KernelManager, Any]]:
+def kernel() -> Iterator[tuple[Any, Any]]:
     """A fresh kernel of this interpreter, started in notebooks/ like a learner's."""
-    env = {k: v for k, v in os.environ.items() if k != "MPLBACKEND"}
-    manager = KernelManager(kernel_name="python3")
-    manager.start_kernel(env=env, cwd=str(ROOT / "notebooks"))
-    client = manager.client()
-    client.start_channels()
-    client.wait_for_ready(timeout=60)
-    try:
-        yield manager, client
-    finally:
-        client.stop_channels()
-        manager.shutdown_kernel(now=True)
+    with harness.learner_kernel() as started:
+        yield started
 
 
-def reply_to(client: Any, msg_id: str, timeout: float = 60) -> dict[str, Any]:
-    """The execute reply's content for request ``msg_id`` (other replies are skipped)."""
-    reply = client.get_shell_msg(timeout=timeout)
-    while reply["parent_header"].get("msg_id") != msg_id:
-        reply = client.get_shell_msg(timeout=timeout)
-    return reply["content"]
+reply_to = harness.reply_to
 
 
 def iopub_until_idle(client: Any, msg_id: str, timeout: float = 60) -> list[dict[str, Any]]:
@@ -83,7 +66,7 @@ def iopub_until_idle(client: Any, msg_id: str, timeout: float = 60) -> list[dict
 
 
 @pytest.fixture
-def run(kernel: tuple[KernelManager, Any]) -> Callable[..., Cell]:
+def run(kernel: tuple[Any, Any]) -> Callable[..., Cell]:
     """``run(code, **execute_options)``: run a cell in the kernel, wait for it to finish."""
     _, client = kernel
 
