@@ -206,7 +206,29 @@ def _readme_section(readme: str, heading: str) -> str:
     return match.group(1).strip()
 
 
-def landing_page(lessons: tuple[course.Lesson, ...], existing: set[str], repository: str) -> str:
+NOTES = ROOT / "lessons" / "instructors"
+NOTES_SUFFIX = "-instructors"
+
+
+def instructor_page(lesson: course.Lesson, notes: str) -> str:
+    """A lesson's instructor notes as a page of its own, linked to the lesson: the notes stay
+    out of the learner's notebook and slides (lessons/instructors/README.md)."""
+    heading, _, body = notes.partition("\n")
+    return (
+        f"{heading}\n\n"
+        f"*For whoever teaches [{lesson.heading}]({lesson.stem}.ipynb): timing, the live demo, "
+        "the misconceptions to expect, and what to do when the room's machines differ. "
+        "Learners do not need this page.*\n"
+        f"{body}"
+    )
+
+
+def landing_page(
+    lessons: tuple[course.Lesson, ...],
+    existing: set[str],
+    repository: str,
+    noted: tuple[str, ...] = (),
+) -> str:
     """index.md: what the course is and for whom (the README's opening), the course map from
     the manifest, and how to run it (the README's two commands, and Binder)."""
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -223,6 +245,7 @@ def landing_page(lessons: tuple[course.Lesson, ...], existing: set[str], reposit
         rows.append(f"| {link} | {summary} | {lesson.minutes} |")
     total = sum(lesson.minutes for lesson in lessons)
     toctree = "\n".join(lesson.stem for lesson in lessons if lesson.stem in existing)
+    notes_toctree = "\n".join(f"{stem}{NOTES_SUFFIX}" for stem in noted)
     start = binder_url(lessons[0].stem, repository)
     return f"""# Python Concurrency Lab
 
@@ -254,6 +277,13 @@ download button gives you the notebook file.
 
 {toctree}
 ```
+
+```{{toctree}}
+:hidden:
+:caption: Instructors
+
+{notes_toctree}
+```
 """
 
 
@@ -267,10 +297,21 @@ def write_pages(lessons: tuple[course.Lesson, ...], repository: str) -> None:
         launch = binder_url(lesson.stem, repository)
         site_lessons.to_page(nb, lesson.stem, existing=existing, launch_url=launch)
         _write_if_changed(SOURCES / f"{lesson.stem}.ipynb", nbformat.writes(nb) + "\n")
+    noted = []
+    for lesson in lessons:
+        notes = NOTES / f"{lesson.stem}.md"
+        if lesson.stem in existing and notes.exists():
+            page = instructor_page(lesson, notes.read_text(encoding="utf-8"))
+            _write_if_changed(SOURCES / f"{lesson.stem}{NOTES_SUFFIX}.md", page)
+            noted.append(lesson.stem)
     for stale in SOURCES.glob("*.ipynb"):
         if stale.stem not in existing:
             stale.unlink()
-    _write_if_changed(SOURCES / "index.md", landing_page(lessons, existing, repository))
+    for stale in SOURCES.glob(f"*{NOTES_SUFFIX}.md"):
+        if stale.stem.removesuffix(NOTES_SUFFIX) not in noted:
+            stale.unlink()
+    index = landing_page(lessons, existing, repository, tuple(noted))
+    _write_if_changed(SOURCES / "index.md", index)
 
 
 def run_sphinx(repository: str) -> None:

@@ -235,6 +235,21 @@ def test_pages_follow_the_manifest(visits: dict[str, dict[str, Any]], base_url: 
         assert needed in landing, f"the landing page does not mention {needed!r}"
 
 
+def test_every_lesson_has_an_instructors_page_that_links_to_it(
+    visits: dict[str, dict[str, Any]], base_url: str
+) -> None:
+    for lesson in course.LESSONS:
+        if not lesson.lesson_path.exists():
+            continue
+        name = f"{lesson.stem}-instructors.html"
+        assert name in visits, f"no instructors page for {lesson.stem}"
+        seen = visits[name]
+        assert any(h.strip("#¶ \n").endswith("instructor notes") for h in seen["h1"]), seen["h1"]
+        for part in ("Timing", "Live demo", "Misconceptions", "When the room"):
+            assert part in seen["text"], f"{name}: no {part!r} section"
+        assert urljoin(base_url, f"{lesson.stem}.html") in seen["links"], f"{name}: no lesson link"
+
+
 def test_lesson_pages_have_launch_download_and_copy_buttons(
     visits: dict[str, dict[str, Any]], base_url: str
 ) -> None:

@@ -34,3 +34,15 @@ def test_the_landing_page_maps_the_whole_manifest_and_says_how_to_run_it() -> No
         assert lesson.heading in page and f"| {lesson.minutes} |" in page
     assert "make lab" in page and "make test" in page and "mybinder.org/v2/gh/me/course" in page
     assert "![" not in page  # no README image or badge: the site loads nothing from elsewhere
+
+
+def test_every_lessons_instructor_notes_get_a_page_linked_to_the_lesson() -> None:
+    lesson = course.LESSONS[4]
+    notes = (build_site.NOTES / f"{lesson.stem}.md").read_text(encoding="utf-8")
+    page = build_site.instructor_page(lesson, notes)
+    assert page.startswith(notes.split("\n", 1)[0] + "\n")  # the notes' own heading first
+    assert f"]({lesson.stem}.ipynb)" in page and notes.split("\n", 1)[1] in page
+    stems = tuple(lesson.stem for lesson in course.LESSONS)
+    index = build_site.landing_page(course.LESSONS, set(stems), "me/course", stems)
+    listed = index.split(":caption: Instructors", 1)[1]
+    assert all(f"{stem}{build_site.NOTES_SUFFIX}" in listed for stem in stems)
