@@ -1,12 +1,17 @@
-"""Every lab test: no thread left behind and every patched name restored afterwards."""
+"""Every lab test: no thread left behind and every patched name restored afterwards; and the
+programs the tests step (programs.py) importable."""
 
 from __future__ import annotations
 
+import sys
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
 
 
 @pytest.fixture(autouse=True)

@@ -1,4 +1,3 @@
-# ruff: noqa: SIM117  -- nested `with` on purpose: at one line per step, each lock is its own step
 """The engine: stepping real threads, positions, blocking, detection, bounds and hygiene."""
 
 from __future__ import annotations
@@ -10,25 +9,11 @@ import time
 from pathlib import Path
 
 import pytest
+from programs import Counter, Two, ab, ba, increment, increment_locked
 
 from helpers.lab import LabError, Run, patched_now, program, replay
 
 # --- Programs under test (this file is their own file: the lab steps it) ------------------------
-
-
-class Counter:
-    def __init__(self) -> None:
-        self.value = 0
-        self.lock = threading.Lock()
-
-
-def increment(c: Counter) -> None:
-    c.value += 1
-
-
-def increment_locked(c: Counter) -> None:
-    with c.lock:
-        c.value += 1
 
 
 def show(c: Counter) -> dict[str, object]:
@@ -186,24 +171,6 @@ def test_a_run_longer_than_the_step_limit_is_reported() -> None:
 
 
 # --- Detection --------------------------------------------------------------------------------
-
-
-class Two:
-    def __init__(self) -> None:
-        self.a = threading.Lock()
-        self.b = threading.Lock()
-
-
-def ab(s: Two) -> None:
-    with s.a:
-        with s.b:
-            pass
-
-
-def ba(s: Two) -> None:
-    with s.b:
-        with s.a:
-            pass
 
 
 def test_a_deadlock_is_reported_with_who_holds_what() -> None:

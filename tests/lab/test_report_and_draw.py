@@ -2,29 +2,14 @@
 
 from __future__ import annotations
 
-import threading
-
 from matplotlib.figure import Figure
+from programs import Counter, increment
+from programs import increment_locked as locked
 
 from helpers.core.spans import Span
 from helpers.lab import explore, program, replay
 from helpers.lab.draw import plot_schedule, schedule_spans
 from helpers.lab.report import html_table, rows, text_table
-
-
-class Counter:
-    def __init__(self) -> None:
-        self.value = 0
-        self.lock = threading.Lock()
-
-
-def increment(c: Counter) -> None:
-    c.value += 1
-
-
-def locked(c: Counter) -> None:
-    with c.lock:
-        c.value += 1
 
 
 def lost_update():  # type: ignore[no-untyped-def]

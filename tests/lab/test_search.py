@@ -2,26 +2,10 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
+from programs import Counter, increment, increment_locked
 
 from helpers.lab import LabError, explore, program, replay
-
-
-class Counter:
-    def __init__(self) -> None:
-        self.value = 0
-        self.lock = threading.Lock()
-
-
-def increment(c: Counter) -> None:
-    c.value += 1
-
-
-def increment_locked(c: Counter) -> None:
-    with c.lock:
-        c.value += 1
 
 
 def counter(fn=increment, **options):  # type: ignore[no-untyped-def]

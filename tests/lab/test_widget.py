@@ -1,31 +1,11 @@
-# ruff: noqa: SIM117  -- nested `with` on purpose: at one line per step, each lock is its own step
 """The "be the scheduler" widget, driven headless: its API, its HTML, its ipywidgets view."""
 
 from __future__ import annotations
 
-import threading
+from programs import Two, ab, ba
 
 from helpers.lab import Goal, Level, program, reach_deadlock
 from helpers.lab.widget import Scheduler
-
-
-class Two:
-    def __init__(self) -> None:
-        self.a = threading.Lock()
-        self.b = threading.Lock()
-
-
-def ab(s: Two) -> None:
-    with s.a:
-        with s.b:
-            pass
-
-
-def ba(s: Two) -> None:
-    with s.b:
-        with s.a:
-            pass
-
 
 LEVEL = Level(
     key="test_deadlock",
