@@ -1,5 +1,7 @@
-"""Shared test setup: a non-interactive matplotlib backend, the tools on sys.path, and the
-fixtures every test folder uses (defined here once).
+"""Shared test setup: a non-interactive matplotlib backend, tools/ and tests/support/ on
+sys.path (the course's tools, and what tests share: tests/support/harness.py for Chromium,
+JupyterLab and kernels, tests/support/checker_cases.py for checkers), and the fixtures every
+test folder uses (defined here once).
 
 - ``start_method`` / ``ctx``: run a test under the platform's default start method and under
   spawn, through the course's own switch (``$LAB_START_METHOD``).
@@ -29,6 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 # ignored by pytest and git, and `make clean` empties it.
 os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", str(ROOT / "build" / "hypothesis"))
 sys.path.insert(0, str(ROOT / "tools"))
+sys.path.insert(0, str(ROOT / "tests" / "support"))
 
 #: The start methods a process test runs under: the course's setting (``$LAB_START_METHOD``,
 #: or the platform's default when it is unset: the matrix sets it to run every method), and

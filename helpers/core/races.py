@@ -3,9 +3,12 @@
 Adding 1 is a *read-modify-write*: read the value, add 1, write it back. If another thread
 writes between our read and our write, one of the two updates is lost.
 
-On CPython 3.10+ with the GIL, a thread is almost never switched out between the read and the
-write of ``counter += 1``, so a demo of it usually loses nothing. That does not make it safe:
-any call in the window (I/O, logging, a slow computation, a free-threaded build) opens it wide.
+On CPython 3.10+ with the GIL, a thread is not switched out between the read and the write of
+``counter.value += 1``: the interpreter looks for a switch request only at a function's start,
+a backward jump and after a call, and none falls inside that statement. So a demo of it loses
+nothing (lesson 03 measures it on the build it runs on). That does not make it safe: any call
+in the window (a property, ``__iadd__``, I/O, logging) opens it, and a free-threaded build has
+no GIL to keep the other threads out.
 The demos widen the window *honestly and visibly*: :func:`pause` (``time.sleep`` for 0.1 ms)
 between the read and the write, standing for a small I/O call. While a thread sleeps, the
 others run, so updates are lost on every run, on every Python version and platform. (A bare
@@ -63,7 +66,7 @@ class Counter:
 @validated
 def add_plain(counter: Annotated[Counter, Of(Counter)], increments: Count) -> None:
     for _ in range(increments):
-        counter.value += 1  # read, add, write: three steps, but rarely interrupted under the GIL
+        counter.value += 1  # read, add, write: three steps (not switched between them with the GIL)
 
 
 @validated

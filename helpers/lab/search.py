@@ -223,6 +223,10 @@ class Verdict:
 
         return verdict_html(self)
 
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, str]:
+        """The HTML table where HTML renders, the text table (not the dataclass) elsewhere."""
+        return {"text/plain": str(self), "text/html": self._repr_html_()}
+
 
 @validated
 def explore(

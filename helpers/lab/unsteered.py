@@ -266,6 +266,9 @@ class Comparison:
     def _repr_html_(self) -> str:
         return f"<div class='lab-comparison'>{html.escape(str(self))}</div>"
 
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, str]:
+        return {"text/plain": str(self), "text/html": self._repr_html_()}
+
 
 @validated
 def search_vs_unsteered(

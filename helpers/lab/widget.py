@@ -18,6 +18,7 @@ state with the same CSS classes as the widget (``lab-scheduler``, ``lab-step-<th
 
 from __future__ import annotations
 
+import contextlib
 import html
 import time
 from typing import Annotated, Any
@@ -274,17 +275,15 @@ class Scheduler:
             self._view.update(self)
         return self._view.box
 
-    def _ipython_display_(self) -> None:
-        from IPython.display import display
-
-        try:
-            box = self.widget
-        except ImportError:  # no ipywidgets: the headless rendering
-            from IPython.display import HTML
-
-            display(HTML(self.html()))
-            return
-        display(box)
+    def _repr_mimebundle_(self, **kwargs: Any) -> dict[str, Any]:
+        """Live buttons where a widget manager runs (JupyterLab), the static rendering where
+        none does (nbval, papermill, the website), and the plain text in a terminal: one
+        output with all three, so every page shows the level."""
+        bundle: dict[str, Any] = {}
+        with contextlib.suppress(ImportError):  # no ipywidgets: the static rendering alone
+            bundle.update(self.widget._repr_mimebundle_(**kwargs) or {})
+        # The widget's own text is only "VBox(...)"; the state says more.
+        return {**bundle, "text/plain": str(self), "text/html": self.html()}
 
 
 def _code_html(view: Any, granularity: str) -> str:

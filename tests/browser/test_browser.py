@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import harness  # tools/harness.py: tests/conftest.py puts tools/ on the path
+import harness  # tests/support/: tests/conftest.py puts it on the path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -132,3 +132,12 @@ def test_this_python_is_supported() -> None:
     from helpers.lab import support
 
     assert support().ok, support().reason
+
+
+def test_one_output_shows_the_live_widget_the_static_page_and_the_text() -> None:
+    s = Scheduler(LEVEL)
+    bundle = s._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in bundle  # JupyterLab: the buttons
+    assert "lab-step-A" in bundle["text/html"]  # a page with no kernel: the same state
+    assert bundle["text/plain"] == str(s)
+    assert LEVEL.goal.sentence in bundle["text/plain"]

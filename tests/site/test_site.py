@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
 
-import course  # tools/course.py and tools/harness.py: tests/conftest.py puts tools/ on the path
+import course  # tools/course.py and tests/support/: tests/conftest.py puts it on the path
 import harness
 import pytest
 

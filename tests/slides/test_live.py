@@ -14,7 +14,7 @@ import subprocess
 from collections.abc import Iterator
 from typing import Any
 
-import harness  # tools/harness.py: tests/conftest.py puts tools/ on the path
+import harness  # tests/support/: tests/conftest.py puts it on the path
 import pytest
 import slide_breaks
 import sync_notebooks

@@ -58,7 +58,7 @@ _WHY_UNSAFE = {
     ),
     "g": (
         "iterating over a dict is many steps, and another thread's insert can come between "
-        "two of them: the loop raises RuntimeError (dictionary changed size during "
+        "two of them: then the loop raises RuntimeError (dictionary changed size during "
         "iteration), with or without the GIL. Iterate over a copy, or lock."
     ),
 }

@@ -29,6 +29,7 @@ from ...core.domains import Choice, Int, Millis, Of, Progress, Timeout, validate
 from ...core.spans import Span
 from ...core.timing import RunTimeout
 from ...draw.plots import IDEAL_STYLE, LIMIT_STYLE, colour, finish, new_figure
+from ...draw.style import figure_size
 from ...draw.timeline import draw_rows
 
 #: How consumers learn that no more items will come.
@@ -334,7 +335,7 @@ def _draw_lengths(ax: Axes, run: PipelineRun) -> None:
     if run.maxsize:
         ax.axhline(run.maxsize, label=f"maxsize = {run.maxsize}", **LIMIT_STYLE)
     ax.set_ylim(bottom=0, top=max(2, run.max_length, run.maxsize) * 1.15)
-    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     finish(ax, xlabel="time (ms)", ylabel="queue length (items)", title="Queue length over time")
 
 
@@ -360,7 +361,7 @@ def _draw_progress(ax: Axes, run: PipelineRun) -> None:
             label=f"slower stage's capacity ({capacity:.0f} items/s)",
             **IDEAL_STYLE,
         )
-    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
+    ax.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False)
     finish(
         ax,
         xlabel="time (ms)",
@@ -373,7 +374,7 @@ def plot_pipeline(run: PipelineRun) -> Figure:
     """Three panels over one time axis: who did what (timeline), queue length, items done."""
     workers = run.producers + run.consumers
     fig, (timeline, lengths, done) = new_figure(nrows=3, width=10.0, height=2.4)
-    fig.set_size_inches(10.0, 5.2 + 0.35 * workers)
+    fig.set_size_inches(*figure_size(10.0, 5.2 + 0.35 * workers))
     draw_rows(timeline, _rows(run), run.t0, legend=("", ""))
     timeline.legend(
         handles=[
@@ -381,7 +382,7 @@ def plot_pipeline(run: PipelineRun) -> Figure:
             Patch(facecolor=colour(0), alpha=0.3, label="blocked in put()\n(queue full)"),
             Patch(facecolor=colour(1), label="processing an item"),
         ],
-        fontsize=8,
+        fontsize="small",
         loc="upper left",
         bbox_to_anchor=(1.01, 1.0),
         frameon=False,
@@ -395,7 +396,7 @@ def plot_pipeline(run: PipelineRun) -> Figure:
             f"{_rate(run.consumers, run.process_ms)}: the bottleneck is {_slower(run)}"
         ),
     )
-    fig.suptitle(run.describe(), fontsize=11)
+    fig.suptitle(run.describe(), fontsize="large")
     timeline.grid(False, axis="y")
     _draw_lengths(lengths, run)
     _draw_progress(done, run)

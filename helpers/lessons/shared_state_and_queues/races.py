@@ -32,14 +32,24 @@ from ...core.lifecycle import run_threads
 from ...core.races import MODES, CounterRace, pause, race_counter
 from ...core.validate import MAX_TIMEOUT_S
 from ...draw.plots import colour, finish, new_figure
+from ...draw.style import line_width, marker_size
 
-# Two of the lines often lie on top of each other at 0: hollow circles over small triangles,
-# solid over dashed, so both stay visible.
-_STYLES: dict[str, dict[str, object]] = {
-    "plain": {"marker": "o", "markersize": 10, "markerfacecolor": "none", "linewidth": 2.5},
-    "pause": {"marker": "s"},
-    "locked": {"marker": "^", "markersize": 5, "linestyle": "--"},
-}
+
+def _style(mode: str) -> dict[str, object]:
+    # Two of the lines often lie on top of each other at 0: hollow circles over small
+    # triangles, solid over dashed, so both stay visible. Sizes are relative to the current
+    # mode's (projector mode draws larger), so they are read when a figure is drawn.
+    return {
+        "plain": {
+            "marker": "o",
+            "markersize": marker_size(1.7),
+            "markerfacecolor": "none",
+            "linewidth": line_width(1.7),
+        },
+        "pause": {"marker": "s"},
+        "locked": {"marker": "^", "markersize": marker_size(0.85), "linestyle": "--"},
+    }[mode]
+
 
 #: The thread counts of a sweep, and the ways of adding 1 it compares.
 ThreadCounts = Annotated[Sequence[int], Items(Int(1, MAX_WORKERS), what="thread count")]
@@ -77,12 +87,12 @@ def plot_lost_updates(results: dict[str, list[CounterRace]]) -> Figure:
             [r.lost_percent for r in runs],
             color=colour(list(MODES).index(mode)),
             label=MODES[mode],
-            **_STYLES[mode],
+            **_style(mode),
         )
     counts = sorted({r.threads for runs in results.values() for r in runs})
     ax.set_xticks(counts)
     ax.set_ylim(-5, 105)
-    ax.legend(fontsize=8, loc="upper left")
+    ax.legend(fontsize="small", loc="upper left")
     sample = next(r for runs in results.values() for r in runs)
     finish(
         ax,

@@ -8,16 +8,11 @@ import threading
 from typing import Any
 
 import pytest
+from checker_cases import assert_rejected, checker_cases  # tests/support/
 
 from helpers.lessons.asyncio.exercises import check_deposit, check_lookup_all, check_pipeline
 
 pytestmark = pytest.mark.usefixtures("nothing_left")
-
-
-def assert_rejected(feedback: Any, *fragments: str) -> None:
-    assert not feedback, feedback.message
-    for fragment in fragments:
-        assert fragment in feedback.message, feedback.message
 
 
 # --- Exercise 1: the lost deposit ---------------------------------------------------------------
@@ -74,15 +69,10 @@ def deposit_not_async(account: Any, amount: int) -> None:
     account.balance += amount
 
 
-@pytest.mark.parametrize("answer", [deposit_no_await_between, deposit_with_lock])
-def test_deposit_accepts_correct_answers(answer: Any) -> None:
-    feedback = check_deposit(answer)
-    assert feedback, feedback.message
-
-
-@pytest.mark.parametrize(
-    ("answer", "fragment"),
-    [
+test_deposit_accepts_correct_answers, test_deposit_rejects_mistakes = checker_cases(
+    check_deposit,
+    correct=[deposit_no_await_between, deposit_with_lock],
+    wrong=[
         (None, "still None"),
         (deposit_not_async, "async def"),
         (deposit_original, "was lost"),
@@ -90,8 +80,6 @@ def test_deposit_accepts_correct_answers(answer: Any) -> None:
         (deposit_staggered, "was lost"),
     ],
 )
-def test_deposit_rejects_mistakes(answer: Any, fragment: str) -> None:
-    assert_rejected(check_deposit(answer), fragment)
 
 
 def test_a_threading_lock_is_rejected_and_the_stuck_loop_freed() -> None:
@@ -144,15 +132,10 @@ async def lookup_all_guessing(lookup: Any, names: list[str]) -> list[Any]:
     return results
 
 
-@pytest.mark.parametrize("answer", [lookup_all_to_thread, lookup_all_executor])
-def test_lookup_all_accepts_correct_answers(answer: Any) -> None:
-    feedback = check_lookup_all(answer)
-    assert feedback, feedback.message
-
-
-@pytest.mark.parametrize(
-    ("answer", "fragment"),
-    [
+test_lookup_all_accepts_correct_answers, test_lookup_all_rejects_mistakes = checker_cases(
+    check_lookup_all,
+    correct=[lookup_all_to_thread, lookup_all_executor],
+    wrong=[
         (None, "still None"),
         (lookup_all_blocking, "one at a time"),
         (lookup_all_one_by_one, "one at a time"),
@@ -160,8 +143,6 @@ def test_lookup_all_accepts_correct_answers(answer: Any) -> None:
         (lookup_all_guessing, "fixed time"),
     ],
 )
-def test_lookup_all_rejects_mistakes(answer: Any, fragment: str) -> None:
-    assert_rejected(check_lookup_all(answer), fragment)
 
 
 # --- Exercise 3: a pipeline that stops cleanly ---------------------------------------------
@@ -283,15 +264,10 @@ async def pipeline_leaves_consumers(source: Any, handle: Any, consumers: int) ->
     await queue.join()
 
 
-@pytest.mark.parametrize("answer", [pipeline_sentinels, pipeline_join_then_cancel])
-def test_pipeline_accepts_correct_answers(answer: Any) -> None:
-    feedback = check_pipeline(answer)
-    assert feedback, feedback.message
-
-
-@pytest.mark.parametrize(
-    ("answer", "fragment"),
-    [
+test_pipeline_accepts_correct_answers, test_pipeline_rejects_mistakes = checker_cases(
+    check_pipeline,
+    correct=[pipeline_sentinels, pipeline_join_then_cancel],
+    wrong=[
         (None, "still None"),
         (pipeline_until_empty, "never handled"),
         (pipeline_get_timeout, "paused"),
@@ -300,8 +276,6 @@ def test_pipeline_accepts_correct_answers(answer: Any) -> None:
         (pipeline_leaves_consumers, "still running"),
     ],
 )
-def test_pipeline_rejects_mistakes(answer: Any, fragment: str) -> None:
-    assert_rejected(check_pipeline(answer), fragment)
 
 
 def test_the_stubs_say_not_started_yet() -> None:

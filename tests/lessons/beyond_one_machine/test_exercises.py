@@ -11,6 +11,7 @@ from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, as_completed
 from typing import Any
 
 import pytest
+from checker_cases import assert_rejected, checker_cases  # tests/support/
 
 from helpers.lessons.beyond_one_machine.exercises import (
     ScriptedExecutor,
@@ -20,12 +21,6 @@ from helpers.lessons.beyond_one_machine.exercises import (
 )
 
 pytestmark = pytest.mark.usefixtures("nothing_left")
-
-
-def assert_rejected(feedback: Any, *fragments: str) -> None:
-    assert not feedback, feedback.message
-    for fragment in fragments:
-        assert fragment in feedback.message, feedback.message
 
 
 # --- Exercise 1 ----------------------------------------------------------------------------------
@@ -61,15 +56,10 @@ def serial(executor: Any, fn: Any, items: list[Any], timeout: float) -> list[Any
     return [fn(item) for item in items]
 
 
-@pytest.mark.parametrize("answer", [in_order_submit, in_order_map])
-def test_results_in_order_accepts_correct_answers(answer: Any) -> None:
-    feedback = check_results_in_order(answer)
-    assert feedback, feedback.message
-
-
-@pytest.mark.parametrize(
-    ("answer", "fragment"),
-    [
+test_in_order_accepts_correct_answers, test_in_order_rejects_mistakes = checker_cases(
+    check_results_in_order,
+    correct=[in_order_submit, in_order_map],
+    wrong=[
         (None, "still None"),
         (in_finishing_order, "order the tasks finished"),
         (without_a_bound, "no bound"),
@@ -77,8 +67,6 @@ def test_results_in_order_accepts_correct_answers(answer: Any) -> None:
         (serial, "one task per item"),
     ],
 )
-def test_results_in_order_rejects_mistakes(answer: Any, fragment: str) -> None:
-    assert_rejected(check_results_in_order(answer), fragment)
 
 
 def test_the_reference_runs_on_a_real_pool_too() -> None:
@@ -136,23 +124,16 @@ def waits_for_all(executor: Any, fn: Any, items: list[Any], timeout: float) -> A
     return futures[winner], winner.result()
 
 
-@pytest.mark.parametrize("answer", [first_with_wait, first_with_as_completed])
-def test_first_done_accepts_correct_answers(answer: Any) -> None:
-    feedback = check_first_done(answer)
-    assert feedback, feedback.message
-
-
-@pytest.mark.parametrize(
-    ("answer", "fragment"),
-    [
+test_first_done_accepts_correct_answers, test_first_done_rejects_mistakes = checker_cases(
+    check_first_done,
+    correct=[first_with_wait, first_with_as_completed],
+    wrong=[
         (None, "still None"),
         (first_submitted, "first task it submitted"),
         (first_without_cancel, "not cancelled"),
         (waits_for_all, "first to finish"),
     ],
 )
-def test_first_done_rejects_mistakes(answer: Any, fragment: str) -> None:
-    assert_rejected(check_first_done(answer), fragment)
 
 
 # --- Exercise 3 ----------------------------------------------------------------------------------
@@ -191,23 +172,16 @@ def sums_what_is_done(
     return sum(f.result() for f in done)
 
 
-@pytest.mark.parametrize("answer", [chunked_slices, chunked_stride])
-def test_chunked_sum_accepts_correct_answers(answer: Any) -> None:
-    feedback = check_chunked_sum(answer)
-    assert feedback, feedback.message
-
-
-@pytest.mark.parametrize(
-    ("answer", "fragment"),
-    [
+test_chunked_sum_accepts_correct_answers, test_chunked_sum_rejects_mistakes = checker_cases(
+    check_chunked_sum,
+    correct=[chunked_slices, chunked_stride],
+    wrong=[
         (None, "still None"),
         (one_task_each, "103 tasks"),
         (drops_the_rest, "exactly once"),
         (sums_what_is_done, "slow tasks"),
     ],
 )
-def test_chunked_sum_rejects_mistakes(answer: Any, fragment: str) -> None:
-    assert_rejected(check_chunked_sum(answer), fragment)
 
 
 def test_the_stubs_say_not_started_yet() -> None:

@@ -34,3 +34,4 @@ def test_the_level_can_be_played_headless(level) -> None:  # type: ignore[no-unt
     scheduler.show_me()
     assert scheduler.goal_reached, scheduler.status
     assert "lab-status-goal" in scheduler.html()
+

@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-import harness  # tools/harness.py: tests/conftest.py puts tools/ on the path
+import harness  # tests/support/: tests/conftest.py puts it on the path
 import pytest
 from jupyter_client.manager import KernelManager
 
