@@ -218,8 +218,11 @@ class Execution(Checks):
             back = frame.f_back
             kind = LOCAL if back is not None and self.stepping.info(back.f_code) else 2
             fp = EMPTY if kind == LOCAL else ALL
+        line = frame.f_lineno
+        if line is None:  # 3.11+: exception-handling instructions carry no line; keep the last
+            line = worker.line if worker.code is code else code.co_firstlineno
         worker.code = code
-        worker.line = frame.f_lineno
+        worker.line = line
         worker.opname = opname
         worker.kind = kind
         worker.fp = fp

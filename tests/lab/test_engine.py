@@ -257,3 +257,27 @@ def test_sleep_is_a_scheduling_point_not_a_real_sleep() -> None:
     assert done.outcome is not None and done.outcome.kind == "finished"
     assert done.outcome.state.slept == 3600
     assert time.perf_counter() - started < 600  # not an hour (a bound, not a speed claim)
+
+
+# --- Exception handlers ----------------------------------------------------------------------
+
+
+def read_or_make(c: Counter) -> None:
+    try:
+        c.value = {}["missing"]
+    except KeyError:  # 3.11+: the handler's first instructions carry no line number
+        c.value += 1
+
+
+def test_stepping_through_an_except_block_instruction_by_instruction() -> None:
+    built = program(
+        {"A": read_or_make, "B": read_or_make}, setup=Counter, granularity="instruction"
+    )
+    schedule: list[str] = []
+    done = replay(built, schedule)
+    while done.outcome is None and len(schedule) < 500:
+        assert all(v.position is None or v.position.line > 0 for v in done.snapshot.threads)
+        schedule.append(done.snapshot.runnable[0])
+        done = replay(built, schedule)
+    assert done.outcome is not None and done.outcome.kind == "finished", done.snapshot
+    assert done.outcome.values["value"] == "2"
