@@ -270,9 +270,7 @@ def read_or_make(c: Counter) -> None:
 
 
 def test_stepping_through_an_except_block_instruction_by_instruction() -> None:
-    built = program(
-        {"A": read_or_make, "B": read_or_make}, setup=Counter, granularity="instruction"
-    )
+    built = counter(read_or_make, granularity="instruction")
     schedule: list[str] = []
     done = replay(built, schedule)
     while done.outcome is None and len(schedule) < 500:
@@ -280,4 +278,4 @@ def test_stepping_through_an_except_block_instruction_by_instruction() -> None:
         schedule.append(done.snapshot.runnable[0])
         done = replay(built, schedule)
     assert done.outcome is not None and done.outcome.kind == "finished", done.snapshot
-    assert done.outcome.values["value"] == "2"
+    assert done.outcome.values == {"value": "2"}, done.outcome
