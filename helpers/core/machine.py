@@ -178,8 +178,13 @@ class MachineInfo:
                 f"{self.usable_cores} usable cores: CPU-bound work can speed up at most "
                 f"{self.usable_cores}x, and only where Python code really runs in parallel."
             )
-        if self.gil_enabled:
+        one_core = self.usable_cores == 1
+        if self.gil_enabled and one_core:
+            gil = "The GIL is on: pure-Python threads take turns."
+        elif self.gil_enabled:
             gil = "The GIL is on: pure-Python threads take turns, processes run in parallel."
+        elif one_core:
+            gil = "The GIL is off, but with one core this build's threads still take turns."
         else:
             gil = "The GIL is off: pure-Python threads can run in parallel on this build."
         return f"{parallel} {gil}"

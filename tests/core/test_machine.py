@@ -100,3 +100,12 @@ def test_advice_explains_a_single_core() -> None:
     assert "processes cannot beat threads" in one_core.advice()
     many = machine.MachineInfo(**{**info.__dict__, "usable_cores": 4})
     assert "at most 4x" in many.advice()
+
+
+@pytest.mark.parametrize("gil", [True, False])
+def test_advice_never_promises_parallelism_on_one_core(gil: bool) -> None:
+    info = machine.report()
+    one_core = machine.MachineInfo(**{**info.__dict__, "usable_cores": 1, "gil_enabled": gil})
+    assert "in parallel" not in one_core.advice().split("in parallel:", 1)[1]
+    many = machine.MachineInfo(**{**info.__dict__, "usable_cores": 2, "gil_enabled": gil})
+    assert "run in parallel" in many.advice()
