@@ -26,6 +26,11 @@ from .validate import MAX_TIMEOUT_S
 P = ParamSpec("P")
 T = TypeVar("T")
 
+#: Text colours for right and wrong, dark enough on white for WCAG AA (4.5:1) at any size:
+#: the Okabe-Ito green and vermilion, darkened. Every checker and the lab use them.
+PASS_COLOUR = "#00704F"
+FAIL_COLOUR = "#B03A00"
+
 
 @dataclass(frozen=True)
 class Feedback:
@@ -41,8 +46,10 @@ class Feedback:
         return f"{'✔ Correct' if self.ok else '✘ Not yet'}: {self.message}"
 
     def _repr_html_(self) -> str:
-        # Darker than the palette's green and vermillion, so the text passes WCAG AA (4.5:1).
-        colour, mark, word = ("#00704F", "✔", "Correct") if self.ok else ("#B03A00", "✘", "Not yet")
+        if self.ok:
+            colour, mark, word = PASS_COLOUR, "✔", "Correct"
+        else:
+            colour, mark, word = FAIL_COLOUR, "✘", "Not yet"
         first, _, rest = self.message.partition("\n")
         # A message may go on with a table (a counterexample schedule): it keeps its columns.
         table = f"<pre style='margin:4px 0 0'>{html.escape(rest)}</pre>" if rest else ""

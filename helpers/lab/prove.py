@@ -16,7 +16,9 @@ preemption bound the verdict states).
 
 from __future__ import annotations
 
+import inspect
 import string
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from typing import Annotated, Any
 
@@ -24,6 +26,33 @@ from ..core.checks import Feedback, Wrong, failed, passed
 from ..core.domains import Choice, Fn, Int, Items, Number, Of, Progress, Where, validated
 from .records import GRANULARITIES, Program
 from .search import MAX_RUNS, Failing, Verdict, explore
+
+
+def answer_modules(*answers: object) -> tuple[str, ...]:
+    """The modules to ``step`` for a learner's answers, besides notebook cells (which the lab
+    always steps): each answer's own file, if it has one (a test's, or a module the learner
+    wrote). Pass the result as ``prove(..., step=answer_modules(answer))``."""
+    names = []
+    for answer in answers:
+        module = sys.modules.get(getattr(answer, "__module__", None) or "")
+        if getattr(module, "__file__", None) and module.__name__ not in names:
+            names.append(module.__name__)
+    return tuple(names)
+
+
+def locks_from_outside(answer: Callable[..., Any]) -> list[str]:
+    """The names of real locks an answer uses that were made before the check (in a cell, or
+    as a global): the lab cannot step a wait for one of those (it would block in C), so a
+    checker refuses them with a clear message instead of hanging."""
+    from .primitives import REAL_LOCK_TYPE, REAL_RLOCK
+
+    real = (REAL_LOCK_TYPE, type(REAL_RLOCK()))
+    try:
+        used = inspect.getclosurevars(answer)
+    except TypeError:  # a builtin or a callable object: nothing to look into
+        return []
+    outside = {**used.nonlocals, **used.globals}
+    return sorted(name for name, value in outside.items() if isinstance(value, real))
 
 
 def _threads(value: Any, argument: str) -> tuple[tuple[str, Callable[..., Any]], ...]:

@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
 
+from ..core.checks import FAIL_COLOUR, PASS_COLOUR
 from ..core.domains import Bool, Items, Of, validated
 from .run import Step
 
@@ -146,8 +147,8 @@ _CSS = (
     "<style>.lab-trace{border-collapse:collapse;font-size:12px}"
     ".lab-trace td,.lab-trace th{border:1px solid #ddd;padding:2px 6px;vertical-align:top;"
     "text-align:left}.lab-trace tr.lab-switch td{border-top:2px solid #D55E00}"
-    ".lab-trace code{white-space:pre}.lab-trace .lab-op{color:#777}"
-    ".lab-trace .lab-after{color:#D55E00}</style>"
+    ".lab-trace code{white-space:pre}.lab-trace .lab-op{color:#595959}"
+    f".lab-trace .lab-after{{color:{FAIL_COLOUR}}}</style>"
 )
 
 
@@ -181,7 +182,7 @@ def html_table(steps: Steps, threads: ThreadNames, *, group: Bool = True) -> str
 
 def verdict_html(verdict: Any) -> str:
     ok = verdict.ok
-    colour = "#009E73" if ok else "#D55E00"
+    colour = PASS_COLOUR if ok else FAIL_COLOUR
     mark = "✔" if ok else "✘"
     parts = [
         f"<div class='lab-verdict' style='border-left:4px solid {colour};padding:4px 10px'>",

@@ -183,11 +183,20 @@ class capped:
 
 @dataclass(frozen=True)
 class RunsToFailure:
-    """Unsteered runs until the failure, per try; ``None`` for a try that hit the cap."""
+    """Unsteered runs until the failure, per try; ``None`` for a try that never failed.
+
+    A try ends at the failure, at ``max_runs``, or when the time budget runs out: ``made``
+    holds how many runs each try really made, so a report never claims more runs than ran.
+    """
 
     tries: tuple[int | None, ...]
     max_runs: int
     seconds: float
+    made: tuple[int, ...] = ()  # runs per try (empty: every try made max_runs)
+    out_of_time: bool = False  # the time budget ended the runs before max_runs
+
+    def _made(self, i: int) -> int:
+        return self.made[i] if i < len(self.made) else self.max_runs
 
     @property
     def capped(self) -> bool:
@@ -195,18 +204,27 @@ class RunsToFailure:
 
     @property
     def median(self) -> float | None:
-        """The median over the tries, a capped try counting as ``max_runs`` (so a lower
-        bound); None if no try hit the failure."""
+        """The median over the tries, a try that never failed counting as the runs it made
+        (so a lower bound); None if no try hit the failure."""
         if all(t is None for t in self.tries):
             return None
-        return statistics.median(self.max_runs if t is None else t for t in self.tries)
+        runs = (self._made(i) if t is None else t for i, t in enumerate(self.tries))
+        return statistics.median(runs)
 
     def __str__(self) -> str:
+        ended = "; the time budget ran out" if self.out_of_time else ""
+        made = [self._made(i) for i in range(len(self.tries))]
         if self.median is None:
-            return f"not once in {self.max_runs} runs (× {len(self.tries)} tries)"
-        tries = ", ".join(str(t) if t is not None else f">{self.max_runs}" for t in self.tries)
+            if all(m == self.max_runs for m in made):
+                return f"not once in {self.max_runs} runs (× {len(self.tries)} tries)"
+            each = " + ".join(str(m) for m in made)
+            return f"not once in {sum(made)} runs ({each}{ended})"
+        tries = ", ".join(
+            str(t) if t is not None else f">{made[i]}" for i, t in enumerate(self.tries)
+        )
         text = f"median {self.median:g} runs (tries: {tries})"
-        return text + (f"; capped at {self.max_runs}" if self.capped else "")
+        capped = any(t is None and made[i] == self.max_runs for i, t in enumerate(self.tries))
+        return text + (f"; capped at {self.max_runs}" if capped else "") + ended
 
 
 @validated
@@ -221,21 +239,27 @@ def runs_to_failure(
 ) -> RunsToFailure:
     """Run ``program`` on plain threads until ``failing(outcome)``, ``tries`` times."""
     found: list[int | None] = []
+    made: list[int] = []
     started = time.perf_counter()
     deadline = started + budget_s
+    out_of_time = False
     with capped(program):
         for _ in range(tries):
-            hit = None
-            for run in range(1, max_runs + 1):
+            hit, run = None, 0
+            while run < max_runs:
+                run += 1
                 if failing(run_once(program, cap_s)):
                     hit = run
                     break
                 if time.perf_counter() > deadline:
+                    out_of_time = run < max_runs
                     break
             found.append(hit)
+            made.append(run)
             if time.perf_counter() > deadline:
                 break
-    return RunsToFailure(tuple(found), max_runs, time.perf_counter() - started)
+    seconds = time.perf_counter() - started
+    return RunsToFailure(tuple(found), max_runs, seconds, tuple(made), out_of_time)
 
 
 @dataclass(frozen=True)

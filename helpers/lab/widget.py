@@ -23,6 +23,7 @@ import html
 import time
 from typing import Annotated, Any
 
+from ..core.checks import FAIL_COLOUR, PASS_COLOUR
 from ..core.domains import Choice, Number, Of, validated
 from .levels import Level
 from .records import GRANULARITIES, Program
@@ -32,17 +33,17 @@ from .stepping import listing
 
 Source = Annotated[Level | Program, Of((Level, Program))]
 
-_CSS = """<style>
-.lab-scheduler{font-family:sans-serif;font-size:13px}
-.lab-scheduler .lab-goal{font-weight:bold;margin:2px 0}
-.lab-scheduler .lab-status{margin:2px 0 6px}
-.lab-status-goal{color:#009E73;font-weight:bold}.lab-status-deadlock,.lab-status-invariant,
-.lab-status-exception,.lab-status-error{color:#D55E00;font-weight:bold}
-.lab-threads{display:flex;gap:12px;flex-wrap:wrap}
-.lab-thread{border:1px solid #ccc;border-radius:4px;padding:4px;min-width:260px}
-.lab-code{font-family:monospace;font-size:12px;white-space:pre;margin:0}
-.lab-current{background:#FFE08A}.lab-reason{color:#555;font-size:12px}
-.lab-values td{padding:0 8px;font-family:monospace}
+_CSS = f"""<style>
+.lab-scheduler{{font-family:sans-serif;font-size:13px}}
+.lab-scheduler .lab-goal{{font-weight:bold;margin:2px 0}}
+.lab-scheduler .lab-status{{margin:2px 0 6px}}
+.lab-status-goal{{color:{PASS_COLOUR};font-weight:bold}}.lab-status-deadlock,.lab-status-invariant,
+.lab-status-exception,.lab-status-error{{color:{FAIL_COLOUR};font-weight:bold}}
+.lab-threads{{display:flex;gap:12px;flex-wrap:wrap}}
+.lab-thread{{border:1px solid #ccc;border-radius:4px;padding:4px;min-width:260px}}
+.lab-code{{font-family:monospace;font-size:12px;white-space:pre;margin:0}}
+.lab-current{{background:#FFE08A}}.lab-reason{{color:#555;font-size:12px}}
+.lab-values td{{padding:0 8px;font-family:monospace}}
 </style>"""
 
 

@@ -84,3 +84,11 @@ def test_a_program_that_is_not_deterministic_is_refused() -> None:
     RUNS.clear()
     with pytest.raises(LabError, match="not deterministic"):
         explore(program({"A": differs_each_run, "B": increment_locked}, setup=Counter))
+
+
+def test_a_verdict_is_shown_as_html_and_as_its_text_table() -> None:
+    verdict = explore(counter(), failing=lambda outcome: outcome.kind == "check")
+    bundle = verdict._repr_mimebundle_()
+    assert bundle["text/plain"] == str(verdict) and verdict.counterexample is not None
+    assert verdict.counterexample.table() in bundle["text/plain"]  # not the dataclass repr
+    assert "lab-verdict" in bundle["text/html"]

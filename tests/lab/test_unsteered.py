@@ -48,3 +48,18 @@ def test_runs_to_failure_counts_and_says_when_it_hit_the_cap() -> None:
     never = runs_to_failure(program({"A": ab}, setup=Two), lambda o: o.failed, max_runs=5, tries=2)
     assert never.tries == (None, None) and never.median is None and never.capped
     assert "not once in 5 runs" in str(never)
+
+
+def test_a_try_cut_short_by_the_time_budget_says_how_many_runs_it_made() -> None:
+    cut = runs_to_failure(
+        program({"A": ab}, setup=Two),
+        lambda o: o.failed,
+        max_runs=1_000_000,
+        tries=3,
+        budget_s=0.05,
+    )
+    assert cut.out_of_time and cut.tries[0] is None and len(cut.made) == len(cut.tries)
+    assert 1 <= cut.made[0] < 1_000_000
+    each = " + ".join(map(str, cut.made))
+    assert str(cut) == f"not once in {sum(cut.made)} runs ({each}; the time budget ran out)"
+    assert "1000000" not in str(cut) and "1,000,000" not in str(cut)

@@ -1,7 +1,7 @@
 """The Condition classes notebook 05's demos run on, and the argument shapes they share.
 
 Every demo of the lesson takes the class to run on as ``make_condition`` (``threading.Condition``,
-the course's teaching class, or the syllabus's broken sketch), so the same steps can be shown on
+the course's teaching class, or the simplified broken sketch), so the same steps can be shown on
 each side by side. The explorer picks one by name from :data:`IMPLEMENTATIONS`.
 """
 

@@ -2,7 +2,7 @@
 
 Each fact is a small bounded experiment that takes a Condition class and returns True or False;
 :func:`compare_conditions` runs them all on ``threading.Condition``, the teaching class and the
-syllabus's sketch, and shows ✔/✘ in one :class:`~helpers.core.facts.FactTable`.
+simplified sketch, and shows ✔/✘ in one :class:`~helpers.core.facts.FactTable`.
 """
 
 from __future__ import annotations

@@ -7,13 +7,14 @@ true), so a wrong answer never leaves a thread behind.
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable
 from typing import Annotated, Any
 
 from ...core import learner
 from ...core.checks import Feedback, Wrong, checker, expect_callable, passed
-from ...core.domains import Bool, Count, Fn, Int, Seconds, validated
+from ...core.domains import Bool, Count, Fn, Int, Of, Seconds, validated
 from ...core.learner import (
     ThreadRun,
     call_bounded,
@@ -23,6 +24,7 @@ from ...core.learner import (
     start_threads,
 )
 from ...core.lifecycle import wait_until, waiting_count
+from ...lab import Verdict, answer_modules, prove
 from .classes import MakeCondition
 
 #: How many players take turns (exercise 2).
@@ -250,3 +252,119 @@ def _check_latch_wakes_everyone(latch_class: type) -> Feedback:
     return passed(
         "the latch opens for every waiter at once, and wait(timeout) reports whether it opened."
     )
+
+
+# --- Exercise 4: fix a one-item buffer, proven over every interleaving ------------------------
+
+#: What the proof's producer puts, in order; the two consumers must get exactly these.
+_ITEMS = ("a", "b")
+
+
+class SlotRun:
+    """One run of the proof: the learner's buffer and what each consumer got."""
+
+    def __init__(self, slot_class: type) -> None:
+        self.slot = slot_class()  # made inside the run, so its condition is the lab's
+        self.got: dict[str, Any] = {}
+
+
+def _produce(run: SlotRun) -> None:
+    for item in _ITEMS:
+        run.slot.put(item)  # no timeout: a wait that never ends is the lab's deadlock
+
+
+def _consume(run: SlotRun, me: str) -> None:
+    run.got[me] = run.slot.get()
+
+
+def _got_both(run: SlotRun) -> bool:
+    return sorted(map(str, run.got.values())) == sorted(_ITEMS)
+
+
+def _show_slot(run: SlotRun) -> dict[str, Any]:
+    """The slot's plain values (not its conditions: their repr differs from run to run)."""
+    plain = (str, int, float, bool, type(None))
+    shown = {k: v for k, v in vars(run.slot).items() if isinstance(v, plain)}
+    return {**shown, "got": dict(run.got)}
+
+
+@validated
+def prove_slot(slot_class: Annotated[type, Of(type)]) -> Verdict:
+    """One producer puts "a" then "b"; two consumers get one item each. Every interleaving,
+    one line per step, at most one preemption."""
+    return prove(
+        {
+            "P": _produce,
+            "C1": functools.partial(_consume, me="C1"),
+            "C2": functools.partial(_consume, me="C2"),
+        },
+        setup=functools.partial(SlotRun, slot_class),
+        check=_got_both,
+        show=_show_slot,
+        granularity="line",
+        step=answer_modules(slot_class),
+        preemptions=1,  # a stolen wakeup needs one; a missed notify_all() needs none
+    )
+
+
+def _what_went_wrong(verdict: Verdict) -> str:
+    ce = verdict.counterexample
+    assert ce is not None
+    outcome = ce.outcome
+    if outcome.kind == "deadlock":
+        return (
+            "every thread ended up waiting, and nobody was left to wake them. Is there a "
+            "notify after every change a waiter may be waiting for? With one "
+            "condition, producers and consumers share one queue of waiters: a notify() can wake "
+            "a thread of the wrong kind, which goes back to sleep. Use notify_all(), or one "
+            "condition per kind of waiter over one lock (as BoundedBuffer does)."
+        )
+    if outcome.kind == "exception":
+        message = outcome.message
+        if "un-acquired lock" in message:
+            return (
+                f"a thread raised {message}: notify() belongs inside `with self.cond:`, "
+                "right after the change it announces."
+            )
+        return f"a thread raised an exception: {message}."
+    return (
+        f"the consumers got {dict(outcome.state.got)!r}, not one of each of {list(_ITEMS)}. "
+        "A woken thread went on without checking again: another thread changed the slot "
+        "between the notify and the moment it got the lock back. Wait in a `while` loop, "
+        "or with wait_for()."
+    )
+
+
+@checker
+def check_slot(slot_class: object) -> Feedback:
+    """``Slot()``: ``put(item, timeout=None)`` and ``get(timeout=None)`` for one item."""
+    if not isinstance(slot_class, type):
+        raise Wrong(f"Slot should be a class; got {type(slot_class).__name__}.")
+    slot = slot_class()
+    cond = _condition_of(slot)
+    call_bounded(slot.put, "x", 0.05, timeout=learner.PATIENCE_S, cond=cond)
+    try:
+        call_bounded(slot.put, "y", 0.05, timeout=learner.PATIENCE_S, cond=cond)
+    except TimeoutError:
+        pass
+    else:
+        raise Wrong("put() into a full slot should wait, and raise TimeoutError if time runs out.")
+    got = call_bounded(slot.get, 0.05, timeout=learner.PATIENCE_S, cond=cond)
+    if got != "x":
+        raise Wrong(f"put('x') then get() returned {got!r}, not 'x'.")
+    try:
+        call_bounded(slot.get, 0.05, timeout=learner.PATIENCE_S, cond=cond)
+    except TimeoutError:
+        pass
+    else:
+        raise Wrong(
+            "get() from an empty slot should wait, and raise TimeoutError if time runs out."
+        )
+    verdict = prove_slot(slot_class)
+    if not verdict.ok:
+        ce = verdict.counterexample
+        assert ce is not None
+        raise Wrong(
+            f"{_what_went_wrong(verdict)}\nThe lab's search: {verdict.message}:\n{ce.table()}"
+        )
+    return passed(f"one producer and two consumers always get one item each: {verdict.message}.")

@@ -1,4 +1,4 @@
-"""The syllabus's Condition sketch failing, shown safely: a lost wake-up, an RLock held twice.
+"""The simplified Condition sketch failing, shown safely: a lost wakeup, an RLock held twice.
 
 Each scenario runs on any condition class, broken or correct, has a time limit and joins every
 thread it starts, so a notebook can run the same steps on ``BrokenCondition``, the teaching

@@ -11,6 +11,7 @@ from matplotlib.lines import Line2D
 
 from ...core.domains import Progress, validated
 from ...draw.plots import finish, new_figure
+from ...draw.style import line_width
 from ...draw.timeline import draw_spans
 from .classes import IMPLEMENTATIONS, Implementation
 from .notify import NOTIFY_MODES, NotifyMode, NotifyRun, Waiters, WorkMs, run_notify_rounds
@@ -47,20 +48,20 @@ def notify_timeline(
     )
     xs = [(moment - run.t0) * 1e3 for moment in run.notifications]
     for x in xs:
-        ax.axvline(x, color="#000000", linestyle="--", linewidth=1)
+        ax.axvline(x, color="#000000", linestyle="--", linewidth=line_width(0.67))
     # Number the calls along the top edge; the legend says which call it is.
     top = ax.secondary_xaxis("top")
-    top.set_xticks(xs, labels=[str(k) for k in range(1, len(xs) + 1)], fontsize=7)
+    top.set_xticks(xs, labels=[str(k) for k in range(1, len(xs) + 1)], fontsize="x-small")
     top.tick_params(length=2, pad=1)
     legend = ax.get_legend()
-    call = Line2D([], [], color="#000000", linestyle="--", linewidth=1)
+    call = Line2D([], [], color="#000000", linestyle="--", linewidth=line_width(0.67))
     ax.legend(
         handles=[*legend.legend_handles, call],
         labels=[
             *(t.get_text() for t in legend.get_texts()),
             f"{_call_label(run)} call,\nnumbered on top",
         ],
-        fontsize=8,
+        fontsize="small",
         loc="upper left",
         bbox_to_anchor=(1.01, 1.0),
         frameon=False,

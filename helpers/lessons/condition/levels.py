@@ -1,11 +1,14 @@
 """Interleaving-lab levels for lesson 05: be the scheduler that breaks a condition variable.
 
-* :data:`IF_NOT_WAIT`: the syllabus's consumer checks ``if not buffer:`` once, waits, then
+* :data:`IF_NOT_WAIT`: a common consumer checks ``if not buffer:`` once, waits, then
   pops. With two consumers, make one of them pop from an empty list (``IndexError``). Fixed:
   ``while not buffer: cond.wait()`` (or ``cond.wait_for(lambda: buffer)``).
-* :data:`LOST_WAKEUP`: the syllabus's ``BrokenCondition`` leaves a waiter that timed out in its
-  queue; make it swallow a later ``notify()`` so a thread that really waits is never woken.
-  Fixed: ``threading.Condition`` and the teaching ``Condition``.
+* :data:`LOST_WAKEUP`: the simplified sketch ``BrokenCondition`` leaves a waiter that timed
+  out in its queue; make it swallow a later ``notify()`` so a thread that really waits is
+  never woken. Fixed: ``threading.Condition`` and the teaching ``Condition``.
+* :data:`NOTIFY_FIRST`: a waiter that calls ``wait()`` without looking at the state first.
+  Let the notifier set the flag and notify before the waiter waits: a condition has no memory,
+  so the waiter sleeps until its timeout. Fixed: ``cond.wait_for(lambda: flag.ready)``.
 """
 
 from __future__ import annotations
@@ -97,7 +100,7 @@ LONG_WAIT = 0.2  # the second wait: a notify must end it before this
 
 
 class Signal:
-    """A condition, the flag it guards, and the times that tell a lost wake-up."""
+    """A condition, the flag it guards, and the times that tell a lost wakeup."""
 
     def __init__(self, make_condition: Any = BrokenCondition) -> None:
         self.cond = make_condition()
@@ -150,7 +153,7 @@ def show_signal(signal: Signal) -> dict[str, Any]:
 
 LOST_WAKEUP = Level(
     key="lost_wakeup",
-    title="Lose a wake-up",
+    title="Lose a wakeup",
     threads={"W": waiter, "N": notifier},
     setup=Signal,
     show=show_signal,
@@ -163,6 +166,7 @@ LOST_WAKEUP = Level(
         "let W wait again, and only then let N notify. Whose lock does notify() release?"
     ),
     granularity="line",
+    preemptions=1,  # W's own waits make the switches: the goal needs none; this keeps it fast
     step=("helpers.sketches.condition",),
     fixed_setup=lambda: Signal(threading.Condition),
     fixed_step=(),
@@ -172,4 +176,73 @@ LOST_WAKEUP = Level(
     also_fixed=(("teaching Condition", None, lambda: Signal(TeachingCondition)),),
 )
 
-LEVELS = (IF_NOT_WAIT, LOST_WAKEUP)
+# --- Notify before anyone waits -----------------------------------------------------------
+
+
+class Flag:
+    """A flag, its condition, and what the waiter saw."""
+
+    def __init__(self) -> None:
+        self.cond = threading.Condition()
+        self.ready = False
+        self.notified = False  # N has notified
+        self.notified_first: bool | None = None  # N had notified when W took the lock
+        self.woken: object = None  # what W's wait returned
+
+
+def wait_blindly(flag: Flag) -> None:
+    with flag.cond:
+        flag.notified_first = flag.notified
+        flag.woken = flag.cond.wait(LONG_WAIT)  # waits for a notify, whatever the flag says
+
+
+def wait_for_flag(flag: Flag) -> None:
+    with flag.cond:
+        flag.notified_first = flag.notified
+        flag.woken = flag.cond.wait_for(lambda: flag.ready, LONG_WAIT)  # the state decides
+
+
+def set_and_notify(flag: Flag) -> None:
+    with flag.cond:
+        flag.ready = True
+        flag.cond.notify()
+        flag.notified = True
+
+
+def slept_through(flag: Flag) -> bool:
+    """The flag was set and notified before W waited, and W still slept until its timeout."""
+    return bool(flag.notified_first) and flag.woken is False
+
+
+def show_flag(flag: Flag) -> dict[str, Any]:
+    return {"ready": flag.ready, "notified": flag.notified, "W's wait returned": flag.woken}
+
+
+NOTIFY_FIRST = Level(
+    key="notify_first",
+    title="Notify before anyone waits",
+    threads={"W": wait_blindly, "N": set_and_notify},
+    setup=Flag,
+    show=show_flag,
+    check=lambda flag: not slept_through(flag),
+    goal=reach_final(
+        "N sets the flag and notifies first; W then waits, and sleeps until its timeout",
+        slept_through,
+    ),
+    hint="Run N to the end before W takes a single step. Who is waiting when N notifies?",
+    granularity="line",
+    preemptions=1,  # N first, then W: no preemption at all
+    fixed={"W": wait_for_flag, "N": set_and_notify},
+    fix="Look at the state before waiting: `cond.wait_for(lambda: flag.ready, timeout)` "
+    "returns at once when the flag is already set.",
+    also_fixed=(("teaching Condition", None, lambda: _flag_over(TeachingCondition)),),
+)
+
+
+def _flag_over(make_condition: Any) -> Flag:
+    flag = Flag()
+    flag.cond = make_condition()
+    return flag
+
+
+LEVELS = (IF_NOT_WAIT, LOST_WAKEUP, NOTIFY_FIRST)

@@ -1,7 +1,7 @@
 """Deadlock, shown safely, and its standard cure: one global lock order.
 
 * :func:`opposite_order_deadlock`: two threads take two locks in opposite orders; timeouts
-  detect the deadlock and nothing hangs.
+  detect the deadlock and nothing hangs. ``while_stuck`` runs while both wait, to look at them.
 * :func:`in_lock_order` and :func:`acquire_in_order`: a global lock order, the standard cure.
 * :func:`lock_pair_rounds`: many rounds of the two threads, with and without the order.
 """
@@ -9,14 +9,17 @@
 from __future__ import annotations
 
 import contextlib
+import linecache
 import math
+import sys
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from types import CodeType, FrameType
 from typing import Annotated, Any
 
-from ...core.domains import Bool, Count, Has, Items, Number, Seconds, Where, validated
+from ...core.domains import Bool, Count, Fn, Has, Items, Number, Seconds, Where, validated
 from ...core.lifecycle import run_threads, stop
 from ...core.races import pause
 from ...core.validate import MAX_TIMEOUT_S
@@ -58,14 +61,24 @@ class Attempt:
         return f"{self.thread}: holds {self.holds}, wants {self.wants} -> {verdict}"
 
 
+#: Called with the threads seen waiting for their second lock, while they still wait.
+WhileStuck = Annotated[Callable[[list[threading.Thread]], object] | None, Fn(optional=True)]
+
+
 @validated
-def opposite_order_deadlock(timeout: DeadlockTimeout = 0.2) -> list[Attempt]:
+def opposite_order_deadlock(
+    timeout: DeadlockTimeout = 0.2, *, while_stuck: WhileStuck = None
+) -> list[Attempt]:
     """Two threads take locks A and B in opposite orders, the classic deadlock, shown safely.
 
     A barrier makes the unlucky timing happen every time: both threads hold their first lock
     before either asks for its second. Each then asks with ``acquire(timeout=...)``, so
     instead of waiting forever it gives up and reports. A second barrier keeps both first
     locks held until both have given up, so both see the deadlock, never just one.
+
+    ``while_stuck(threads)``, if given, runs in the calling thread as soon as both threads
+    are seen inside their second ``acquire`` (or, on a machine so loaded that they gave up
+    first, with the ones that were seen: possibly none), while they are still waiting.
     """
     locks = {"A": threading.Lock(), "B": threading.Lock()}
     both_hold_one = threading.Barrier(2)
@@ -89,8 +102,32 @@ def opposite_order_deadlock(timeout: DeadlockTimeout = 0.2) -> list[Attempt]:
     ]
     for thread in threads:
         thread.start()
+    if while_stuck is not None:
+        while_stuck(_seen_waiting(threads, worker.__code__, time.monotonic() + timeout / 2))
     stop(threads, timeout + 10).check("the deadlock demo's threads")
     return sorted(attempts, key=lambda a: a.thread)
+
+
+def _seen_waiting(
+    threads: list[threading.Thread], code: CodeType, deadline: float
+) -> list[threading.Thread]:
+    """The threads whose innermost frame runs ``code`` at a line calling ``.acquire(``,
+    polled until all are or ``deadline`` passes (a thread blocked in C shows the line that
+    called it; one waiting at the barrier is inside ``Barrier.wait``, which does not count)."""
+
+    def waits(frame: FrameType | None) -> bool:
+        return (
+            frame is not None
+            and frame.f_code is code
+            and ".acquire(" in linecache.getline(code.co_filename, frame.f_lineno)
+        )
+
+    while True:
+        frames = sys._current_frames()
+        waiting = [thread for thread in threads if waits(frames.get(thread.ident or -1))]
+        if len(waiting) == len(threads) or time.monotonic() > deadline:
+            return waiting
+        time.sleep(0.001)
 
 
 @validated
@@ -148,9 +185,13 @@ class PairOutcome:
 
     def __str__(self) -> str:
         how = "in one global order" if self.ordered else "each in its own order"
+        # Ordered, no cycle can form: a timeout there is a thread that lost the (unfair) lock
+        # again and again on a busy machine. Unordered, a timeout cannot tell which it was.
+        why = "starvation, never a deadlock" if self.ordered else "a deadlock, or starvation"
+        gave_up = f"{self.timeouts} gave up waiting" + (f" ({why})" if self.timeouts else "")
         return (
             f"2 threads x {self.rounds // 2} rounds, locks taken {how}: {self.completed} of "
-            f"{self.rounds} rounds completed, {self.timeouts} gave up (deadlock)"
+            f"{self.rounds} rounds completed, {gave_up}"
         )
 
 
@@ -164,7 +205,8 @@ def lock_pair_rounds(
     (:func:`helpers.core.races.pause`), the honest widened window again, so the other thread
     can grab its first lock meanwhile. Unordered, that is a deadlock, detected by the timeout.
     Ordered (:func:`in_lock_order`), both threads go for the same first lock, and nothing can
-    deadlock.
+    deadlock; a timeout there is starvation (a lock is not fair: the other thread may win it
+    round after round on a loaded machine), so never count on zero timeouts.
     """
     a, b = threading.Lock(), threading.Lock()
     completed: list[int] = []

@@ -2,14 +2,18 @@
 
 The checkers hand the learner's code locks that cannot hang: a blocking ``acquire`` gives up
 after a short while and raises :class:`DeadlockSuspected`, so a deadlock in an answer becomes
-feedback instead of a frozen notebook.
+feedback instead of a frozen notebook. Exercise 3's checker (:func:`check_transfer`) proves
+its property with the interleaving lab's search instead of real runs: no schedule within the
+bound deadlocks, loses money or overdraws an account, or it shows the shortest one that does.
 """
 
 from __future__ import annotations
 
+import functools
 import threading
 from collections.abc import Callable
 from types import TracebackType
+from typing import Annotated
 
 from ...core.checks import (
     CheckTimeout,
@@ -20,10 +24,13 @@ from ...core.checks import (
     expect_callable,
     passed,
 )
-from ...core.domains import AnyInt, Bool, Text, validated
+from ...core.domains import AnyInt, Bool, Fn, Text, validated
 from ...core.learner import start_threads
 from ...core.lifecycle import stop
 from ...core.races import pause
+from ...lab import Verdict, answer_modules, locks_from_outside, prove, support
+from ...lab.primitives import REAL_LOCK_TYPE
+from .transfers import _thread_a, _thread_b
 
 _STUCK_AFTER = 0.5  # seconds a blocking acquire may wait in a checker before we call it stuck
 _LONGEST_WAIT = 2.0  # an explicit timeout longer than this is capped, for the same reason
@@ -35,6 +42,9 @@ class DeadlockSuspected(RuntimeError):
 
 class CheckedLock:
     """A ``Lock`` for checkers: bounded waits, a count of acquisitions, and who holds it.
+
+    Made inside an interleaving-lab run, its lock is the lab's, and its waits are not bounded
+    here: the search decides when a wait ends, and finds the deadlocks itself.
 
     ``pause_after_acquire`` pauses right after taking the lock (the lesson's widened window),
     so the unlucky interleavings (another thread grabbing its first lock meanwhile) happen
@@ -50,8 +60,10 @@ class CheckedLock:
         self.acquisitions = 0
 
     def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
-        if not blocking:
-            got = self._lock.acquire(False)
+        if not blocking or not isinstance(self._lock, REAL_LOCK_TYPE):
+            # Non-blocking, or made inside a lab run (the lab's lock, whose waits the search
+            # steps and whose deadlocks it reports): nothing to bound.
+            got = self._lock.acquire(blocking, timeout)
         else:
             # Waiting forever (or very long) is what a deadlock looks like: bound it.
             limit = _STUCK_AFTER if timeout < 0 else min(timeout, _LONGEST_WAIT)
@@ -294,7 +306,7 @@ class Account:
     @validated
     def __init__(self, number: AnyInt, balance: AnyInt) -> None:
         self.number = number
-        self.lock = CheckedLock(f"account {number}'s lock", pause_after_acquire=True)
+        self.lock = CheckedLock(f"account {number}'s lock")
         self._balance = balance
 
     @property
@@ -315,58 +327,157 @@ class Account:
         return f"Account(number={self.number}, balance={self._balance})"
 
 
-_TRANSFERS = 40
+class Bank:
+    """What the search runs on: account 1 (100) and account 2 (20), and what each thread's
+    transfers returned. Thread A moves 60 from 1 to 2; thread B moves 10 from 2 to 1, then
+    60 from 1 to 2. Both want account 1's money: only one of the 60s can always be paid."""
+
+    def __init__(self) -> None:
+        self.one = Account(1, 100)
+        self.two = Account(2, 20)
+        self.returned: dict[str, list[object]] = {"A": [], "B": []}
+
+
+def show_bank(bank: Bank) -> dict[str, object]:
+    return {
+        "account 1": bank.one._balance,
+        "account 2": bank.two._balance,
+        "A returned": bank.returned["A"],
+        "B returned": bank.returned["B"],
+    }
+
+
+def _bank_problem(bank: Bank) -> str:
+    """What is wrong with the bank at the end of a run, in words ("" if nothing)."""
+    one, two = bank.one._balance, bank.two._balance
+    a, b = bank.returned["A"], bank.returned["B"]
+    if not all(isinstance(r, bool) for r in a + b) or len(a) != 1 or len(b) != 2:
+        return "transfer should return True (money moved) or False (not enough money)"
+    if one + two != 120:
+        return (
+            f"the bank held 120 in all and now holds {one + two}: an update was lost (two "
+            "threads read the same balance, and one wrote over the other's change)"
+        )
+    if one < 0 or two < 0:
+        return (
+            f"an account went below 0 (account 1: {one}, account 2: {two}): a transfer "
+            "checked the balance, then the other thread took money before it moved its own"
+        )
+    if b[0] is not True:
+        return "account 2 always has at least 10, so transfer(two, one, 10) must return True"
+    if one != 100 - 60 * a[0] + 10 * b[0] - 60 * b[1]:
+        return "the balances do not match what transfer returned (True means: it moved)"
+    return ""
+
+
+@validated
+def prove_transfer(transfer: Annotated[Callable[..., object], Fn()]) -> Verdict:
+    """Threads A and B of :class:`Bank` under every interleaving (one line per step, at most
+    two preemptions): no deadlock, no exception, no money lost or overdrawn.
+
+    One line per step is enough: an :class:`Account` refuses any use of its balance without
+    its lock, so a race inside ``balance -= amount`` cannot happen; what is left to find is
+    where the locks are taken and let go, and every ``acquire`` is a step of its own."""
+    return prove(
+        {
+            "A": functools.partial(_thread_a, transfer=transfer),
+            "B": functools.partial(_thread_b, transfer=transfer),
+        },
+        setup=Bank,
+        check=lambda bank: not _bank_problem(bank),
+        show=show_bank,
+        granularity="instruction",
+        step=answer_modules(transfer),
+        preemptions=1,
+    )
+
+
+def _one_at_a_time(transfer: Callable[..., object]) -> None:
+    """Transfers in one thread: right alone before it can be right in two."""
+    one, two = Account(1, 100), Account(2, 20)
+    steps = (((one, two, 30), True, (70, 50)), ((two, one, 80), False, (70, 50)))
+    steps += (((two, one, 50), True, (120, 0)),)
+    for args, expected, balances in steps:
+        source, target, amount = args
+        try:
+            result = call_with_timeout(transfer, *args, timeout=5)
+        except UnlockedAccess as error:
+            raise Wrong(
+                f"{error}. Hold an account's own lock whenever you read or change its balance "
+                "(one lock for the whole bank would be safe too, but it lets only one transfer "
+                "run at a time in the whole bank: this exercise asks for the accounts' locks)."
+            ) from None
+        except DeadlockSuspected:
+            raise Wrong(
+                "transfer waited for a lock that was never released, called alone in one "
+                "thread. Is every acquire() matched by a release()? `with` does that."
+            ) from None
+        call = f"transfer(account {source.number}, account {target.number}, {amount})"
+        if result is not expected:
+            why = "has enough" if expected else "does not have enough"
+            raise Wrong(
+                f"{call} should return {expected}: account {source.number} {why}; "
+                f"it returned {result!r}."
+            )
+        if (one._balance, two._balance) != balances:
+            raise Wrong(
+                f"after {call} the balances should be {balances[0]} and {balances[1]}; they "
+                f"are {one._balance} and {two._balance}."
+            )
+        if one.lock.locked() or two.lock.locked():
+            raise Wrong(f"a lock was still held after {call} returned: release both.")
+
+
+def _what_went_wrong(verdict: Verdict) -> str:
+    ce = verdict.counterexample
+    assert ce is not None
+    outcome = ce.outcome
+    if outcome.kind == "deadlock":
+        return (
+            "a deadlock: thread A held account 1's lock and waited for account 2's, while "
+            "thread B held account 2's and waited for account 1's. Take the two locks in one "
+            "global order (lowest account number first, say), whatever the direction."
+        )
+    if outcome.kind == "exception":
+        return f"a thread raised an exception: {outcome.message}."
+    problem = _bank_problem(outcome.state) if isinstance(outcome.state, Bank) else ""
+    return (problem or outcome.message) + "."
 
 
 @checker
 def check_transfer(transfer: object) -> Feedback:
-    """``transfer(source, target, amount)``: both accounts' locks, never a deadlock."""
+    """``transfer(source, target, amount)``: moves the money if the source has it (True) or
+    not at all (False); no deadlock, no lost money, no balance below 0, whatever the schedule.
+    """
     if transfer is None:
         raise Wrong("write the function transfer(source, target, amount) first (still None).")
     expect_callable(transfer, "transfer")
-    a, b = Account(1, 1000), Account(2, 1000)
     try:
-        call_with_timeout(transfer, a, b, 30, timeout=5)
-    except UnlockedAccess as error:
-        raise Wrong(f"{error}: hold both accounts' locks while you use their balances.") from None
-    if (a._balance, b._balance) != (970, 1030):
-        raise Wrong(
-            "transfer(a, b, 30) from 1000 and 1000 should leave 970 and 1030; got "
-            f"{a._balance} and {b._balance}."
+        _one_at_a_time(transfer)  # type: ignore[arg-type]
+    except CheckTimeout:
+        raise Wrong("transfer did not return within 5 s, called alone in one thread.") from None
+    supported = support()
+    if not supported.ok:
+        return passed(
+            "transfers in one thread are right. (The interleaving lab cannot run on this "
+            f"Python, {supported.reason}, so two threads were not searched.)"
         )
-    if a.lock.locked() or b.lock.locked():
-        raise Wrong("a lock was still held after transfer returned: release both.")
-
-    a, b = Account(1, 1000), Account(2, 1000)
-
-    def one_way(source: Account, target: Account) -> Callable[[], None]:
-        def run() -> None:
-            for _ in range(_TRANSFERS):
-                transfer(source, target, 1)
-
-        return run
-
-    # Thread 1 moves money from a to b while thread 2 moves it from b to a.
-    errors = call_with_timeout(_run_all, [one_way(a, b), one_way(b, a)], 15.0, timeout=20)
-    if any(isinstance(e, DeadlockSuspected) for e in errors):
+    if locks_from_outside(transfer):  # type: ignore[arg-type]
         raise Wrong(
-            "deadlock: one transfer held account 1's lock and waited for account 2's, while "
-            "the other held account 2's and waited for account 1's. Take the two locks in one "
-            "global order, e.g. lowest account number first, whatever the direction."
+            "your function takes a lock made outside it, in a cell, before the check: the "
+            "checker cannot step a wait for that one (every schedule runs on fresh accounts, "
+            "whose locks it can step). Use the accounts' own locks only."
         )
-    unlocked = [e for e in errors if isinstance(e, UnlockedAccess)]
-    if unlocked:
-        raise Wrong(f"{unlocked[0]}: hold both accounts' locks while you use their balances.")
-    if errors:
-        raise Wrong(f"transfer raised {type(errors[0]).__name__}: {errors[0]}")
-    if a._balance + b._balance != 2000 or (a._balance, b._balance) != (1000, 1000):
-        raise Wrong(
-            f"after {_TRANSFERS} transfers each way the balances should be back at 1000 and "
-            f"1000; they are {a._balance} and {b._balance}."
+    verdict = prove_transfer(transfer)  # type: ignore[arg-type]
+    if verdict.ok:
+        return passed(
+            "no deadlock, no money lost, no balance below 0, whatever the schedule: "
+            f"{verdict.message}."
         )
-    return passed(
-        f"{2 * _TRANSFERS} transfers in opposite directions at once, no deadlock, no money "
-        "lost: both locks, always in the same order."
+    assert verdict.counterexample is not None
+    raise Wrong(
+        f"{_what_went_wrong(verdict)} The shortest schedule that shows it "
+        f"({verdict.message}):\n{verdict.counterexample.table()}"
     )
 
 

@@ -182,7 +182,7 @@ def explore_granularity(
     )
     wall_ax.set_xticks(counts)
     wall_ax.set_ylim(bottom=0)
-    wall_ax.legend(fontsize=8, loc="upper left")
+    wall_ax.legend(fontsize="small", loc="upper left")
     finish(wall_ax, xlabel="threads", ylabel="wall time (ms)", title="Wall time against threads")
     note_ax.axis("off")
     note_ax.text(
@@ -190,13 +190,13 @@ def explore_granularity(
         0.95,
         _granularity_note(runs),
         va="top",
-        fontsize=9,
+        fontsize="small",
         family="monospace",
         transform=note_ax.transAxes,
     )
     fig.suptitle(
         f"{threads} threads x {items} operations of {work_ms:g} ms slow work + a shared update",
-        fontsize=11,
+        fontsize="large",
     )
     return fig, runs
 

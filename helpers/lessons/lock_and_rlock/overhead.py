@@ -97,7 +97,7 @@ def plot_lock_overhead(results: dict[str, float]) -> Figure:
     values = [results[label] for label in labels]
     ax.barh(labels, values, color=[colour(i) for i in range(len(labels))])
     for y, value in enumerate(values):
-        ax.text(value, y, f" {value:.0f} ns", va="center", fontsize=8)
+        ax.text(value, y, f" {value:.0f} ns", va="center", fontsize="small")
     ax.set_xlim(0, max(values) * 1.25)
     ax.invert_yaxis()
     finish(

@@ -8,10 +8,8 @@ so a racy answer fails every time, with the schedule that breaks it.
 from __future__ import annotations
 
 import functools
-import inspect
 import math
 import queue
-import sys
 import threading
 import time
 from collections.abc import Callable
@@ -29,8 +27,7 @@ from ...core.checks import (
 from ...core.domains import Fn, validated
 from ...core.learner import number_answer, start_threads
 from ...core.lifecycle import Stopped, stop
-from ...lab import Verdict, prove, support
-from ...lab.primitives import REAL_LOCK_TYPE, REAL_RLOCK
+from ...lab import Verdict, answer_modules, locks_from_outside, prove, support
 from .connections import Pool, show_pool
 
 # ----------------------------------------------------------------------------- exercise 1
@@ -264,8 +261,6 @@ def check_bottleneck(throughput: object, bottleneck: object, queue_length: objec
 
 #: The name both checked threads ask for.
 _NAME = "db"
-#: Locks made before a lab run: the lab cannot step a wait for one (it would block in C).
-_REAL_LOCKS = (REAL_LOCK_TYPE, type(REAL_RLOCK()))
 
 
 def _ask(pool: Pool, connection: Callable[[Pool, str], Any], me: str) -> None:
@@ -279,12 +274,6 @@ def _one_connection(pool: Pool) -> bool:
     return pool.opened == 1 and shared is not None and all(c is shared for c in pool.got.values())
 
 
-def _module_of(fn: object) -> tuple[str, ...]:
-    """The module to step besides cells: the answer's own file, if it has one (a test's)."""
-    module = sys.modules.get(getattr(fn, "__module__", None) or "")
-    return (module.__name__,) if getattr(module, "__file__", None) else ()
-
-
 @validated
 def prove_connection(connection: Annotated[Callable[[Pool, str], Any], Fn()]) -> Verdict:
     """Two threads ask for the same connection at once, under every interleaving (one
@@ -295,7 +284,7 @@ def prove_connection(connection: Annotated[Callable[[Pool, str], Any], Fn()]) ->
         check=_one_connection,
         show=show_pool,
         granularity="instruction",
-        step=_module_of(connection),
+        step=answer_modules(connection),
         preemptions=2,
     )
 
@@ -361,24 +350,13 @@ def check_connection(connection: object) -> Feedback:
             "two calls in one thread open one connection and return it. (The interleaving lab "
             f"cannot run on this Python, {supported.reason}, so the race was not searched.)"
         )
-    used = inspect.getclosurevars(connection)  # type: ignore[arg-type]
-    outside = {**used.nonlocals, **used.globals}
-    if any(isinstance(value, _REAL_LOCKS) for value in outside.values()):
+    if locks_from_outside(connection):  # type: ignore[arg-type]
         raise Wrong(
             "your function takes a lock made outside it, in a cell, before the check: the "
             "checker cannot step a wait for that one (it runs every schedule on a fresh pool, "
             "whose lock it can step). Use pool.lock, the lock that comes with the pool."
         )
-    try:
-        verdict = prove_connection(connection)  # type: ignore[arg-type]
-    except TypeError as error:  # the lab cannot replay a schedule inside an `except` (yet)
-        if "line must be an int" not in str(error):
-            raise
-        raise Wrong(
-            "the search found a schedule of two threads that breaks it, but cannot show it step "
-            "by step for code that catches an exception. The check and the insert are two "
-            "steps: make them one step for every other thread."
-        ) from None
+    verdict = prove_connection(connection)  # type: ignore[arg-type]
     if verdict.ok:
         return passed(
             f"one connection, the same for both threads, whatever the schedule: {verdict.message}."

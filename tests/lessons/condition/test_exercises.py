@@ -5,6 +5,7 @@ thread behind."""
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 
 import pytest
@@ -225,3 +226,210 @@ def test_latch_accepts_the_reference() -> None:
 )
 def test_latch_rejects(answer: Any, words: tuple[str, ...]) -> None:
     fails_with(ex5.check_latch(answer), *words)
+
+
+# --- Exercise 4: fix the one-item buffer (proven by the lab's search) ----------------------------
+
+
+class SlotAsGiven:
+    """The notebook's broken Slot: `if` around wait, notify() with two kinds of waiters.
+    The wrong answers below change one thing each: how they wait, or how they wake."""
+
+    def __init__(self) -> None:
+        self.item: Any = None
+        self.full = False
+        self.cond = threading.Condition()
+
+    def wake(self) -> None:
+        self.cond.notify()
+
+    def put(self, item: Any, timeout: float | None = None) -> None:
+        with self.cond:
+            if self.full and not self.cond.wait(timeout):  # checked once
+                raise TimeoutError("the slot stayed full")
+            self.item, self.full = item, True
+            self.wake()
+
+    def get(self, timeout: float | None = None) -> Any:
+        with self.cond:
+            if not self.full and not self.cond.wait(timeout):  # checked once
+                raise TimeoutError("the slot stayed empty")
+            item, self.item, self.full = self.item, None, False
+            self.wake()
+            return item
+
+
+class SlotReference(SlotAsGiven):
+    """The notebook's solution: wait_for, and notify_all() for both kinds of waiters."""
+
+    def wake(self) -> None:
+        self.cond.notify_all()
+
+    def put(self, item: Any, timeout: float | None = None) -> None:
+        with self.cond:
+            if not self.cond.wait_for(lambda: not self.full, timeout):
+                raise TimeoutError("the slot stayed full")
+            self.item, self.full = item, True
+            self.wake()
+
+    def get(self, timeout: float | None = None) -> Any:
+        with self.cond:
+            if not self.cond.wait_for(lambda: self.full, timeout):
+                raise TimeoutError("the slot stayed empty")
+            item, self.item, self.full = self.item, None, False
+            self.wake()
+            return item
+
+
+class SlotTwoConditions:
+    """A different correct answer: one lock, a condition per kind of waiter, `while` loops."""
+
+    def __init__(self) -> None:
+        self.item: Any = None
+        self.full = False
+        lock = threading.Lock()
+        self.not_full = threading.Condition(lock)
+        self.not_empty = threading.Condition(lock)
+
+    def put(self, item: Any, timeout: float | None = None) -> None:
+        with self.not_full:
+            while self.full:
+                if not self.not_full.wait(timeout):
+                    raise TimeoutError("the slot stayed full")
+            self.item, self.full = item, True
+            self.not_empty.notify()
+
+    def get(self, timeout: float | None = None) -> Any:
+        with self.not_empty:
+            while not self.full:
+                if not self.not_empty.wait(timeout):
+                    raise TimeoutError("the slot stayed empty")
+            item, self.item, self.full = self.item, None, False
+            self.not_full.notify()
+            return item
+
+
+class SlotIfNotifyAll(SlotAsGiven):
+    """Wrong: notify_all() fixed, but `if` kept: a consumer woken for an item another
+    consumer took goes on and takes None."""
+
+    def wake(self) -> None:
+        self.cond.notify_all()
+
+
+class SlotWhileNotifyOne(SlotReference):
+    """Wrong, and lucky by timing: wait_for fixed, notify() kept. On real threads it almost
+    always finishes; the search finds the schedule where a consumer wakes the other consumer
+    instead of the producer, and every thread sleeps."""
+
+    def wake(self) -> None:
+        self.cond.notify()
+
+
+class SlotNoNotify(SlotReference):
+    """Wrong: waits right, but nobody is ever told (passes every one-thread check)."""
+
+    def wake(self) -> None:
+        pass
+
+
+class SlotNotifyOutsideLock(SlotReference):
+    """Wrong: notify_all() after leaving `with self.cond:`."""
+
+    def put(self, item: Any, timeout: float | None = None) -> None:
+        with self.cond:
+            if not self.cond.wait_for(lambda: not self.full, timeout):
+                raise TimeoutError("the slot stayed full")
+            self.item, self.full = item, True
+        self.wake()
+
+
+class SlotIgnoresTimeout(SlotReference):
+    """Wrong: a put into a full slot overwrites the item after its wait times out."""
+
+    def put(self, item: Any, timeout: float | None = None) -> None:
+        with self.cond:
+            self.cond.wait_for(lambda: not self.full, timeout)
+            self.item, self.full = item, True
+            self.wake()
+
+
+@pytest.mark.parametrize("answer", [SlotReference, SlotTwoConditions])
+def test_slot_accepts_correct_answers_with_a_whole_search(answer: type) -> None:
+    feedback = ex5.check_slot(answer)
+    assert feedback, feedback.message
+    assert "no violation" in feedback.message and "every interleaving" in feedback.message
+
+
+@pytest.mark.parametrize(
+    ("answer", "words"),
+    [
+        (SlotAsGiven, ("`while` loop", "final check failed", "step")),
+        (SlotIfNotifyAll, ("`while` loop", "None", "step")),
+        (SlotWhileNotifyOne, ("notify_all()", "deadlock", "step")),
+        (SlotNoNotify, ("notify after every change", "deadlock")),
+        (SlotNotifyOutsideLock, ("with",)),
+        (SlotIgnoresTimeout, ("TimeoutError",)),
+        (42, ("class",)),
+    ],
+)
+def test_slot_rejects(answer: Any, words: tuple[str, ...]) -> None:
+    fails_with(ex5.check_slot(answer), *words)
+
+
+def test_the_lucky_answer_is_rejected_by_the_search_not_by_luck() -> None:
+    """The counterexample is a fixed schedule: the same verdict every time it is searched."""
+    first = ex5.prove_slot(SlotWhileNotifyOne)
+    again = ex5.prove_slot(SlotWhileNotifyOne)
+    assert first.counterexample is not None and again.counterexample is not None
+    assert first.counterexample.schedule == again.counterexample.schedule
+    assert first.counterexample.outcome.kind == "deadlock"
+
+
+# --- Different correct answers for exercises 2 and 3 --------------------------------------------
+
+
+def take_turns_while_loop(turns: ex5.Turns, me: int, rounds: int, timeout: float) -> bool:
+    """Correct, but not the notebook's: a `while` loop with its own deadline."""
+    for _ in range(rounds):
+        deadline = time.monotonic() + timeout
+        with turns.cond:
+            while turns.current != me:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                turns.cond.wait(remaining)  # woken or timed out: the loop checks again
+            turns.log.append(me)
+            turns.current = (me + 1) % turns.players
+            turns.cond.notify_all()
+    return True
+
+
+class LatchWhileLoop(LatchReference):
+    """Correct, but not the notebook's: notify_all() on every count_down(), a `while` loop."""
+
+    def count_down(self) -> None:
+        with self.cond:
+            if self.count > 0:
+                self.count -= 1
+            self.cond.notify_all()  # waiters re-check; only count == 0 lets them out
+
+    def wait(self, timeout: float | None = None) -> bool:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self.cond:
+            while self.count > 0:
+                remaining = None if deadline is None else deadline - time.monotonic()
+                if remaining is not None and remaining <= 0:
+                    return False
+                self.cond.wait(remaining)
+            return True
+
+
+def test_take_turns_accepts_a_different_correct_answer() -> None:
+    feedback = ex5.check_take_turns(take_turns_while_loop)
+    assert feedback, feedback.message
+
+
+def test_latch_accepts_a_different_correct_answer() -> None:
+    feedback = ex5.check_latch(LatchWhileLoop)
+    assert feedback, feedback.message

@@ -142,8 +142,21 @@ def try_update_runs_anyway(lock: Any, update: Any, timeout: float) -> bool:
     return got
 
 
-def test_try_update_reference() -> None:
-    feedback = ex04.check_try_update(try_update_reference)
+def try_update_with_a_flag(lock: Any, update: Any, timeout: float) -> bool:
+    # A different correct answer: one try/finally, releasing only what it got.
+    got = lock.acquire(timeout=timeout)
+    try:
+        if got:
+            update()
+    finally:
+        if got:
+            lock.release()
+    return got
+
+
+@pytest.mark.parametrize("try_update", [try_update_reference, try_update_with_a_flag])
+def test_try_update_accepts_correct_answers(try_update: Any) -> None:
+    feedback = ex04.check_try_update(try_update)
     assert feedback, feedback.message
 
 
@@ -165,58 +178,128 @@ def test_try_update_rejects(try_update: object, message: str) -> None:
     assert message in feedback.message
 
 
-def transfer_reference(source: Any, target: Any, amount: int) -> None:
+def transfer_reference(source: Any, target: Any, amount: int) -> bool:
+    first, second = sorted((source, target), key=lambda account: account.number)
+    with first.lock, second.lock:
+        if source.balance < amount:
+            return False
+        source.balance -= amount
+        target.balance += amount
+        return True
+
+
+def transfer_with_helper(source: Any, target: Any, amount: int) -> bool:
+    # A different correct answer: the course's helper, which orders the locks by id.
+    with acquire_in_order(source.lock, target.lock):
+        if source.balance < amount:
+            return False
+        source.balance -= amount
+        target.balance += amount
+    return True
+
+
+def transfer_one_lock_at_a_time(source: Any, target: Any, amount: int) -> bool:
+    # Another correct answer: never two locks at once, so no cycle; the money is in neither
+    # account for a moment, but none is lost and no balance goes below 0.
+    with source.lock:
+        if source.balance < amount:
+            return False
+        source.balance -= amount
+    with target.lock:
+        target.balance += amount
+    return True
+
+
+def transfer_opposite_orders(source: Any, target: Any, amount: int) -> bool:
+    # Wrong: source first, so 1 -> 2 and 2 -> 1 take the locks in opposite orders.
+    with source.lock, target.lock:
+        if source.balance < amount:
+            return False
+        source.balance -= amount
+        target.balance += amount
+        return True
+
+
+def transfer_locks_only_the_source(source: Any, target: Any, amount: int) -> bool:
+    # Wrong: the target's balance is changed without the target's lock.
+    with source.lock:
+        if source.balance < amount:
+            return False
+        source.balance -= amount
+        target.balance += amount
+    return True
+
+
+def transfer_checks_then_moves(source: Any, target: Any, amount: int) -> bool:
+    # Wrong, and lucky by timing: the check and the move are two critical sections, so the
+    # other thread can spend the money in between. Real runs almost never hit that window;
+    # the search finds it every time.
+    with source.lock:
+        enough = source.balance >= amount
+    if not enough:
+        return False
     first, second = sorted((source, target), key=lambda account: account.number)
     with first.lock, second.lock:
         source.balance -= amount
         target.balance += amount
+    return True
 
 
-def transfer_with_helper(source: Any, target: Any, amount: int) -> None:
-    with acquire_in_order(source.lock, target.lock):
+BANK_LOCK = threading.Lock()
+
+
+def transfer_global_lock(source: Any, target: Any, amount: int) -> bool:
+    # Safe, but not what the exercise asks: one lock for the whole bank, not the accounts'.
+    with BANK_LOCK:
+        if source.balance < amount:
+            return False
         source.balance -= amount
         target.balance += amount
+    return True
 
 
-def transfer_opposite_orders(source: Any, target: Any, amount: int) -> None:
-    with source.lock, target.lock:
+def transfer_global_and_account_locks(source: Any, target: Any, amount: int) -> bool:
+    # Correct, but the search cannot step a wait for a lock made before it ran.
+    with BANK_LOCK, source.lock, target.lock:
+        if source.balance < amount:
+            return False
         source.balance -= amount
         target.balance += amount
+    return True
 
 
-def transfer_one_lock_at_a_time(source: Any, target: Any, amount: int) -> None:
-    with source.lock:
-        source.balance -= amount
-    with target.lock:
-        target.balance += amount  # never two locks at once: no deadlock, and still correct here
-
-
-GLOBAL = threading.Lock()
-
-
-def transfer_global_lock(source: Any, target: Any, amount: int) -> None:
-    with GLOBAL:
+def transfer_never_refuses(source: Any, target: Any, amount: int) -> bool:
+    first, second = sorted((source, target), key=lambda account: account.number)
+    with first.lock, second.lock:
         source.balance -= amount
         target.balance += amount
+    return True
 
 
-def transfer_backwards(source: Any, target: Any, amount: int) -> None:
-    transfer_reference(target, source, amount)
+def transfer_backwards(source: Any, target: Any, amount: int) -> bool:
+    return transfer_reference(target, source, amount)
 
 
-@pytest.mark.parametrize("transfer", [transfer_reference, transfer_with_helper])
-def test_transfer_reference(transfer: Any) -> None:
+@pytest.mark.parametrize(
+    "transfer", [transfer_reference, transfer_with_helper, transfer_one_lock_at_a_time]
+)
+def test_transfer_accepts_correct_answers(transfer: Any) -> None:
     feedback = ex04.check_transfer(transfer)
     assert feedback, feedback.message
+    assert "explored" in feedback.message and "no violation" in feedback.message
 
 
 @pytest.mark.parametrize(
     ("transfer", "message"),
     [
         (None, "write the function"),
-        (transfer_opposite_orders, "deadlock"),
-        (transfer_global_lock, "without its lock"),
-        (transfer_backwards, "should leave 970 and 1030"),
+        (transfer_opposite_orders, "a deadlock"),
+        (transfer_locks_only_the_source, "account 2's balance used without its lock"),
+        (transfer_checks_then_moves, "went below 0"),
+        (transfer_global_lock, "one lock for the whole bank"),
+        (transfer_global_and_account_locks, "a lock made outside it"),
+        (transfer_never_refuses, "should return False"),
+        (transfer_backwards, "should return True"),
     ],
 )
 def test_transfer_rejects(transfer: object, message: str) -> None:
@@ -225,10 +308,11 @@ def test_transfer_rejects(transfer: object, message: str) -> None:
     assert message in feedback.message
 
 
-def test_transfer_one_lock_at_a_time_is_accepted() -> None:
-    # Each balance change holds its own account's lock, and money is conserved in the end:
-    # a legitimate design (no moment holds both), so the checker must not reject it.
-    assert ex04.check_transfer(transfer_one_lock_at_a_time)
+@pytest.mark.parametrize("transfer", [transfer_opposite_orders, transfer_checks_then_moves])
+def test_transfer_races_come_with_the_schedule(transfer: Any) -> None:
+    feedback = ex04.check_transfer(transfer)
+    assert "The shortest schedule that shows it" in feedback.message
+    assert "transfers.py" in feedback.message  # the table names the threads' lines
 
 
 def test_rlock_state_reference() -> None:
