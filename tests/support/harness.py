@@ -167,3 +167,37 @@ def reply_to(client: Any, msg_id: str, timeout: float = 60) -> dict[str, Any]:
     while reply["parent_header"].get("msg_id") != msg_id:
         reply = client.get_shell_msg(timeout=timeout)
     return reply["content"]
+
+
+def execute(client: Any, code: str, timeout: float = 60) -> dict[str, Any]:
+    """Run code in the kernel; return the execute reply's content.
+
+    Right after an error, ipykernel aborts requests that were already queued ("aborted"); a
+    learner re-running a cell never sees that, so neither does this helper: it resends.
+    """
+    for _ in range(20):
+        content = reply_to(client, client.execute(code), timeout)
+        if content["status"] != "aborted":
+            break
+        time.sleep(0.1)
+    return content
+
+
+def descendants(pid: int) -> set[int]:
+    """All living processes below ``pid`` (Linux /proc)."""
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            fields = stat[stat.rindex(")") + 2 :].split()
+            if fields[0] != "Z":
+                children.setdefault(int(fields[1]), []).append(int(entry.name))
+    found, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.add(child)
+            todo.append(child)
+    return found

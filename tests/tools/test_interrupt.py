@@ -23,60 +23,23 @@ def kernel(request: pytest.FixtureRequest) -> Iterator[tuple[Any, Any]]:
         yield started
 
 
-def execute(client: Any, code: str, timeout: float = 60) -> dict[str, Any]:
-    """Run code in the kernel; return the execute reply's content.
-
-    Right after an error, ipykernel aborts requests that were already queued ("aborted"); a
-    learner re-running a cell never sees that, so neither should this helper: it resends.
-    """
-    for _ in range(20):
-        msg_id = client.execute(code)
-        reply = client.get_shell_msg(timeout=timeout)
-        while reply["parent_header"].get("msg_id") != msg_id:
-            reply = client.get_shell_msg(timeout=timeout)
-        if reply["content"]["status"] != "aborted":
-            break
-        time.sleep(0.1)
-    return reply["content"]
-
-
-def descendants(pid: int) -> set[int]:
-    """All living processes below ``pid`` (Linux /proc)."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            fields = stat[stat.rindex(")") + 2 :].split()
-            if fields[0] != "Z":
-                children.setdefault(int(fields[1]), []).append(int(entry.name))
-    found, todo = set(), [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.add(child)
-            todo.append(child)
-    return found
-
-
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc to watch the kernel's children")
 def test_interrupting_a_process_pool_leaves_no_child_and_the_next_cell_runs(kernel) -> None:
     manager, client = kernel
-    setup = execute(
+    setup = harness.execute(
         client, "from helpers.core import leftovers, timing\nbaseline = leftovers.snapshot()"
     )
     assert setup["status"] == "ok", setup
     kernel_pid = manager.provisioner.process.pid
-    before = descendants(kernel_pid)
+    before = harness.descendants(kernel_pid)
 
     # 40 tasks of 0.25 s on 2 processes: about 5 s of work, interrupted long before the end.
     msg_id = client.execute('timing.run_tasks("cpu", "processes", 2, tasks=40, task_seconds=0.25)')
     deadline = time.monotonic() + 60
-    while len(descendants(kernel_pid) - before) < 2:
+    while len(harness.descendants(kernel_pid) - before) < 2:
         assert time.monotonic() < deadline, "the pool's worker processes never started"
         time.sleep(0.05)
-    workers = descendants(kernel_pid) - before
+    workers = harness.descendants(kernel_pid) - before
     manager.interrupt_kernel()
 
     reply = client.get_shell_msg(timeout=60)
@@ -85,7 +48,7 @@ def test_interrupting_a_process_pool_leaves_no_child_and_the_next_cell_runs(kern
     assert reply["content"]["status"] == "error"
     assert reply["content"]["ename"] == "KeyboardInterrupt"
 
-    check = execute(client, "leftovers.assert_nothing_left(baseline)")
+    check = harness.execute(client, "leftovers.assert_nothing_left(baseline)")
     assert check["status"] == "ok", check.get("evalue")
     # Seen from outside the kernel too: only multiprocessing's own long-lived helpers (the
     # resource tracker, the forkserver) may remain.
@@ -97,6 +60,6 @@ def test_interrupting_a_process_pool_leaves_no_child_and_the_next_cell_runs(kern
         reply = client.get_shell_msg(timeout=30)
     shown = reply["content"]["user_expressions"]["helpers"]["data"]["text/plain"]
     helpers = ast.literal_eval(shown)
-    survivors = (workers & descendants(kernel_pid)) - set(helpers)
+    survivors = (workers & harness.descendants(kernel_pid)) - set(helpers)
     assert not survivors, f"pool workers outlived the interrupt: {sorted(survivors)}"
-    assert execute(client, "x = 1 + 1\nassert x == 2")["status"] == "ok"
+    assert harness.execute(client, "x = 1 + 1\nassert x == 2")["status"] == "ok"

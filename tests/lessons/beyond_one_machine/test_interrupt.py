@@ -69,70 +69,42 @@ def kernel(request: pytest.FixtureRequest) -> Iterator[tuple[Any, Any]]:
         yield started
 
 
-def execute(client: Any, code: str, timeout: float = 120) -> dict[str, Any]:
-    """Run code in the kernel; resend once if ipykernel aborted it right after an error."""
-    for _ in range(20):
-        content = harness.reply_to(client, client.execute(code), timeout)
-        if content["status"] != "aborted":
-            return content
-        time.sleep(0.1)
-    return content
-
-
-def descendants(pid: int) -> set[int]:
-    """All living processes below ``pid`` (Linux /proc)."""
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            fields = stat[stat.rindex(")") + 2 :].split()
-            if fields[0] != "Z":
-                children.setdefault(int(fields[1]), []).append(int(entry.name))
-    found, todo = set(), [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.add(child)
-            todo.append(child)
-    return found
-
-
 @pytest.mark.parametrize("phase", PHASES)
 def test_interrupting_a_cluster_cell_leaves_no_worker_and_the_next_cell_runs(
     kernel: tuple[Any, Any], phase: str, tmp_path: Path
 ) -> None:
     manager, client = kernel
-    setup = execute(client, SETUP + f"FOLDER = {str(tmp_path)!r}\n")
+    setup = harness.execute(client, SETUP + f"FOLDER = {str(tmp_path)!r}\n", timeout=120)
     assert setup["status"] == "ok", setup
     kernel_pid = manager.provisioner.process.pid
-    before = descendants(kernel_pid)
+    before = harness.descendants(kernel_pid)
     cores = int(reply_expression(client, "machine.usable_cores()"))
 
     msg_id = client.execute(BUSY_CELL)
     deadline = time.monotonic() + 120
-    while len(descendants(kernel_pid) - before) < cores:
+    while len(harness.descendants(kernel_pid) - before) < cores:
         assert time.monotonic() < deadline, "the cluster's worker processes never started"
         time.sleep(0.05)
     while phase == "running" and not any(tmp_path.iterdir()):
         assert time.monotonic() < deadline, "no task ever started"
         time.sleep(0.05)
-    workers = descendants(kernel_pid) - before
+    workers = harness.descendants(kernel_pid) - before
     manager.interrupt_kernel()
 
     content = harness.reply_to(client, msg_id, timeout=120)
     assert content["status"] == "error"
     assert content["ename"] == "KeyboardInterrupt", content
 
-    check = execute(client, "leftovers.assert_nothing_left(baseline, grace=15)")
+    check = harness.execute(
+        client, "leftovers.assert_nothing_left(baseline, grace=15)", timeout=120
+    )
     assert check["status"] == "ok", check.get("evalue")
     helpers = ast.literal_eval(
         reply_expression(client, "sorted(leftovers.multiprocessing_helper_pids())")
     )
-    survivors = (workers & descendants(kernel_pid)) - set(helpers)
+    survivors = (workers & harness.descendants(kernel_pid)) - set(helpers)
     assert not survivors, f"Dask workers outlived the interrupt: {sorted(survivors)}"
-    assert execute(client, "x = 1 + 1\nassert x == 2")["status"] == "ok"
+    assert harness.execute(client, "x = 1 + 1\nassert x == 2")["status"] == "ok"
 
 
 def reply_expression(client: Any, expression: str) -> str:
