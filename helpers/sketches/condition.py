@@ -19,7 +19,7 @@ from . import SAFETY_CAP_S
 
 
 class BrokenCondition:
-    """BROKEN: the syllabus's Condition sketch. For demonstrations only."""
+    """BROKEN: a hand-made Condition of the kind tutorials show, not CPython's. A demo only."""
 
     def __init__(self, lock: Any = None) -> None:
         if lock is None:

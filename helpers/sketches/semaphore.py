@@ -16,7 +16,7 @@ from . import SAFETY_CAP_S
 
 
 class BrokenSemaphore:
-    """BROKEN: the syllabus's Semaphore sketch. For demonstrations only."""
+    """BROKEN: a hand-made Semaphore of the kind tutorials show, not CPython's. A demo only."""
 
     def __init__(self, value: int = 1) -> None:
         if value < 0:

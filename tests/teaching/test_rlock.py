@@ -226,6 +226,9 @@ class Countable:
     def __index__(self) -> int:
         return 0
 
+    def __repr__(self) -> str:  # a stable test id (pytest-xdist's workers must agree on it)
+        return "Countable()"
+
 
 def acquire_outcome(lock: Any, timeout: object) -> object:
     try:

@@ -56,7 +56,7 @@ SEMAPHORE_FACTS: tuple[tuple[str, Callable[[Any], bool]], ...] = (
     ("release(n) gives back n permits at once", _release_n),
     ("a negative start value raises ValueError", _negative_start_refused),
     (
-        "the syllabus's 5-thread example ends with all 3 permits",
+        "the 5-thread example ends with all 3 permits",
         lambda make: article_semaphore_example(make).final_value == 3,
     ),
     (

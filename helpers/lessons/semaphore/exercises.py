@@ -3,10 +3,16 @@
 The learner's code runs in threads the checker owns; every wait is bounded, and a thread
 stuck waiting for a permit is freed by the checker (it releases extra permits), so a wrong
 answer never leaves a thread behind.
+
+Exercise 3's checker proves its property with the interleaving lab: three threads share two
+permits of the learner's ``acquire``, and under every interleaving (within the lab's preemption
+bound) never more than two are inside, and no permit is lost or made up. A race that real
+threads hit once in thousands of runs is found on every check, with its schedule as a table.
 """
 
 from __future__ import annotations
 
+import functools
 import math
 import threading
 import time
@@ -15,7 +21,7 @@ from typing import Annotated, Any
 
 from ...core import learner
 from ...core.checks import Feedback, Wrong, checker, expect_callable, passed
-from ...core.domains import Int, Seconds, validated
+from ...core.domains import Fn, Int, Seconds, validated
 from ...core.learner import (
     ThreadRun,
     call_bounded,
@@ -25,16 +31,22 @@ from ...core.learner import (
     start_threads,
 )
 from ...core.lifecycle import wait_until, waiting_count
+from ...lab import Verdict, answer_modules, locks_from_outside, prove, support
 from .classes import Permits
 
 # --- Exercise 1: the worker's critical section ------------------------------------------------
 
 
 class FetchProbe:
-    """A pretend download that records how many calls run at the same time.
+    """A pretend download that records how many calls run at the same time (``peak``: the
+    most calls in flight at one moment, not how many threads ever called).
 
-    Each call waits (at most ``gate`` seconds) until ``limit`` calls are in flight, so a
-    correct worker really reaches the limit and a serial one cannot hide.
+    Each call stays in flight (at most ``gate`` seconds) until ``limit`` calls are. A checker
+    that owns the semaphore (:meth:`_watch`) holds calls longer: until every other job is done
+    or queued on that semaphore, or one call too many arrives. So a correct worker really
+    reaches the limit (a serial one cannot hide), and a worker that lets one call too many in
+    (its own ``Semaphore(limit + 1)``, say) is seen doing it, however slow the machine: the
+    extra call finds the others still in flight, because they wait for it.
     """
 
     @validated
@@ -50,7 +62,21 @@ class FetchProbe:
         self.active = 0
         self.peak = 0
         self.calls = 0
+        self.done = 0
         self._cond = threading.Condition()
+        self._watched: tuple[Any, int] | None = None
+
+    def _watch(self, sem: Any, jobs: int) -> None:
+        """Hold each call until the other ``jobs`` are done, in flight or queued on ``sem``."""
+        self._watched = (sem, jobs)
+
+    def _settled(self) -> bool:
+        if self.active > self.limit:
+            return True  # one too many: seen, no need to wait longer
+        if self._watched is None:
+            return self.active >= self.limit
+        sem, jobs = self._watched
+        return self.done + self.active + waiting_count(sem) >= jobs
 
     def __call__(self, i: int) -> int:
         with self._cond:
@@ -58,10 +84,15 @@ class FetchProbe:
             self.calls += 1
             self.peak = max(self.peak, self.active)
             self._cond.notify_all()
-            self._cond.wait_for(lambda: self.active >= self.limit, self.gate)
+            deadline = time.monotonic() + self.gate
+            # Polled: a thread that starts waiting on the semaphore does not notify us.
+            while not self._settled() and time.monotonic() < deadline:
+                self._cond.wait(0.005)
         time.sleep(0.005)
         with self._cond:
             self.active -= 1
+            self.done += 1
+            self._cond.notify_all()
         if i == self.fail_on:
             raise ConnectionError(f"download {i} failed")
         return 10 * i
@@ -72,6 +103,7 @@ def _run_workers(
 ) -> tuple[list[Any], ThreadRun, bool]:
     """Run ``worker(sem, fetch, i, results)`` for every job on its own thread."""
     results: list[Any] = [None] * jobs
+    fetch._watch(sem, jobs)
     run = start_threads([(lambda i=i: worker(sem, fetch, i, results)) for i in range(jobs)])
     finished = run.join(jobs * fetch.gate + learner.PATIENCE_S)
     if not finished:  # stuck waiting for permits nobody gave back: hand out spares
@@ -108,7 +140,7 @@ def check_worker(worker: object) -> Feedback:
     if fetch.peak > k:
         raise Wrong(
             f"{fetch.peak} downloads ran at the same time, but the semaphore allows {k}: "
-            "call fetch *inside* `with sem:`."
+            "call fetch *inside* `with sem:`, with the semaphore you are given."
         )
     if fetch.peak < k:
         raise Wrong(
@@ -124,12 +156,18 @@ def _check_worker_gives_back_on_error(worker: Callable[..., Any]) -> Feedback:
     fetch = FetchProbe(k, gate=0.05, fail_on=1)
     _, _, finished = _run_workers(worker, sem, fetch, jobs)
     spare = 0
-    while sem.acquire(blocking=False):
+    while spare <= k and sem.acquire(blocking=False):
         spare += 1
     if not finished or spare < k:
         raise Wrong(
             "when fetch raised an exception, your worker kept its permit: the semaphore now "
             "has fewer permits for good. Use `with sem:` (or try/finally) to give it back."
+        )
+    if spare > k:
+        raise Wrong(
+            f"after the downloads the semaphore had more than its {k} permits: some permit was "
+            "given back twice. A plain Semaphore accepts that silently (a BoundedSemaphore "
+            "would raise ValueError); `with sem:` releases exactly once."
         )
     return passed(
         f"at most {k} downloads at a time, exactly {k} at the busiest moment, and the permit "
@@ -218,7 +256,9 @@ def check_acquire(acquire: object) -> Feedback:
         )
     _check_wakes_on_release(acquire)
     _check_rechecks_after_waking(acquire)
-    return _check_under_load(acquire)
+    if not support().ok:  # no lab on this Python: real threads under load, a weaker check
+        return _check_under_load(acquire)
+    return _check_every_interleaving(acquire)
 
 
 def _check_wakes_on_release(acquire: Callable[..., Any]) -> None:
@@ -294,4 +334,98 @@ def _check_under_load(acquire: Callable[..., Any]) -> Feedback:
     return passed(
         f"{threads * cycles} acquire/release pairs by {threads} threads: never more than "
         f"{permits} holders, no permit lost, and timeouts reported as False."
+    )
+
+
+# --- Exercise 3, proven: every interleaving of three threads over two permits ----------------
+
+#: Permits and threads of the proof: one thread more than there are permits. (Three threads
+#: over two permits take the search some 20 s; two over one find the same races in 1 s.)
+PROOF_PERMITS = 1
+PROOF_THREADS = ("A", "B")
+
+
+class ParkingLot(CountingState):
+    """Exercise 3's semaphore state, and ``inside``: how many threads hold a permit now."""
+
+    def __init__(self) -> None:
+        super().__init__(PROOF_PERMITS)
+        self.inside = 0
+        self.most_inside = 0
+
+
+def _park(lot: ParkingLot, acquire: Callable[..., Any]) -> None:
+    """What each thread of the proof runs: take a permit (or time out), use it, give it back."""
+    if acquire(lot, 1.0) is True:
+        lot.inside += 1
+        lot.most_inside = max(lot.most_inside, lot.inside)
+        lot.inside -= 1
+        lot.release()
+
+
+def _show_lot(lot: ParkingLot) -> dict[str, int]:
+    return {"value": lot.value, "inside": lot.inside}
+
+
+@validated
+def prove_acquire(acquire: Annotated[Callable[..., Any], Fn()]) -> Verdict:
+    """Three threads, two permits, the learner's ``acquire``: every interleaving (one line per
+    step, at most two preemptions). A wait with a timeout may also time out in the search: a
+    thread whose ``acquire`` returned False just does not go in."""
+    return prove(
+        {name: functools.partial(_park, acquire=acquire) for name in PROOF_THREADS},
+        setup=ParkingLot,
+        invariant=lambda lot: lot.inside <= PROOF_PERMITS and lot.value >= 0,
+        check=lambda lot: lot.value == PROOF_PERMITS,
+        show=_show_lot,
+        granularity="line",
+        step=answer_modules(acquire),
+        preemptions=2,
+    )
+
+
+def _what_the_schedule_shows(verdict: Verdict) -> str:
+    ce = verdict.counterexample
+    assert ce is not None
+    outcome, lot = ce.outcome, ce.outcome.state
+    if outcome.kind == "exception":
+        return f"a thread raised an exception: {outcome.message}."
+    if outcome.kind == "deadlock":
+        return "the threads waited for each other forever (is the condition's lock released?)."
+    if isinstance(lot, ParkingLot) and (lot.inside > PROOF_PERMITS or lot.value < 0):
+        seen = (
+            f"{lot.inside} threads held a permit at once"
+            if lot.inside > PROOF_PERMITS
+            else f"the counter went to {lot.value}"
+        )
+        return (
+            f"{seen}, with {PROOF_PERMITS} permit to share: both threads saw a free permit "
+            "and both took it. Checking the counter and taking from it must be one step for "
+            "every other thread: do both while holding sem.cond."
+        )
+    if isinstance(lot, ParkingLot) and lot.value != PROOF_PERMITS:
+        return (
+            f"after every thread gave its permit back, value is {lot.value}, not "
+            f"{PROOF_PERMITS}: a permit was lost or made up (does a timed-out acquire take one?)."
+        )
+    return outcome.message + "."
+
+
+def _check_every_interleaving(acquire: Callable[..., Any]) -> Feedback:
+    if locks_from_outside(acquire):
+        raise Wrong(
+            "your acquire takes a lock made outside it, in a cell: the checker cannot step a "
+            "wait for that one. Use sem.cond, the condition that comes with the semaphore."
+        )
+    verdict = prove_acquire(acquire)
+    if verdict.ok:
+        return passed(
+            f"{len(PROOF_THREADS)} threads sharing {PROOF_PERMITS} permit: never more than "
+            f"{PROOF_PERMITS} inside, never a negative count, no permit lost or made up, under "
+            f"every schedule: {verdict.message}."
+        )
+    assert verdict.counterexample is not None
+    raise Wrong(
+        f"{_what_the_schedule_shows(verdict)} The shortest schedule that shows it "
+        f"({verdict.message}):\n{verdict.counterexample.table()}"
     )

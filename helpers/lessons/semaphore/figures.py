@@ -19,6 +19,7 @@ from matplotlib.figure import Figure
 
 from ...core.domains import Of, Progress, Text, validated
 from ...draw.plots import MARKERS, colour, finish, new_figure
+from ...draw.style import figure_size, line_width, marker_size
 from ...draw.timeline import draw_rows, draw_spans
 from .classes import IMPLEMENTATIONS, Implementation, Permits
 from .limits import LimitComparison
@@ -46,12 +47,54 @@ def draw_connection_pool(
     return ax
 
 
+#: How far apart the throughputs past k = threads may be for the lesson to call them flat.
+FLAT_WITHIN = 0.10
+
+
 @dataclass(frozen=True)
 class ConnectionPoolSweep:
     """Outcome of :func:`connection_pool_explorer`: the chosen run and one run per permit count."""
 
     chosen: ConnectionPoolRun
     runs: Mapping[int, ConnectionPoolRun]  # permits -> run
+
+    def share_of_ideal(self) -> tuple[float, float]:
+        """The lowest and highest measured throughput as a share of the ideal, over all k."""
+        shares = [r.throughput / r.ideal_throughput() for r in self.runs.values()]
+        return min(shares), max(shares)
+
+    def past_threads(self) -> tuple[float, float] | None:
+        """Lowest and highest throughput measured with k >= threads (where nobody waits for
+        a permit); None if the sweep has fewer than two such k."""
+        workers = self.chosen.workers
+        values = [r.throughput for k, r in self.runs.items() if k >= workers]
+        return (min(values), max(values)) if len(values) >= 2 else None
+
+    def describe(self) -> str:
+        """What this sweep measured, in sentences that follow the numbers (never assumed)."""
+        low, high = self.share_of_ideal()
+        lines = [
+            f"Measured throughput: {low:.0%} to {high:.0%} of the ideal over every k "
+            "(starting threads, waking them, timer slack: the ideal counts none of it)."
+        ]
+        spread = self.past_threads()
+        if spread is None:
+            lines.append(
+                "Fewer than two k at or past the number of threads: nothing to compare there."
+            )
+        else:
+            lo, hi = spread
+            change = (hi - lo) / hi
+            at = f"from k = {self.chosen.workers} on (nobody waits for a permit there)"
+            if change <= FLAT_WITHIN:
+                lines.append(f"Flat {at}: {lo:.0f} to {hi:.0f} tasks/s, within {change:.0%}.")
+            else:
+                lines.append(
+                    f"Not flat here {at}: {lo:.0f} to {hi:.0f} tasks/s, {change:.0%} apart. "
+                    "Extra permits change nothing in the program, so this spread is the "
+                    "machine's noise (other work, timer wake-ups), not the semaphore."
+                )
+        return "\n".join(lines)
 
 
 def _sweep_values(workers: int, permits: int) -> list[int]:
@@ -85,8 +128,7 @@ def connection_pool_explorer(
         runs[k] = run_connection_pool(workers, k, tasks, task_ms, implementation, progress=stage)
     chosen = runs[permits]
 
-    fig, (left, right) = new_figure(ncols=2, height=1.6 + 0.38 * max(2, workers))
-    fig.set_size_inches(12.5, fig.get_size_inches()[1])
+    fig, (left, right) = new_figure(ncols=2, width=6.25, height=1.6 + 0.38 * max(2, workers))
     draw_connection_pool(
         left,
         chosen,
@@ -113,15 +155,17 @@ def connection_pool_explorer(
         [permits],
         [chosen.throughput],
         marker="o",
-        markersize=12,
+        markersize=marker_size(2),
         markerfacecolor="none",
         markeredgecolor="#000000",
         linestyle="none",
         label="this run (timeline)",
     )
-    right.axvline(workers, color="#D55E00", linestyle=":", linewidth=1.4, label="k = threads")
+    right.axvline(
+        workers, color="#D55E00", linestyle=":", linewidth=line_width(0.93), label="k = threads"
+    )
     right.set_ylim(bottom=0)
-    right.legend(fontsize=8, loc="lower right")
+    right.legend(fontsize="small", loc="lower right")
     finish(
         right,
         xlabel="permits k (pool connections)",
@@ -130,7 +174,7 @@ def connection_pool_explorer(
     )
     fig.suptitle(
         f"{workers} threads share a pool guarded by {IMPLEMENTATIONS[implementation]}",
-        fontsize=11,
+        fontsize="large",
     )
     return fig, ConnectionPoolSweep(chosen, runs)
 
@@ -146,7 +190,7 @@ def draw_limits(limits: Annotated[LimitComparison, Of(LimitComparison)]) -> Figu
     fig, axes = plt.subplots(
         2,
         1,
-        figsize=(10, 2.6 + 0.33 * (workers + permits)),
+        figsize=figure_size(10, 2.6 + 0.33 * (workers + permits)),
         gridspec_kw={"height_ratios": [workers + 1.5, permits + 1.5]},
         layout="constrained",
     )

@@ -13,14 +13,16 @@ import queue
 import threading
 import time
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Annotated, Any
 
 from ...core.checks import Feedback, Wrong, call_with_timeout, checker, expect_callable, passed
+from ...core.domains import Fn, validated
 from ...core.learner import number_answer
-from ...core.lifecycle import start_thread, stop
+from ...core.lifecycle import stop
+from ...lab import Verdict, answer_modules, prove
 
 _TIMEOUT = 10.0
-_RELAY_PATIENCE = 1.0  # the relay takes microseconds; a worker still waiting is stuck
+_HOLD_S = 1.0  # the first item waits at most this long for another to finish first
 
 
 def _started_by_learner(before: set[int]) -> list[threading.Thread]:
@@ -76,7 +78,10 @@ def check_workers_needed(workers_needed: object) -> Feedback:
 
 
 class _FakeSite:
-    """A fake ``fetch``: later pages answer faster, and it counts calls in flight."""
+    """A fake ``fetch`` that counts calls in flight. Page 0 answers only after another page has
+    answered (or after ``_HOLD_S``, if nothing else runs), so on any pool it finishes after
+    some other page: finishing order differs from input order on every run, not by luck of
+    timing, and a pool always has two fetches in flight at that moment."""
 
     def __init__(self, pages: int) -> None:
         self.pages = pages
@@ -84,6 +89,7 @@ class _FakeSite:
         self.in_flight = 0
         self.peak = 0
         self.calls: list[int] = []
+        self.another_answered = threading.Event()
 
     def fetch(self, page: int) -> str:
         with self.lock:
@@ -91,11 +97,15 @@ class _FakeSite:
             self.peak = max(self.peak, self.in_flight)
             self.calls.append(page)
         try:
-            time.sleep(0.01 * (self.pages - page))  # page 0 is the slowest
+            if page == 0:
+                self.another_answered.wait(_HOLD_S)
+            time.sleep(0.005 * (self.pages - page))  # later pages answer faster
             return f"page {page}"
         finally:
             with self.lock:
                 self.in_flight -= 1
+            if page != 0:
+                self.another_answered.set()
 
 
 @checker
@@ -146,9 +156,23 @@ def check_fetch_all(fetch_all: object) -> Feedback:
 # --- Exercise 3: exceptions must not vanish ---------------------------------------------------
 
 
-def _parse(text: str) -> int:
-    time.sleep(0.005 * len(text))  # longer texts take longer: finishing order != input order
-    return int(text)
+class _Parser:
+    """``int(text)``; the first text answers only after another has (bounded by ``_HOLD_S``),
+    so finishing order differs from input order on every run with a pool."""
+
+    def __init__(self, first: str) -> None:
+        self.first = first
+        self.another_answered = threading.Event()
+
+    def parse(self, text: str) -> int:
+        try:
+            if text == self.first:
+                self.another_answered.wait(_HOLD_S)
+            time.sleep(0.005 * len(text))  # longer texts take longer
+            return int(text)
+        finally:
+            if text != self.first:
+                self.another_answered.set()
 
 
 _TEXTS = ["12", "x", "7", "3.5", "40"]
@@ -164,7 +188,10 @@ def check_results_or_errors(results_or_errors: object) -> Feedback:
     assert callable(results_or_errors)
     before = {t.ident for t in threading.enumerate() if t.ident is not None}
     try:
-        result = call_with_timeout(results_or_errors, _parse, list(_TEXTS), 3, timeout=_TIMEOUT)
+        parser = _Parser(_TEXTS[0])
+        result = call_with_timeout(
+            results_or_errors, parser.parse, list(_TEXTS), 3, timeout=_TIMEOUT
+        )
     except ValueError as error:
         raise Wrong(
             f"your function raised ValueError ({error}). pool.map and future.result() re-raise "
@@ -199,112 +226,94 @@ def check_results_or_errors(results_or_errors: object) -> Feedback:
     return passed("every item has its entry, in order, and no exception vanished.")
 
 
-# --- Exercise 4: the sentinel relay -----------------------------------------------------------
+# --- Exercise 4: the sentinel relay, proven over every interleaving ---------------------------
 
 
-class _Abandoned(BaseException):
-    """Raised inside a stuck learner worker's ``get`` once the checker gives up on it.
-
-    A ``BaseException``, so a learner's ``except Exception`` cannot swallow it and spin."""
-
-
-class _CheckedQueue:
-    """A ``SimpleQueue`` whose blocking ``get`` can be abandoned, so no thread stays stuck."""
+class RelayState:
+    """What the relay's threads share: the work queue, and which tasks ran."""
 
     def __init__(self) -> None:
-        self._queue: queue.SimpleQueue[Any] = queue.SimpleQueue()
-        self.closed = threading.Event()
+        self.q: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self.ran: list[int] = []
 
-    def put(self, item: Any, block: bool = True, timeout: float | None = None) -> None:
-        self._queue.put(item)
 
-    put_nowait = put
+_RELAY_TASKS = 2
 
-    def get(self, block: bool = True, timeout: float | None = None) -> Any:
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while True:
-            if self.closed.is_set():
-                raise _Abandoned
-            try:
-                return self._queue.get(timeout=0.02) if block else self._queue.get_nowait()
-            except queue.Empty:
-                if not block or (deadline is not None and time.monotonic() > deadline):
-                    raise
 
-    def get_nowait(self) -> Any:
-        return self.get(block=False)
+def _feed(state: RelayState) -> None:
+    """The pool's side: queue the tasks, then one sentinel, as ``shutdown`` does."""
+    for n in range(_RELAY_TASKS):
+        state.q.put(functools.partial(state.ran.append, n))
+    state.q.put(None)
 
-    def empty(self) -> bool:
-        return self._queue.empty()
 
-    def qsize(self) -> int:
-        return self._queue.qsize()
+def _work(state: RelayState, worker: Callable[[Any], object]) -> None:
+    worker(state.q)
 
-    def drain(self) -> list[Any]:
-        items = []
-        while True:
-            try:
-                items.append(self._queue.get_nowait())
-            except queue.Empty:
-                return items
+
+def _relay_held(state: RelayState) -> bool:
+    """Every task ran once and exactly one item, the ``None``, is left (read after every thread
+    ended, without taking anything: the check must not change the state it reports)."""
+    return sorted(state.ran) == list(range(_RELAY_TASKS)) and state.q.qsize() == 1
+
+
+def show_relay(state: RelayState) -> dict[str, Any]:
+    return {"ran": sorted(state.ran), "queued": state.q.qsize()}
+
+
+@validated
+def prove_relay(worker: Annotated[Callable[[Any], Any], Fn()]) -> Verdict:
+    """A feeding thread and two workers running ``worker(q)``, under every interleaving (one
+    line per step, at most two preemptions): does every task run once, does every worker
+    return, and is exactly one ``None`` left?"""
+    return prove(
+        {
+            "main": _feed,
+            "W1": functools.partial(_work, worker=worker),
+            "W2": functools.partial(_work, worker=worker),
+        },
+        setup=RelayState,
+        check=_relay_held,
+        show=show_relay,
+        granularity="line",
+        step=answer_modules(worker),
+        preemptions=2,
+    )
 
 
 @checker
 def check_relay_worker(worker: object) -> Feedback:
-    """``worker(q)``: run callables from ``q``; on ``None``, put ``None`` back and return."""
+    """``worker(q)``: run callables from ``q``; on ``None``, put ``None`` back and return.
+    Checked by the interleaving lab's search, not by real runs: no timing involved."""
     if worker is None:
         raise Wrong("define worker first (it is still None).")
     expect_callable(worker, "worker")
     assert callable(worker)
-    work_queue = _CheckedQueue()
-    ran: list[int] = []
-    errors: list[BaseException] = []
-
-    def run(learner: Callable[[Any], object]) -> None:
-        try:
-            learner(work_queue)
-        except _Abandoned:
-            pass
-        except BaseException as error:
-            errors.append(error)
-
-    threads = [start_thread(functools.partial(run, worker), f"relay-check_{n}") for n in range(3)]
-    for n in range(12):
-        work_queue.put(functools.partial(ran.append, n))
-    work_queue.put(None)
-    stuck = len(stop(threads, _RELAY_PATIENCE).running)
-    work_queue.closed.set()  # free any stuck worker, so nothing is left running
-    freed = stop(threads, 1.0)
-    left = work_queue.drain()
-    if errors:
-        error = errors[0]
-        if isinstance(error, NotImplementedError):
-            raise error  # the stub is still there: the checker says "not started yet"
-        raise Wrong(f"a worker raised {type(error).__name__}: {error}")
-    if sorted(ran) != list(range(12)):
+    verdict = prove_relay(worker)
+    ce = verdict.counterexample
+    if ce is not None:
+        for error in ce.outcome.errors:
+            if error.type == "NotImplementedError":
+                raise NotImplementedError  # the stub is still there: "not started yet"
+        if any(error.type == "Empty" for error in ce.outcome.errors):
+            raise Wrong(
+                "a worker's get(timeout=...) ran out before the work arrived, and the worker "
+                "died of queue.Empty. An idle pool worker must wait for as long as work takes to "
+                "come: its bound is the sentinel, which shutdown always sends (CPython's _worker "
+                f"blocks in get() too).\n{verdict.message}:\n{ce.table()}"
+            )
+        if ce.outcome.kind == "deadlock":
+            raise Wrong(
+                "a worker waits in q.get() forever: the first worker to take the None must "
+                f"put it back for the next one.\n{verdict.message}:\n{ce.table()}"
+            )
+        values = ce.replay.snapshot.values
         raise Wrong(
-            f"each of the 12 callables should run exactly once; these ran: {sorted(ran)}. "
-            "Call each item you take from the queue."
-        )
-    if stuck:
-        still = (
-            f" {len(freed.running)} of them kept running even after the checker closed the "
-            "queue: restart the kernel to clear them."
-            if freed.running
-            else ""
-        )
-        raise Wrong(
-            f"{stuck} of 3 workers were still waiting in q.get() {_RELAY_PATIENCE:g} s after "
-            "the sentinel: the first worker to take the None must put it back for the next one."
-            + still
-        )
-    nones = sum(item is None for item in left)
-    if nones != 1:
-        raise Wrong(
-            f"after every worker exited, the queue holds {nones} sentinels; it should hold "
-            "exactly 1: take one None, put one None back."
+            f"each of the {_RELAY_TASKS} tasks must run exactly once and exactly one None must "
+            f"be left; this run ended with ran={values.get('ran')} and {values.get('queued')} "
+            f"item(s) still queued. {verdict.message}:\n{ce.table()}"
         )
     return passed(
-        "12 tasks ran, one None woke all 3 workers in turn, and one None is left: the relay "
-        "CPython's _worker uses."
+        "one None woke both workers in turn, every task ran once, one None is left: "
+        f"{verdict.message}. This is the relay CPython's _worker uses."
     )

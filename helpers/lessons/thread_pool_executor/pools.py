@@ -31,6 +31,7 @@ from ...core.timing import Measurement, RunResult, TaskMs, run_specs
 from ...core.workloads import make_tasks
 from ...draw.explore import compare_executors
 from ...draw.plots import IDEAL_STYLE, LIMIT_STYLE, MARKERS, colour, finish, new_figure
+from ...draw.style import line_width, marker_size
 from ...draw.timeline import plot_timeline
 from ...teaching.executor import default_max_workers
 
@@ -219,7 +220,7 @@ def plot_io_sweep(sweep: IoSweep) -> Figure:
         [sweep.expected(w) for w in grid],
         label="the same, in whole rounds of tasks",
         color="#999999",
-        linewidth=1.0,
+        linewidth=line_width(0.67),
     )
     left.axvline(sweep.knee, label=f"knee: workers = tasks ({sweep.knee})", **LIMIT_STYLE)
     left.plot(
@@ -234,7 +235,7 @@ def plot_io_sweep(sweep: IoSweep) -> Figure:
         [chosen.workers],
         [chosen.throughput],
         marker="o",
-        markersize=12,
+        markersize=marker_size(2),
         markerfacecolor="none",
         markeredgecolor="#000000",
         linestyle="none",
@@ -244,7 +245,7 @@ def plot_io_sweep(sweep: IoSweep) -> Figure:
     left.set_xticks(ticks, [str(t) if t * 16 >= top or t == 1 else "" for t in ticks])
     left.set_xlim(0, top + 1)
     left.set_ylim(bottom=0)
-    left.legend(fontsize=8, loc="lower right")
+    left.legend(fontsize="small", loc="lower right")
     finish(
         left,
         xlabel="workers (threads in the pool)",
@@ -263,7 +264,7 @@ def plot_io_sweep(sweep: IoSweep) -> Figure:
     _thin_row_labels(right, most=16)
     fig.suptitle(
         "Throughput grows with workers until every task has a worker of its own",
-        fontsize=11,
+        fontsize="large",
     )
     return fig
 

@@ -343,14 +343,7 @@ def run_scenario(scenario: ScenarioName, pool: PoolName, patience: Patience = 0.
 # --- Interpreter exit, in a child process -----------------------------------------------------
 
 _ROOT = Path(__file__).resolve().parents[3]
-_CHILD = """
-import sys
-from helpers.lessons.thread_pool_executor.scenarios import POOLS
-pool = POOLS[sys.argv[1]](2)
-print(pool.submit(sum, [1, 2, 3]).result(timeout=10), flush=True)
-print("main done", flush=True)
-# No shutdown(): the pool is still referenced when the interpreter exits.
-"""
+_CHILD = "helpers.lessons.thread_pool_executor.child"  # what the child interpreters run
 
 
 @dataclass(frozen=True)
@@ -378,14 +371,15 @@ def exit_check(
     exit_timeout: Annotated[float, Seconds()] = 1.0,
     startup_timeout: Annotated[float, Seconds()] = 30.0,
 ) -> ExitCheck:
-    """Run a child Python that uses ``pool`` and ends without ``shutdown()``; can it exit?
+    """Run a child Python that uses ``pool`` and ends without ``shutdown()``
+    (:func:`.child.exit_without_shutdown`); can it exit?
 
     The child may take up to ``startup_timeout`` seconds to start and run its task (a busy
     machine); after it prints ``main done`` it gets ``exit_timeout`` seconds to exit, then it
     is killed. Nothing outlives the call.
     """
     child = subprocess.Popen(
-        [sys.executable, "-c", _CHILD, pool],
+        [sys.executable, "-m", _CHILD, "unshut", pool],
         cwd=_ROOT,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -427,3 +421,35 @@ def exit_check(
         if child.stdout is not None:
             child.stdout.close()
     return ExitCheck(pool, finished, exited, child.returncode, "".join(output))
+
+
+@dataclass(frozen=True)
+class ExitOrder:
+    """What a child interpreter printed, in order, and how it ended."""
+
+    lines: tuple[str, ...]
+    returncode: int | None
+
+    def __str__(self) -> str:
+        shown = "\n".join(f"  {n}. {line}" for n, line in enumerate(self.lines, 1))
+        return f"the child printed, in this order:\n{shown}\nreturn code: {self.returncode}"
+
+
+@validated
+def exit_after_shutdown_nowait(*, timeout: Annotated[float, Seconds()] = 30.0) -> ExitOrder:
+    """Run :func:`.child.exit_after_shutdown_nowait` in a child interpreter (bounded: killed
+    after ``timeout`` seconds) and return what it printed."""
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", _CHILD, "nowait"],
+            cwd=_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as expired:
+        out = expired.stdout or ""
+        text = out.decode() if isinstance(out, bytes) else out
+        return ExitOrder(tuple(text.splitlines()), None)
+    return ExitOrder(tuple(done.stdout.splitlines()), done.returncode)

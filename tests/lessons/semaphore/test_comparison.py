@@ -24,6 +24,6 @@ def test_semaphore_fact_table_separates_correct_from_sketch() -> None:
     assert failed == {
         "`with sem:` takes a permit and gives it back",
         "release(n) gives back n permits at once",
-        "the syllabus's 5-thread example ends with all 3 permits",
+        "the 5-thread example ends with all 3 permits",
         "after a hand-over, a newcomer gets the free permit",
     }

@@ -5,12 +5,15 @@ thread behind."""
 from __future__ import annotations
 
 import threading
+import time
 from typing import Any
 
 import pytest
 
 from helpers.core import learner
 from helpers.core.checks import Feedback
+from helpers.core.lifecycle import wait_until
+from helpers.lab import support
 from helpers.lessons.semaphore import exercises as ex6
 
 # Learner threads stuck in a wrong answer are rescued by the checkers themselves.
@@ -75,9 +78,45 @@ def worker_stub(sem: Any, fetch: Any, i: int, results: list[Any]) -> None:
     raise NotImplementedError
 
 
-def test_worker_accepts_the_reference() -> None:
-    feedback = ex6.check_worker(worker_reference)
+_one_too_many = threading.Semaphore(3)
+
+
+def worker_semaphore_of_three(sem: Any, fetch: Any, i: int, results: list[Any]) -> None:
+    """Wrong: its own Semaphore(k + 1), so three downloads can run at once."""
+    with _one_too_many:
+        results[i] = fetch(i)
+
+
+def worker_releases_twice(sem: Any, fetch: Any, i: int, results: list[Any]) -> None:
+    """Wrong: one release too many; a plain Semaphore grows silently."""
+    with sem:
+        results[i] = fetch(i)
+    sem.release()
+
+
+def worker_try_finally(sem: Any, fetch: Any, i: int, results: list[Any]) -> None:
+    """Right, another way: a bounded acquire and try/finally."""
+    if not sem.acquire(timeout=10):
+        raise TimeoutError("no permit within 10 s")
+    try:
+        results[i] = fetch(i)
+    finally:
+        sem.release()
+
+
+@pytest.mark.parametrize("answer", [worker_reference, worker_try_finally])
+def test_worker_accepts_correct_answers(answer: Any) -> None:
+    feedback = ex6.check_worker(answer)
     assert feedback, feedback.message
+
+
+def test_the_probe_counts_concurrency_not_threads() -> None:
+    """Six calls one after another on six threads: six threads, but one at a time."""
+    probe = ex6.FetchProbe(limit=2, gate=0.01)
+    for i in range(6):
+        threading.Thread(target=probe, args=(i,)).start()
+        assert wait_until(lambda i=i: probe.calls == i + 1 and probe.active == 0, 5)
+    assert (probe.calls, probe.peak) == (6, 1)
 
 
 @pytest.mark.parametrize(
@@ -91,6 +130,8 @@ def test_worker_accepts_the_reference() -> None:
         (worker_release_not_in_finally, ("kept its permit",)),
         (worker_with_a_lock, ("only one download",)),
         (worker_forgets_result, ("results should be",)),
+        (worker_semaphore_of_three, ("3 downloads ran at the same time", "allows 2")),
+        (worker_releases_twice, ("at the same time",)),
     ],
 )
 def test_worker_rejects(answer: Any, words: tuple[str, ...]) -> None:
@@ -150,9 +191,53 @@ def acquire_stub(sem: ex6.CountingState, timeout: float) -> bool:
     raise NotImplementedError
 
 
-def test_acquire_accepts_the_reference() -> None:
-    feedback = ex6.check_acquire(acquire_reference)
+def acquire_checks_first(sem: ex6.CountingState, timeout: float) -> bool:
+    """Wrong, and lucky with real threads: a fast path that checks the counter without the
+    lock, then takes from it. Another thread can take the same permit in between."""
+    if sem.value > 0:
+        with sem.cond:
+            sem.value -= 1
+        return True
+    return acquire_reference(sem, timeout)
+
+
+def acquire_takes_on_timeout(sem: ex6.CountingState, timeout: float) -> bool:
+    """Wrong: takes a permit even when the wait timed out."""
+    with sem.cond:
+        got = sem.cond.wait_for(lambda: sem.value > 0, timeout)
+        sem.value -= 1
+        return got
+
+
+def acquire_with_deadline(sem: ex6.CountingState, timeout: float) -> bool:
+    """Right, another way: CPython's own shape, a while loop and one deadline."""
+    deadline = time.monotonic() + timeout
+    with sem.cond:
+        while sem.value == 0:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return False
+            sem.cond.wait(remaining)
+        sem.value -= 1
+        return True
+
+
+@pytest.mark.parametrize("answer", [acquire_reference, acquire_with_deadline])
+def test_acquire_accepts_correct_answers(answer: Any) -> None:
+    feedback = ex6.check_acquire(answer)
     assert feedback, feedback.message
+    if support().ok:
+        assert "under every schedule" in feedback.message
+
+
+@pytest.mark.skipif(not support().ok, reason="the interleaving lab cannot run here")
+def test_the_lucky_fast_path_passes_real_threads_but_not_the_search() -> None:
+    """The race is real but rare with real threads (a load test of six threads usually lets
+    it pass); the search finds the schedule that breaks it on every run."""
+    verdict = ex6.prove_acquire(acquire_checks_first)
+    assert not verdict.ok and verdict.counterexample is not None
+    assert verdict.counterexample.outcome.kind == "invariant"
+    assert ex6.prove_acquire(acquire_reference).ok
 
 
 @pytest.mark.parametrize(
@@ -165,6 +250,12 @@ def test_acquire_accepts_the_reference() -> None:
         (acquire_forgets_to_count, ("value 1 → 0",)),
         (acquire_ignores_timeout, ("still waiting", "give up")),
         (acquire_returns_nothing, ("returned None",)),
+        (acquire_takes_on_timeout, ("give up and return False",)),
+        pytest.param(
+            acquire_checks_first,
+            ("both took it", "shortest schedule"),
+            marks=pytest.mark.skipif(not support().ok, reason="needs the interleaving lab"),
+        ),
     ],
 )
 def test_acquire_rejects(answer: Any, words: tuple[str, ...]) -> None:

@@ -65,3 +65,35 @@ def test_compare_limits_respects_the_limit_both_ways() -> None:
     assert with_sem.tasks_at_once() <= 6
     assert sorted(s.index for s in with_sem.steps) == list(range(6))
     assert len(fig.axes) == 2 and all("(ms)" in ax.get_xlabel() for ax in fig.axes)
+
+
+def _fake_run(workers: int, permits: int, wall: float) -> Any:
+    from helpers.lessons.semaphore.pool import ConnectionPoolRun
+
+    return ConnectionPoolRun(workers, permits, 10.0, 0.0, wall, tuple(range(4)))  # type: ignore[arg-type]
+
+
+def test_the_sweep_says_flat_only_when_it_measured_flat() -> None:
+    """The sentence follows the numbers: flat past k = threads only if measured so."""
+    flat = figures.ConnectionPoolSweep(
+        _fake_run(2, 1, 0.04),
+        {1: _fake_run(2, 1, 0.04), 2: _fake_run(2, 2, 0.02), 3: _fake_run(2, 3, 0.0205)},
+    )
+    assert "Flat from k = 2 on" in flat.describe()
+    bumpy = figures.ConnectionPoolSweep(
+        _fake_run(2, 1, 0.04),
+        {1: _fake_run(2, 1, 0.04), 2: _fake_run(2, 2, 0.02), 3: _fake_run(2, 3, 0.03)},
+    )
+    assert "Not flat here" in bumpy.describe() and "noise" in bumpy.describe()
+    alone = figures.ConnectionPoolSweep(_fake_run(3, 1, 0.04), {1: _fake_run(3, 1, 0.04)})
+    assert alone.past_threads() is None and "nothing to compare" in alone.describe()
+
+
+def test_the_limits_comparison_says_which_way_finished_first() -> None:
+    from helpers.lessons.semaphore.limits import LimitComparison, LimitedRun
+
+    def way(wall: float) -> LimitedRun:
+        return LimitedRun("x", 2, 0.0, wall, ())
+
+    assert "semaphore's way finished first" in LimitComparison(2, way(0.1), way(0.2)).describe()
+    assert "did not finish first" in LimitComparison(2, way(0.2), way(0.2)).describe()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import queue
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from typing import Any
@@ -75,6 +77,8 @@ def serial(fetch: Callable[[Any], Any], pages: list[Any], max_workers: int) -> l
 
 
 def completion_order(fetch: Callable[[Any], Any], pages: list[Any], max_workers: int) -> list[Any]:
+    """Lucky by timing: right whenever the pages happen to finish in input order. The checker's
+    page 0 always answers after another page, so it never is."""
     with ThreadPoolExecutor(max_workers=max_workers) as pool:
         return [f.result() for f in as_completed([pool.submit(fetch, p) for p in pages])]
 
@@ -154,6 +158,8 @@ def as_strings(fn: Callable[[Any], Any], items: list[Any], max_workers: int) -> 
 
 
 def as_completed_order(fn: Callable[[Any], Any], items: list[Any], max_workers: int) -> list[Any]:
+    """Lucky by timing, like ``completion_order`` above; the checker's first item always
+    answers after another one."""
     with ThreadPoolExecutor(max_workers=max_workers) as pool:
         submitted = [pool.submit(fn, item) for item in items]
         return [f.exception() or f.result() for f in as_completed(submitted)]
@@ -223,12 +229,27 @@ def skips_work(q: Any) -> None:
             return
 
 
-def polling(q: Any) -> None:
+def stops_when_empty(q: Any) -> None:
+    """Lucky by timing: right whenever the work is queued before the workers look."""
+    while not q.empty():
+        item = q.get()
+        if item is None:
+            q.put(None)
+            return
+        item()
+
+
+def iterates_to_the_sentinel(q: Any) -> None:
+    """A different correct answer: iter(q.get, None) stops at the sentinel, then relay it."""
+    for item in iter(q.get, None):
+        item()
+    q.put(None)
+
+
+def times_out(q: Any) -> None:
+    """A timeout on an idle worker's get: it may run out before the work comes."""
     while True:
-        try:
-            item = q.get(timeout=0.05)
-        except queue.Empty:
-            continue
+        item = q.get(timeout=10)
         if item is None:
             q.put(None)
             return
@@ -248,8 +269,28 @@ def test_the_stubs_say_not_started_yet() -> None:
     assert_rejected(check_results_or_errors(fetch_stub), "not started yet")
 
 
-def test_relay_worker_accepts_a_worker_with_a_timeout() -> None:
-    assert check_relay_worker(polling)
+def test_relay_worker_accepts_a_different_correct_worker() -> None:
+    feedback = check_relay_worker(iterates_to_the_sentinel)
+    assert feedback, feedback.message
+    assert "no violation" in feedback.message
+
+
+def test_stopping_when_empty_gets_lucky_in_real_runs_but_not_in_the_search() -> None:
+    """With the work queued before the workers start (the usual timing), the wrong worker
+    passes a real run; the search finds the schedule where a worker looks too early."""
+    q: queue.SimpleQueue[Any] = queue.SimpleQueue()
+    ran: list[int] = []
+    for n in range(2):
+        q.put(functools.partial(ran.append, n))
+    q.put(None)
+    threads = [threading.Thread(target=stops_when_empty, args=(q,)) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=10)
+    assert not any(t.is_alive() for t in threads)
+    assert sorted(ran) == [0, 1] and q.get_nowait() is None and q.empty()  # lucky
+    assert_rejected(check_relay_worker(stops_when_empty), "ran=[]", "found in")
 
 
 @pytest.mark.parametrize(
@@ -257,9 +298,12 @@ def test_relay_worker_accepts_a_worker_with_a_timeout() -> None:
     [
         (None, "still None"),
         (no_relay, "put it back"),
-        (never_exits, "still waiting"),
-        (two_sentinels, "holds 4 sentinels"),
+        (no_relay, "W2 blocked"),
+        (never_exits, "waits in q.get() forever"),
+        (two_sentinels, "ran=[0, 1] and 3 item(s) still queued"),
         (skips_work, "exactly once"),
+        (stops_when_empty, "exactly once"),
+        (times_out, "its bound is the sentinel"),
     ],
 )
 def test_relay_worker_rejects_mistakes(answer: object, fragment: str) -> None:

@@ -9,7 +9,11 @@ import threading
 import pytest
 
 from helpers.core import leftovers
-from helpers.lessons.thread_pool_executor.scenarios import exit_check, run_scenario
+from helpers.lessons.thread_pool_executor.scenarios import (
+    exit_after_shutdown_nowait,
+    exit_check,
+    run_scenario,
+)
 from helpers.sketches.executor import SyllabusSketch2
 
 PATIENCE = 0.2
@@ -51,3 +55,11 @@ def test_a_sketch_keeps_the_interpreter_from_exiting() -> None:
     assert check.finished_work, check.output
     assert not check.exited and "hung at exit" in str(check)
     assert not leftovers.leftovers(baseline), "the hung child must be killed and reaped"
+
+
+def test_the_exit_hook_runs_queued_and_running_work_after_shutdown_nowait() -> None:
+    """``shutdown(wait=False)`` abandons nothing: at exit the hook joins the worker, which
+    finishes the running task and then runs the queued one, after the main thread ended."""
+    order = exit_after_shutdown_nowait()
+    assert order.returncode == 0, order
+    assert order.lines == ("main done", "running task finished", "queued task ran"), order
