@@ -28,8 +28,10 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import jupytext
 import nbformat
@@ -179,17 +181,21 @@ def _cached(lesson: course.Lesson, key: str) -> bool:
     return json.loads(path.read_text(encoding="utf-8"))["metadata"].get("lab_site_cache_key") == key
 
 
-async def _execute_all(lessons: list[course.Lesson], jobs: int) -> None:
-    slots = asyncio.Semaphore(jobs)
-    tasks = [
-        asyncio.ensure_future(_execute(lesson, cache_key(lesson), slots)) for lesson in lessons
-    ]
+async def all_or_none(runs: list[Coroutine[Any, Any, None]]) -> None:
+    """Run the lessons' executions together; if one fails, cancel the others (so their kernels
+    stop too), then raise its failure."""
+    tasks = [asyncio.ensure_future(run) for run in runs]
     try:
         await asyncio.gather(*tasks)
-    finally:  # one failed lesson: stop the others' kernels too, then report the failure
+    finally:
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def _execute_all(lessons: list[course.Lesson], jobs: int) -> None:
+    slots = asyncio.Semaphore(jobs)
+    await all_or_none([_execute(lesson, cache_key(lesson), slots) for lesson in lessons])
 
 
 def _write_if_changed(path: Path, text: str) -> None:

@@ -167,13 +167,7 @@ async def _execute_projector(lesson: course.Lesson, slots: asyncio.Semaphore) ->
 
 async def _execute_all_projector(lessons: list[course.Lesson], jobs: int) -> None:
     slots = asyncio.Semaphore(jobs)
-    tasks = [asyncio.ensure_future(_execute_projector(lesson, slots)) for lesson in lessons]
-    try:
-        await asyncio.gather(*tasks)
-    finally:  # one failed lesson: stop the others' kernels too, then report the failure
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+    await build_site.all_or_none([_execute_projector(lesson, slots) for lesson in lessons])
 
 
 def _run(main: Callable[[], None]) -> None:
