@@ -86,7 +86,30 @@ def _label() -> str:
     return "setup" if _observer() is not None else "a thread outside the run"
 
 
-class LabLock:
+class LockFace:
+    """What every lock stand-in answers the same way, from the real lock it wraps (``_real``):
+    ``locked()`` and the ``with`` statement."""
+
+    __slots__ = ()
+    _real: Any
+
+    def acquire(self, blocking: bool = True, timeout: float = -1) -> bool:
+        raise NotImplementedError
+
+    def release(self) -> None:
+        raise NotImplementedError
+
+    def locked(self) -> bool:
+        return self._real.locked()
+
+    def __enter__(self) -> bool:
+        return self.acquire()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.release()
+
+
+class LabLock(LockFace):
     """A lock that, in a controlled thread, waits by handing control to the scheduler."""
 
     __slots__ = ("__weakref__", "_owner", "_real")
@@ -132,18 +155,9 @@ class LabLock:
         self._owner = None
         self._real.release()
 
-    def locked(self) -> bool:
-        return self._real.locked()
-
-    def __enter__(self) -> bool:
-        return self.acquire()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.release()
-
     acquire_lock = acquire
     release_lock = release
-    locked_lock = locked
+    locked_lock = LockFace.locked
 
     def _at_fork_reinit(self) -> None:
         self._real = REAL_ALLOCATE_LOCK()

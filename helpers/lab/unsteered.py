@@ -40,7 +40,7 @@ def _capped() -> float | None:
     return getattr(_tls, "cap", None)
 
 
-class CappedLock:
+class CappedLock(p.LockFace):
     """A real lock whose long waits, in an unsteered run's threads, end at the cap."""
 
     __slots__ = ("__weakref__", "_real")
@@ -60,15 +60,6 @@ class CappedLock:
 
     def release(self) -> None:
         self._real.release()
-
-    def locked(self) -> bool:
-        return self._real.locked()
-
-    def __enter__(self) -> bool:
-        return self.acquire()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.release()
 
     def _at_fork_reinit(self) -> None:
         self._real = p.REAL_ALLOCATE_LOCK()
