@@ -40,7 +40,8 @@ def answer_modules(*answers: object) -> tuple[str, ...]:
     return tuple(names)
 
 
-def locks_from_outside(answer: Callable[..., Any]) -> list[str]:
+@validated
+def locks_from_outside(answer: Annotated[Callable[..., Any], Fn()]) -> list[str]:
     """The names of real locks an answer uses that were made before the check (in a cell, or
     as a global): the lab cannot step a wait for one of those (it would block in C), so a
     checker refuses them with a clear message instead of hanging."""
