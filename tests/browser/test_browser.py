@@ -174,7 +174,9 @@ def _watch_errors(page: Any) -> list[str]:
 
 def _run_all(page: Any, lab: dict[str, str], name: str, problems: list[str]) -> None:
     """Open notebooks/<name> in JupyterLab, Run All, and fail if a cell erred or did not run."""
-    page.goto(f"{lab['base']}/lab/tree/notebooks/{name}?token={lab['token']}")
+    # `reset`: a fresh workspace. Otherwise JupyterLab reopens every notebook an earlier test
+    # opened, and starts a kernel for each: by the tenth notebook, ten kernels at once.
+    page.goto(f"{lab['base']}/lab/tree/notebooks/{name}?reset&token={lab['token']}")
     page.wait_for_function(KERNEL_IDLE, timeout=90_000)
     # Start Run All without awaiting its promise: the wait below has our own bound and,
     # if it expires, the report says which cells had not run.
