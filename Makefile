@@ -71,17 +71,22 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 # `make unit UNIT_TESTS=tests/core/test_timing.py` runs just one file. The tests run in
-# UNIT_JOBS processes (pytest-xdist), one per usable core by default; UNIT_JOBS=0 runs them in
-# this process, which is what a debugger wants.
+# UNIT_JOBS processes (pytest-xdist), two per usable core by default: many tests wait (on
+# threads, processes, timeouts), so a second process per core fills those waits. UNIT_JOBS=0
+# runs them in this process, which is what a debugger wants.
 UNIT_TESTS ?= tests
-UNIT_JOBS ?= $(shell python3 -c 'import os; print(len(os.sched_getaffinity(0)))' 2>/dev/null || echo 1)
+CORES := $(shell python3 -c 'import os; print(len(os.sched_getaffinity(0)))' 2>/dev/null || echo 1)
+UNIT_JOBS ?= $(shell echo $$(( $(CORES) * 2 )))
 unit: $(STAMP)
 	MPLBACKEND=Agg $(BIN)/python -m pytest $(UNIT_TESTS) -q -n $(UNIT_JOBS) --ignore=tests/browser \
 		--ignore=tests/site --ignore=tests/binder --ignore=tests/slides --durations=15
 
 # Every notebook in JupyterLab, driven by headless Chromium (skipped locally without Chromium).
+# Two notebooks at a time, each in its own JupyterLab and Chromium (BROWSER_JOBS=0: one). Only
+# pass or fail counts here; the website's figures come from nbval's serial runs.
+BROWSER_JOBS ?= 2
 browser: $(STAMP)
-	$(BIN)/python -m pytest tests/browser -q -p no:cacheprovider
+	$(BIN)/python -m pytest tests/browser -q -p no:cacheprovider -n $(BROWSER_JOBS) --durations=5
 
 # The course website (tools/build_site.py): every lesson executed (cached in build/site-cache,
 # so a rebuild re-runs only what changed), rendered by Sphinx into build/site.
