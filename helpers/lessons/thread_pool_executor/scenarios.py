@@ -47,12 +47,12 @@ Factory = Callable[[int], Any]
 
 #: Every pool the comparison runs, by the label the table shows.
 POOLS: dict[str, Factory] = {
-    "syllabus sketch 1": SyllabusSketch1,
-    "syllabus sketch 2": SyllabusSketch2,
+    "sketch 1": SyllabusSketch1,
+    "sketch 2": SyllabusSketch2,
     "teaching executor": lambda n: teaching.ThreadPoolExecutor(n, thread_name_prefix="teaching"),
     "standard executor": lambda n: ThreadPoolExecutor(n, thread_name_prefix="standard"),
 }
-SKETCHES = ("syllabus sketch 1", "syllabus sketch 2")
+SKETCHES = ("sketch 1", "sketch 2")
 #: One of :data:`POOLS`.
 PoolName = Annotated[str, Choice(POOLS)]
 

@@ -16,7 +16,7 @@ REAL = ("teaching executor", "standard executor")
 # task submitted during shutdown still finds a worker. Sketch 2 sends sentinels, but its submit
 # takes no lock, so a task can land behind them.
 EXPECTED_FAILURES = {
-    "syllabus sketch 1": {
+    "sketch 1": {
         "lazy threads",
         "keyword arguments",
         "shutdown(wait=True)",
@@ -24,7 +24,7 @@ EXPECTED_FAILURES = {
         "task raises SystemExit",
         "pool dropped without shutdown",
     },
-    "syllabus sketch 2": {
+    "sketch 2": {
         "lazy threads",
         "keyword arguments",
         "cancel a pending task",
@@ -62,11 +62,11 @@ def test_the_real_executors_pass_every_scenario(comparison: Comparison, pool: st
 
 
 def test_failures_are_explained_and_dead_workers_reported(comparison: Comparison) -> None:
-    cancel = comparison.outcome("cancel a pending task", "syllabus sketch 2")
+    cancel = comparison.outcome("cancel a pending task", "sketch 2")
     assert "ran anyway" in cancel.detail and cancel.died == ("InvalidStateError",)
-    exit_ = comparison.outcome("task raises SystemExit", "syllabus sketch 1")
+    exit_ = comparison.outcome("task raises SystemExit", "sketch 1")
     assert "never resolved" in exit_.detail and exit_.died == ("SystemExit",)
-    keywords = comparison.outcome("keyword arguments", "syllabus sketch 1")
+    keywords = comparison.outcome("keyword arguments", "sketch 1")
     assert "returned 3" in keywords.detail
     race = comparison.outcome("submit during shutdown", "standard executor")
     assert "waited for the submit" in race.detail

@@ -32,7 +32,7 @@ def test_the_sketches_are_the_syllabus_code() -> None:
 
 def test_a_scenario_never_prints_a_traceback(capsys: pytest.CaptureFixture[str]) -> None:
     hook = threading.excepthook
-    outcome = run_scenario("task raises SystemExit", "syllabus sketch 2", PATIENCE)
+    outcome = run_scenario("task raises SystemExit", "sketch 2", PATIENCE)
     assert not outcome.ok
     assert threading.excepthook is hook
     assert capsys.readouterr().err == ""
@@ -51,7 +51,7 @@ def test_arguments_are_validated() -> None:
 
 def test_a_sketch_keeps_the_interpreter_from_exiting() -> None:
     baseline = leftovers.snapshot()
-    check = exit_check("syllabus sketch 1", exit_timeout=0.5)
+    check = exit_check("sketch 1", exit_timeout=0.5)
     assert check.finished_work, check.output
     assert not check.exited and "hung at exit" in str(check)
     assert not leftovers.leftovers(baseline), "the hung child must be killed and reaped"
