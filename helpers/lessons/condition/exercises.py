@@ -122,14 +122,24 @@ def check_take_turns(take_turns: object) -> Feedback:
     for error in run.errors.values():
         hint_if_lock_not_held(error)
     run.raise_first_error()
+    expected = list(range(players)) * rounds
+    log = turns.log
+    # A move out of turn proves the turn is not checked again after a wake-up, whatever else
+    # went wrong (on a loaded machine the same answer may also leave players waiting).
+    wrong = [i for i, (a, b) in enumerate(zip(log, expected, strict=False)) if a != b]
+    if wrong:
+        first_bad = wrong[0]
+        raise Wrong(
+            f"move {first_bad + 1} was played by player {log[first_bad]}, but it was player "
+            f"{expected[first_bad]}'s turn (log: {log}). After waking up, check the turn again: "
+            "`turns.cond.wait_for(lambda: turns.current == me, timeout)`."
+        )
     if rescued:
         raise Wrong(
             "some players were still waiting long after the game should have ended, and the "
             "checker had to wake them. Wake every player with notify_all(), and pass `timeout` "
             "to wait_for() (return False when it runs out)."
         )
-    expected = list(range(players)) * rounds
-    log = turns.log
     if log == expected:
         if any(result is not True for result in run.results.values()):
             raise Wrong(
@@ -149,17 +159,15 @@ def check_take_turns(take_turns: object) -> Feedback:
             "every player moved in turn. notify_all() wakes every player; each checks whose "
             "turn it is, and only the right one moves."
         )
-    if log == expected[: len(log)]:
+    if len(log) > len(expected):
         raise Wrong(
-            f"the game stopped after {len(log)} of {len(expected)} moves ({log}). A notify() "
-            "woke a player whose turn it was not: it went back to sleep, and the player whose "
-            "turn it was never heard. Wake everyone with notify_all(); each checks its turn."
+            f"{len(log)} moves were played, but {players} players × {rounds} rounds make "
+            f"{len(expected)} (log: {log}): each player moves `rounds` times, then returns True."
         )
-    first_bad = next(i for i, (a, b) in enumerate(zip(log, expected, strict=False)) if a != b)
     raise Wrong(
-        f"move {first_bad + 1} was played by player {log[first_bad]}, but it was player "
-        f"{expected[first_bad]}'s turn (log: {log}). After waking up, check the turn again: "
-        "`turns.cond.wait_for(lambda: turns.current == me, timeout)`."
+        f"the game stopped after {len(log)} of {len(expected)} moves ({log}). A notify() "
+        "woke a player whose turn it was not: it went back to sleep, and the player whose "
+        "turn it was never heard. Wake everyone with notify_all(); each checks its turn."
     )
 
 

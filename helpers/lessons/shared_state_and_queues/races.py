@@ -144,8 +144,12 @@ def withdraw_race(
     balances = [opening] * accounts
     withdrawals: list[int] = []  # list.append is atomic: safe to share without a lock
     lock = threading.Lock()
+    # All threads start together: a thread started late on a busy machine would find every
+    # account already emptied by the first, and the race would not show.
+    start = threading.Barrier(threads)
 
     def withdraw_all() -> None:
+        start.wait(timeout)
         for i in range(accounts):
             if locked:
                 with lock:
