@@ -13,7 +13,15 @@ from __future__ import annotations
 
 from .levels import Goal, Level, reach_deadlock, reach_exception, reach_final
 from .primitives import LabError, LabLock, patched_now
-from .prove import answer_modules, feedback, locks_from_outside, program, prove, require
+from .prove import (
+    answer_modules,
+    feedback,
+    judge_answer,
+    locks_from_outside,
+    program,
+    prove,
+    require,
+)
 from .records import GRANULARITIES, Outcome, Program, ThreadError
 from .run import BlockedOn, Replay, Run, Snapshot, Step, ThreadView, replay
 from .search import Counterexample, Verdict, explore
@@ -40,6 +48,7 @@ __all__ = [
     "answer_modules",
     "explore",
     "feedback",
+    "judge_answer",
     "locks_from_outside",
     "patched_now",
     "program",

@@ -56,6 +56,43 @@ def locks_from_outside(answer: Annotated[Callable[..., Any], Fn()]) -> list[str]
     return sorted(name for name, value in outside.items() if isinstance(value, real))
 
 
+@validated
+def judge_answer(
+    answer: Annotated[Callable[..., Any], Fn()],
+    prove_it: Annotated[Callable[[], Verdict], Fn()],
+    *,
+    holds: Annotated[str, Of(str)],
+    without_lab: Annotated[str, Of(str)],
+    own_locks: Annotated[str, Of(str)],
+    explain: Annotated[Callable[[Verdict], str], Fn()],
+) -> Feedback:
+    """The part every proving checker shares, once its one-thread checks have passed: say so
+    where the lab cannot run; refuse a lock made before the check (the lab cannot step a wait
+    on it, and would hang); then prove, and pass with the proof's size or fail with what went
+    wrong (``explain``) and the shortest failing schedule as a table."""
+    from .session import support
+
+    supported = support()
+    if not supported.ok:
+        return passed(
+            f"{without_lab} (The interleaving lab cannot run on this Python, "
+            f"{supported.reason}, so the interleavings were not searched.)"
+        )
+    if locks_from_outside(answer):
+        raise Wrong(
+            "your function takes a lock made outside it, in a cell, before the check: the "
+            f"checker cannot step a wait for that one. {own_locks}"
+        )
+    verdict = prove_it()
+    if verdict.ok:
+        return passed(f"{holds}, whatever the schedule: {verdict.message}.")
+    assert verdict.counterexample is not None
+    raise Wrong(
+        f"{explain(verdict)} The shortest schedule that shows it "
+        f"({verdict.message}):\n{verdict.counterexample.table()}"
+    )
+
+
 def _threads(value: Any, argument: str) -> tuple[tuple[str, Callable[..., Any]], ...]:
     """``{"A": fn, "B": fn}`` or ``[fn, fn]`` (named A, B, C ...): at least one thread."""
     if isinstance(value, Mapping):

@@ -28,7 +28,7 @@ from ...core.domains import AnyInt, Bool, Fn, Text, validated
 from ...core.learner import start_threads
 from ...core.lifecycle import stop
 from ...core.races import pause
-from ...lab import Verdict, answer_modules, locks_from_outside, prove, support
+from ...lab import Verdict, answer_modules, judge_answer, prove
 from ...lab.primitives import REAL_LOCK_TYPE
 from .transfers import _thread_a, _thread_b
 
@@ -456,28 +456,13 @@ def check_transfer(transfer: object) -> Feedback:
         _one_at_a_time(transfer)  # type: ignore[arg-type]
     except CheckTimeout:
         raise Wrong("transfer did not return within 5 s, called alone in one thread.") from None
-    supported = support()
-    if not supported.ok:
-        return passed(
-            "transfers in one thread are right. (The interleaving lab cannot run on this "
-            f"Python, {supported.reason}, so two threads were not searched.)"
-        )
-    if locks_from_outside(transfer):  # type: ignore[arg-type]
-        raise Wrong(
-            "your function takes a lock made outside it, in a cell, before the check: the "
-            "checker cannot step a wait for that one (every schedule runs on fresh accounts, "
-            "whose locks it can step). Use the accounts' own locks only."
-        )
-    verdict = prove_transfer(transfer)  # type: ignore[arg-type]
-    if verdict.ok:
-        return passed(
-            "no deadlock, no money lost, no balance below 0, whatever the schedule: "
-            f"{verdict.message}."
-        )
-    assert verdict.counterexample is not None
-    raise Wrong(
-        f"{_what_went_wrong(verdict)} The shortest schedule that shows it "
-        f"({verdict.message}):\n{verdict.counterexample.table()}"
+    return judge_answer(
+        transfer,  # type: ignore[arg-type]
+        lambda: prove_transfer(transfer),  # type: ignore[arg-type]
+        holds="no deadlock, no money lost, no balance below 0",
+        without_lab="transfers in one thread are right.",
+        own_locks="Every schedule runs on fresh accounts: use the accounts' own locks only.",
+        explain=_what_went_wrong,
     )
 
 

@@ -27,7 +27,7 @@ from ...core.checks import (
 from ...core.domains import Fn, validated
 from ...core.learner import number_answer, start_threads
 from ...core.lifecycle import Stopped, stop
-from ...lab import Verdict, answer_modules, locks_from_outside, prove, support
+from ...lab import Verdict, answer_modules, judge_answer, prove
 from .connections import Pool, show_pool
 
 # ----------------------------------------------------------------------------- exercise 1
@@ -344,25 +344,11 @@ def check_connection(connection: object) -> Feedback:
             "connection() did not return within 5 s, called alone in one thread. Does it "
             "take pool.lock twice? A Lock cannot be taken again by its holder."
         ) from None
-    supported = support()
-    if not supported.ok:
-        return passed(
-            "two calls in one thread open one connection and return it. (The interleaving lab "
-            f"cannot run on this Python, {supported.reason}, so the race was not searched.)"
-        )
-    if locks_from_outside(connection):  # type: ignore[arg-type]
-        raise Wrong(
-            "your function takes a lock made outside it, in a cell, before the check: the "
-            "checker cannot step a wait for that one (it runs every schedule on a fresh pool, "
-            "whose lock it can step). Use pool.lock, the lock that comes with the pool."
-        )
-    verdict = prove_connection(connection)  # type: ignore[arg-type]
-    if verdict.ok:
-        return passed(
-            f"one connection, the same for both threads, whatever the schedule: {verdict.message}."
-        )
-    assert verdict.counterexample is not None
-    raise Wrong(
-        f"{_what_went_wrong(verdict)} The shortest schedule that shows it "
-        f"({verdict.message}):\n{verdict.counterexample.table()}"
+    return judge_answer(
+        connection,  # type: ignore[arg-type]
+        lambda: prove_connection(connection),  # type: ignore[arg-type]
+        holds="one connection, the same for both threads",
+        without_lab="two calls in one thread open one connection and return it.",
+        own_locks="Every schedule runs on a fresh pool. Use pool.lock, the pool's own lock.",
+        explain=_what_went_wrong,
     )
