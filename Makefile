@@ -71,19 +71,20 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check .
 
 # `make unit UNIT_TESTS=tests/core/test_timing.py` runs just one file. The tests run in
-# UNIT_JOBS processes (pytest-xdist), one per usable core by default. (Two per core was 15%
-# faster, but an overloaded machine then ends a Dask cluster more slowly than its test allows.)
-# UNIT_JOBS=0 runs them in this process, which is what a debugger wants.
+# UNIT_JOBS processes (pytest-xdist), one per usable core by default. `--dist loadgroup` keeps
+# the shared-memory tests on one process, and the Dask tests on one (tests/conftest.py says
+# why). UNIT_JOBS=0 runs them all in this process, which is what a debugger wants.
 UNIT_TESTS ?= tests
 UNIT_JOBS ?= $(shell python3 -c 'import os; print(len(os.sched_getaffinity(0)))' 2>/dev/null || echo 1)
 unit: $(STAMP)
-	MPLBACKEND=Agg $(BIN)/python -m pytest $(UNIT_TESTS) -q -n $(UNIT_JOBS) --ignore=tests/browser \
-		--ignore=tests/site --ignore=tests/binder --ignore=tests/slides --durations=15
+	MPLBACKEND=Agg $(BIN)/python -m pytest $(UNIT_TESTS) -q -n $(UNIT_JOBS) --dist loadgroup \
+		--ignore=tests/browser --ignore=tests/site --ignore=tests/binder --ignore=tests/slides --durations=15
 
 # Every notebook in JupyterLab, driven by headless Chromium (skipped locally without Chromium).
-# Two notebooks at a time, each in its own JupyterLab and Chromium (BROWSER_JOBS=0: one). Only
-# pass or fail counts here; the website's figures come from nbval's serial runs.
-BROWSER_JOBS ?= 2
+# Three notebooks at a time, each in its own JupyterLab and Chromium (BROWSER_JOBS=0: one): the
+# test mostly waits for pages and kernels, and on 2 cores three took 242 s where two took 283.
+# Only pass or fail counts here; the website's figures come from nbval's serial runs.
+BROWSER_JOBS ?= 3
 browser: $(STAMP)
 	$(BIN)/python -m pytest tests/browser -q -p no:cacheprovider -n $(BROWSER_JOBS) --durations=5
 
@@ -113,10 +114,15 @@ sync-check: $(STAMP)
 
 # `make nbval NOTEBOOKS=notebooks/03_shared_state_and_queues.ipynb` runs just one. In `make test`
 # nbval also fills the website's cache (tools/nbval_site_cache.py), so the site only renders.
+# NBVAL_JOBS=2 runs two notebooks at a time (pytest-xdist, a notebook's cells together): the
+# matrix legs do, since only pass or fail counts there. `make test` runs them one at a time, so
+# that what they measure, which the website shows, is measured on a machine at rest.
 NBVAL_PLUGINS ?=
 NOTEBOOKS ?= notebooks/
+NBVAL_JOBS ?=
 nbval: $(STAMP)
-	PYTHONPATH=tools $(BIN)/python -m pytest $(NBVAL) $(NBVAL_PLUGINS) $(NOTEBOOKS)
+	PYTHONPATH=tools $(BIN)/python -m pytest $(NBVAL) $(NBVAL_PLUGINS) \
+		$(if $(NBVAL_JOBS),-n $(NBVAL_JOBS) --dist loadfile) $(NOTEBOOKS)
 
 notebooks: $(STAMP)
 	$(BIN)/python tools/sync_notebooks.py

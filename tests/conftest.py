@@ -3,8 +3,8 @@ sys.path (the course's tools, and what tests share: tests/support/harness.py for
 JupyterLab and kernels, tests/support/checker_cases.py for checkers), and the fixtures every
 test folder uses (defined here once).
 
-- ``start_method`` / ``ctx``: run a test under the platform's default start method and under
-  spawn, through the course's own switch (``$LAB_START_METHOD``).
+- ``start_method`` / ``ctx``: run a test under the course's start method (and, on request,
+  under spawn too), through the course's own switch (``$LAB_START_METHOD``).
 - ``nothing_left``: fail a test that leaves a thread, a child process or a shared-memory
   segment behind (the notebooks' last-cell check, per test).
 - ``no_new_threads``: the same, for threads only, with a short grace for threads told to stop.
@@ -14,6 +14,7 @@ A file opts in with ``pytestmark = pytest.mark.usefixtures("nothing_left")``.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 import threading
@@ -33,10 +34,30 @@ os.environ.setdefault("HYPOTHESIS_STORAGE_DIRECTORY", str(ROOT / "build" / "hypo
 sys.path.insert(0, str(ROOT / "tools"))
 sys.path.insert(0, str(ROOT / "tests" / "support"))
 
-#: The start methods a process test runs under: the course's setting (``$LAB_START_METHOD``,
-#: or the platform's default when it is unset: the matrix sets it to run every method), and
-#: spawn, the strictest (what macOS and Windows use).
-METHODS = ["default", "spawn"]
+
+def _methods() -> list[str]:
+    """The start methods a process test runs under: ``default``, the course's setting
+    (``$LAB_START_METHOD``, or the platform's default when it is unset); with
+    ``$LAB_TEST_METHODS=default,spawn``, spawn as well (what macOS and Windows use), unless the
+    setting is spawn already.
+
+    `make test` tests the default only, to stay quick; CI runs every process test under spawn
+    and under forkserver too (tools/matrix.py sets ``$LAB_START_METHOD`` for those legs).
+    """
+    from helpers.core import machine
+
+    asked = [m for m in os.environ.get("LAB_TEST_METHODS", "default").split(",") if m]
+    unknown = set(asked) - {"default", "spawn"}
+    if unknown or "default" not in asked:
+        raise pytest.UsageError(
+            f"$LAB_TEST_METHODS={','.join(asked)!r}: give default, or default,spawn"
+        )
+    if machine.start_method() == "spawn":
+        return ["default"]
+    return asked
+
+
+METHODS = _methods()
 
 
 @pytest.fixture(params=METHODS)
@@ -57,13 +78,45 @@ def ctx(start_method: str) -> object:
     return machine.mp_context(start_method)
 
 
+#: The test files that create POSIX shared memory. /dev/shm is one folder for the whole
+#: machine, so under pytest-xdist a segment that another worker has just made, or leaked on
+#: purpose to test a checker, would look like this test's leak. These files share one worker
+#: (``xdist_group`` with ``--dist loadgroup``, in the Makefile), and only they count segments.
+SHARED_MEMORY_TESTS = ("tests/lessons/ipc/", "tests/core/test_leftovers.py")
+
+#: Test files run one at a time on one worker (``--dist loadgroup``), by group: the ones above,
+#: and the Dask tests, whose clusters of worker processes would otherwise start side by side
+#: and load the machine past the bounds their shutdown is given.
+GROUPS = {"shared_memory": SHARED_MEMORY_TESTS, "dask": ("tests/lessons/beyond_one_machine/",)}
+
+
+def _in(item: pytest.Item, files: tuple[str, ...]) -> bool:
+    return Path(item.path).relative_to(ROOT).as_posix().startswith(files)
+
+
+def _creates_shared_memory(item: pytest.Item) -> bool:
+    return _in(item, SHARED_MEMORY_TESTS)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        for group, files in GROUPS.items():
+            if _in(item, files):
+                item.add_marker(pytest.mark.xdist_group(group))
+
+
 @pytest.fixture
-def nothing_left() -> Iterator[None]:
-    """Fail the test if it leaves a thread, a child process or a shared-memory segment."""
+def nothing_left(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Fail the test if it leaves a thread, a child process or (in the files that create
+    them, :data:`SHARED_MEMORY_TESTS`) a shared-memory segment."""
     from helpers.core import leftovers
 
     baseline = leftovers.snapshot()
     yield
+    if not _creates_shared_memory(request.node):
+        # Segments that appeared meanwhile are another worker's (see SHARED_MEMORY_TESTS).
+        now = frozenset(leftovers.shared_memory_segments())
+        baseline = dataclasses.replace(baseline, shared_memory=baseline.shared_memory | now)
     leftovers.assert_nothing_left(baseline)  # raises AssertionError naming what is left
 
 

@@ -38,11 +38,20 @@ tar xf "$tarball"
 cd Python-3.13*/
 log="$work/build.log"
 echo "building CPython with --disable-gil into $prefix (a few minutes; log: $log)"
+# Installed into a staging folder beside the prefix (DESTDIR keeps the prefix compiled in),
+# then renamed into place in one step: .ci/run builds this in the background while notebook
+# 10 may look for it, and it must find either no build or a whole one.
+stage="$prefix.stage"
+rm -rf "$stage"
 if ! { ./configure --disable-gil --prefix="$prefix" --with-ensurepip=install \
-       && make -j"$(nproc)" && make install; } >"$log" 2>&1; then
+       && make -j"$(nproc)" && make install DESTDIR="$stage"; } >"$log" 2>&1; then
     tail -n 40 "$log" >&2
     echo "build failed" >&2
     exit 1
 fi
+rm -rf "$prefix"
+mkdir -p "$(dirname "$prefix")"
+mv "$stage$prefix" "$prefix"
+rm -rf "$stage"
 "$python" -c 'import sys; assert not sys._is_gil_enabled(), "GIL is enabled"; print(sys.version)'
 echo "built $python"

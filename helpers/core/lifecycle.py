@@ -115,6 +115,17 @@ def _started(worker: Worker) -> bool:
     return getattr(worker, "_popen", None) is not None
 
 
+def ignore_interrupts() -> None:
+    """A pool ``initializer``: this worker ignores SIGINT, so only its parent hears Stop.
+
+    Jupyter's ■ (and Ctrl-C in a terminal) signals the kernel's whole process group. A pool
+    worker that got the ``KeyboardInterrupt`` too would die between tasks, and the parent would
+    then report a ``BrokenProcessPool`` instead of the interrupt; the parent ends its workers
+    itself (:func:`stop_pool`).
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 @validated
 def stop_pool(pool: Annotated[Executor, Of(Executor)]) -> Stopped:
     """Shut a pool down without waiting for queued work; terminate its worker processes.

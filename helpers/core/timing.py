@@ -45,7 +45,7 @@ from .domains import (
     Workers,
     validated,
 )
-from .lifecycle import stop_pool
+from .lifecycle import ignore_interrupts, stop_pool
 from .machine import StartMethod
 from .workloads import Kind, TaskRecord, TaskSpec, make_tasks, run_task, seconds_per_unit, warm_up
 
@@ -264,7 +264,11 @@ def _make_pool(executor: str, workers: int, start_method: str | None) -> Executo
         return ThreadPoolExecutor(max_workers=workers, thread_name_prefix="lab-worker")
     if executor == "interpreters":
         return InterpreterPoolExecutor(max_workers=workers)
-    return ProcessPoolExecutor(max_workers=workers, mp_context=machine.mp_context(start_method))
+    return ProcessPoolExecutor(
+        max_workers=workers,
+        mp_context=machine.mp_context(start_method),
+        initializer=ignore_interrupts,  # Stop interrupts this process, which ends the pool
+    )
 
 
 def _warm_up(pool: Executor, executor: str, workers: int, deadline: float) -> None:

@@ -183,6 +183,32 @@ def execute(client: Any, code: str, timeout: float = 60) -> dict[str, Any]:
     return content
 
 
+def _cmdline(pid: int | str) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
+
+
+def ready_pool_worker(pid: int) -> bool:
+    """Whether ``pid`` is a pool worker that has run the course's initializer, which makes it
+    ignore SIGINT (/proc status). multiprocessing's resource tracker and forkserver ignore
+    SIGINT too, and are not workers; a forkserver's children (the workers) share its command
+    line, so the server is the one whose parent does not."""
+    try:
+        status = dict(
+            line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+        )
+    except OSError:
+        return False
+    command = _cmdline(pid)
+    if b"resource_tracker" in command:
+        return False
+    if b"forkserver" in command and b"forkserver" not in _cmdline(status["PPid"].strip()):
+        return False
+    return bool(int(status["SigIgn"].strip(), 16) & (1 << (signal.SIGINT - 1)))
+
+
 def descendants(pid: int) -> set[int]:
     """All living processes below ``pid`` (Linux /proc)."""
     children: dict[int, list[int]] = {}

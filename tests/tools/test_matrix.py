@@ -34,7 +34,7 @@ def test_process_tests_are_the_files_that_start_processes() -> None:
         "tests/lessons/ipc/test_child.py",
         "tests/core/test_timing.py",
     } <= set(chosen)
-    assert "tests/test_teaching_condition.py" not in chosen  # threads only
+    assert "tests/teaching/test_condition.py" not in chosen  # threads only
     assert all(Path(matrix.ROOT / name).is_file() for name in chosen)
 
 
@@ -60,3 +60,25 @@ def test_ci_plan_runs_process_tests_and_notebooks_under_the_other_methods() -> N
         assert leg.unit == matrix.process_tests()
         notebooks = {Path(p).name for p in leg.notebooks.split()}
         assert "08_multiprocessing.ipynb" in notebooks and "05_condition.ipynb" not in notebooks
+
+
+def test_prepare_installs_each_other_legs_venv_once_and_leaves_the_main_one_alone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    legs = [
+        matrix.Leg("3.12", "/usr/bin/python3.12", None, "tests", "nb"),
+        matrix.Leg("main", "/usr/bin/python3", "spawn", "tests", "nb"),
+        matrix.Leg("main", "/usr/bin/python3", "forkserver", "tests", "nb"),
+        matrix.Leg("ft", "/opt/python3.13t", None, "tests", "nb", "requirements-core.txt"),
+    ]
+    ran: list[list[str]] = []
+
+    def run(command: list[str], **_: object) -> object:
+        ran.append(command)
+        return argparse.Namespace(returncode=1 if "VENV=.venv-ft" in command else 0)
+
+    monkeypatch.setattr(matrix.subprocess, "run", run)
+    assert matrix.prepare(legs) == 1  # the ft venv failed to install
+    assert [c[-1] for c in ran] == ["install", "install"]
+    assert [c[2] for c in ran] == ["VENV=.venv-3.12", "VENV=.venv-ft"]
+    assert "REQUIREMENTS=requirements-core.txt" in ran[1]

@@ -43,9 +43,14 @@ class DaskStatus:
     dashboard: bool
 
     @property
-    def dashboard_address(self) -> str | None:
-        """Where a cluster's dashboard listens: this machine only, any free port; or None."""
-        return "127.0.0.1:0" if self.dashboard else None
+    def dashboard_address(self) -> str:
+        """Where a scheduler's web server listens: this machine only, on any free port.
+
+        It serves the dashboard when bokeh is installed, and /health and /metrics always.
+        ``None`` would mean port 8787, so a second cluster (another notebook's, say) would
+        warn that the port is taken.
+        """
+        return "127.0.0.1:0"
 
     @property
     def skipped(self) -> str:
@@ -66,8 +71,7 @@ class DaskStatus:
         board = (
             "bokeh is installed, so each cluster also serves its dashboard on 127.0.0.1."
             if self.dashboard
-            else "bokeh is not installed, so the clusters start without a dashboard "
-            "(dashboard_address=None)."
+            else "bokeh is not installed, so the clusters start without a dashboard."
         )
         return f"distributed {self.version} is installed: the cluster cells run. {board}"
 

@@ -24,7 +24,7 @@ from matplotlib.figure import Figure
 
 from ...core import machine
 from ...core.domains import Fn, Int, Items, Millis, Number, Of, Progress, Workers, validated
-from ...core.lifecycle import stop_pool
+from ...core.lifecycle import ignore_interrupts, stop_pool
 from ...core.spans import Span
 from ...core.workloads import calibrate
 from ...draw.plots import (
@@ -52,7 +52,9 @@ Tasks = Annotated[int, Int(1, 10_000)]
 @validated
 def process_pool(workers: Workers) -> ProcessPoolExecutor:
     """A process pool of ``workers`` with the course's start method, all workers started."""
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=machine.mp_context())
+    pool = ProcessPoolExecutor(
+        max_workers=workers, mp_context=machine.mp_context(), initializer=ignore_interrupts
+    )
     try:
         seen: set[int] = set()
         deadline = time.monotonic() + _BOUND_S

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 from ...core import machine
 from ...core.domains import Choice, Count, Fn, Int, Number, Workers, validated
-from ...core.lifecycle import stop_pool
+from ...core.lifecycle import ignore_interrupts, stop_pool
 from ...core.machine import StartMethod
 from ...core.workloads import seconds_per_unit
 from .child import Deadline, TaskTime, _timed_spin, pid_after
@@ -73,9 +73,11 @@ class MapPool:
         self.start_method = context.get_start_method()
         started = time.perf_counter()
         if api == "pool":
-            self._pool: Any = context.Pool(workers)
+            self._pool: Any = context.Pool(workers, initializer=ignore_interrupts)
         else:
-            self._pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+            self._pool = ProcessPoolExecutor(
+                max_workers=workers, mp_context=context, initializer=ignore_interrupts
+            )
         try:
             self._warm_up()
         except BaseException:

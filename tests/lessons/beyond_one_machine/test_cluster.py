@@ -8,6 +8,7 @@ as the notebook does).
 from __future__ import annotations
 
 import os
+import warnings
 from concurrent.futures import as_completed
 from typing import Any
 
@@ -35,7 +36,16 @@ def test_the_status_says_what_is_installed() -> None:
     status = cluster.dask_status()
     assert status.available and status.version
     assert "installed" in str(status)
-    assert (status.dashboard_address is None) == (not status.dashboard)
+
+
+def test_two_clusters_at_once_start_without_a_port_warning() -> None:
+    # A second notebook's cluster, say. With dashboard_address=None both schedulers' web
+    # servers would ask for port 8787, and the second would warn that it is taken.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with cluster.course_cluster(1) as (first, _), cluster.course_cluster(1) as (second, _):
+            ports = {c.scheduler.http_server.port for c in (first, second)}
+    assert len(ports) == 2 and 8787 not in ports
 
 
 def test_the_course_cluster_has_a_process_per_usable_core() -> None:

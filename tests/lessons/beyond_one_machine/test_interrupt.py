@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import ast
 import importlib.util
-import multiprocessing
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -49,7 +48,7 @@ with (
         n_workers=machine.usable_cores(),
         threads_per_worker=1,
         processes=True,
-        dashboard_address=None,
+        dashboard_address="127.0.0.1:0",
         silence_logs=logging.ERROR,
     ) as local,
     Client(local) as client,
@@ -63,9 +62,10 @@ with (
 PHASES = ["starting", "running"]
 
 
-@pytest.fixture(params=sorted({multiprocessing.get_start_method(), "spawn"}))
-def kernel(request: pytest.FixtureRequest) -> Iterator[tuple[Any, Any]]:
-    with harness.learner_kernel(request.param) as started:
+@pytest.fixture
+def kernel(start_method: str) -> Iterator[tuple[Any, Any]]:
+    """A learner's kernel under each start method the process tests use (tests/conftest.py)."""
+    with harness.learner_kernel(start_method) as started:
         yield started
 
 
