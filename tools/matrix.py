@@ -21,6 +21,7 @@ import multiprocessing
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -126,6 +127,24 @@ def prepare(legs: list[Leg]) -> int:
     return 1 if failed else 0
 
 
+#: The most one step of a leg may take. A test run whose xdist worker crashed (a segfault)
+#: can wait for it forever; this bound turns that into a failure instead of a hung CI.
+STEP_BOUND_S = 30 * 60
+
+
+def run_bounded(command: list[str], env: dict[str, str], bound: float = STEP_BOUND_S) -> str:
+    """Run ``command`` in its own process group: "passed", "FAILED", or "TIMED OUT" (the group
+    is then killed)."""
+    process = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
+    try:
+        return "passed" if process.wait(timeout=bound) == 0 else "FAILED"
+    except subprocess.TimeoutExpired:
+        print(f"\n{' '.join(command[:3])}...: still running after {bound:g} s; killed", flush=True)
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        return "TIMED OUT"
+
+
 def run_leg(leg: Leg) -> None:
     env = dict(os.environ)
     env.pop("LAB_START_METHOD", None)
@@ -142,8 +161,7 @@ def run_leg(leg: Leg) -> None:
             if step == "nbval"
             else [f"UNIT_TESTS={leg.unit}"]
         )
-        done = subprocess.run([*make, step, *extra], cwd=ROOT, env=env, check=False)
-        leg.results[step] = "passed" if done.returncode == 0 else "FAILED"
+        leg.results[step] = run_bounded([*make, step, *extra], env)
     leg.seconds = time.monotonic() - started
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -82,3 +84,22 @@ def test_prepare_installs_each_other_legs_venv_once_and_leaves_the_main_one_alon
     assert [c[-1] for c in ran] == ["install", "install"]
     assert [c[2] for c in ran] == ["VENV=.venv-3.12", "VENV=.venv-ft"]
     assert "REQUIREMENTS=requirements-core.txt" in ran[1]
+
+
+def test_a_step_that_outlives_its_bound_is_killed_with_its_children(tmp_path: Path) -> None:
+    pid_file = tmp_path / "grandchild"
+    script = (
+        "import subprocess, sys, time\n"
+        "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(60)'])\n"
+        f"open({str(pid_file)!r}, 'w').write(str(child.pid))\n"
+        "time.sleep(60)\n"
+    )
+    env = dict(os.environ)
+    assert matrix.run_bounded([sys.executable, "-c", script], env, bound=2) == "TIMED OUT"
+    grandchild = int(pid_file.read_text())
+    with pytest.raises(ProcessLookupError):
+        for _ in range(100):  # killed; a zombie until init reaps it
+            os.kill(grandchild, 0)
+            time.sleep(0.05)
+    assert matrix.run_bounded([sys.executable, "-c", "pass"], env) == "passed"
+    assert matrix.run_bounded([sys.executable, "-c", "raise SystemExit(3)"], env) == "FAILED"
