@@ -22,7 +22,7 @@ import sys
 from collections.abc import Callable, Mapping, Sequence
 from typing import Annotated, Any
 
-from ..core.checks import Feedback, Wrong, failed, passed
+from ..core.checks import CheckTimeout, Feedback, Wrong, expect_callable, failed, passed
 from ..core.domains import Choice, Fn, Int, Items, Number, Of, Progress, Where, validated
 from .records import GRANULARITIES, Program
 from .search import MAX_RUNS, Failing, Verdict, explore
@@ -58,18 +58,30 @@ def locks_from_outside(answer: Annotated[Callable[..., Any], Fn()]) -> list[str]
 
 @validated
 def judge_answer(
-    answer: Annotated[Callable[..., Any], Fn()],
-    prove_it: Annotated[Callable[[], Verdict], Fn()],
+    answer: object,
     *,
+    call: Annotated[str, Of(str)],
+    alone: Annotated[Callable[[Callable[..., Any]], None], Fn()],
+    stuck: Annotated[str, Of(str)],
+    prove_it: Annotated[Callable[[Callable[..., Any]], Verdict], Fn()],
     holds: Annotated[str, Of(str)],
     without_lab: Annotated[str, Of(str)],
     own_locks: Annotated[str, Of(str)],
     explain: Annotated[Callable[[Verdict], str], Fn()],
 ) -> Feedback:
-    """The part every proving checker shares, once its one-thread checks have passed: say so
-    where the lab cannot run; refuse a lock made before the check (the lab cannot step a wait
-    on it, and would hang); then prove, and pass with the proof's size or fail with what went
-    wrong (``explain``) and the shortest failing schedule as a table."""
+    """What every proving checker does with a learner's ``answer``, named by ``call`` (such as
+    ``"transfer(source, target, amount)"``): refuse None and what cannot be called; run
+    ``alone(answer)``, its one-thread checks (``stuck`` if that does not return in time); say
+    so where the lab cannot run; refuse a lock made before the check (the lab cannot step a
+    wait on it, and would hang); then ``prove_it(answer)``, and pass with the proof's size or
+    fail with what went wrong (``explain``) and the shortest failing schedule as a table."""
+    if answer is None:
+        raise Wrong(f"write the function {call} first (it is still None).")
+    expect_callable(answer, call.split("(")[0])
+    try:
+        alone(answer)  # type: ignore[arg-type]
+    except CheckTimeout:
+        raise Wrong(stuck) from None
     from .session import support
 
     supported = support()
@@ -83,7 +95,7 @@ def judge_answer(
             "your function takes a lock made outside it, in a cell, before the check: the "
             f"checker cannot step a wait for that one. {own_locks}"
         )
-    verdict = prove_it()
+    verdict = prove_it(answer)  # type: ignore[arg-type]
     if verdict.ok:
         return passed(f"{holds}, whatever the schedule: {verdict.message}.")
     assert verdict.counterexample is not None

@@ -449,16 +449,12 @@ def check_transfer(transfer: object) -> Feedback:
     """``transfer(source, target, amount)``: moves the money if the source has it (True) or
     not at all (False); no deadlock, no lost money, no balance below 0, whatever the schedule.
     """
-    if transfer is None:
-        raise Wrong("write the function transfer(source, target, amount) first (still None).")
-    expect_callable(transfer, "transfer")
-    try:
-        _one_at_a_time(transfer)  # type: ignore[arg-type]
-    except CheckTimeout:
-        raise Wrong("transfer did not return within 5 s, called alone in one thread.") from None
     return judge_answer(
-        transfer,  # type: ignore[arg-type]
-        lambda: prove_transfer(transfer),  # type: ignore[arg-type]
+        transfer,
+        call="transfer(source, target, amount)",
+        alone=_one_at_a_time,
+        stuck="transfer did not return within 5 s, called alone in one thread.",
+        prove_it=prove_transfer,
         holds="no deadlock, no money lost, no balance below 0",
         without_lab="transfers in one thread are right.",
         own_locks="Every schedule runs on fresh accounts: use the accounts' own locks only.",

@@ -16,7 +16,6 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 from ...core.checks import (
-    CheckTimeout,
     Feedback,
     Wrong,
     call_with_timeout,
@@ -334,19 +333,15 @@ def _what_went_wrong(verdict: Verdict) -> str:
 @checker
 def check_connection(connection: object) -> Feedback:
     """``connection(pool, name)``: open each connection once; every caller gets that one."""
-    if connection is None:
-        raise Wrong("write the function connection(pool, name) first (it is still None).")
-    expect_callable(connection, "connection")
-    try:
-        _one_at_a_time(connection)  # type: ignore[arg-type]
-    except CheckTimeout:
-        raise Wrong(
+    return judge_answer(
+        connection,
+        call="connection(pool, name)",
+        alone=_one_at_a_time,
+        stuck=(
             "connection() did not return within 5 s, called alone in one thread. Does it "
             "take pool.lock twice? A Lock cannot be taken again by its holder."
-        ) from None
-    return judge_answer(
-        connection,  # type: ignore[arg-type]
-        lambda: prove_connection(connection),  # type: ignore[arg-type]
+        ),
+        prove_it=prove_connection,
         holds="one connection, the same for both threads",
         without_lab="two calls in one thread open one connection and return it.",
         own_locks="Every schedule runs on a fresh pool. Use pool.lock, the pool's own lock.",
