@@ -19,6 +19,7 @@ search drive it. Nothing here imports matplotlib or ipywidgets.
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 import threading
 from collections.abc import Callable
@@ -70,6 +71,11 @@ class Execution(Checks):
         self.ctl = p.REAL_ALLOCATE_LOCK()
         self.ctl.acquire()
         self._adopted = 0
+        # Without the GIL another thread's frames cannot be walked safely (they may be freed
+        # mid-walk: a segfault on 3.13t). So there every thread guards its own untraced
+        # frames and stops itself once the run is abandoned; see _guard and close.
+        self.self_stop = not _gil_enabled()
+        self._foreign: dict[Any, bool] = {}
 
     # --- Life cycle (controller side) -------------------------------------------------------
 
@@ -191,11 +197,28 @@ class Execution(Checks):
         worker = p._tls.worker
         worker.calls += 1
         if worker.observing or self.stepping.info(frame.f_code) is None:
-            return None  # not code under test, or a callback (an invariant) evaluated here
+            # Not code under test, or a callback (an invariant) evaluated here.
+            return self._guard if self.self_stop and self._is_foreign(frame.f_code) else None
         if self.opcodes:
             frame.f_trace_opcodes = True  # before f_trace: 3.12+ instruments the code now
         frame.f_trace = self._local
         return self._local
+
+    def _guard(self, frame: Any, event: str, arg: Any) -> Any:
+        """The line events of untraced code, GIL off: a thread stuck there (say, in a loop the
+        lab does not step) sees that the run was abandoned and stops itself."""
+        if p._tls.worker.abort:
+            frame.f_trace = None
+            raise p.Abandon()
+        return self._guard
+
+    def _is_foreign(self, code: Any) -> bool:
+        """Code outside the lab: the lab's own code always reaches its next stop, and must
+        never be interrupted halfway (a baton passed, a status set)."""
+        foreign = self._foreign.get(code)
+        if foreign is None:
+            foreign = self._foreign[code] = not code.co_filename.startswith(_LAB_DIR)
+        return foreign
 
     def _local(self, frame: Any, event: str, arg: Any) -> Any:
         if event == self.event and not p._tls.worker.observing:
@@ -398,7 +421,7 @@ class Execution(Checks):
         now = p.REAL_MONOTONIC
         if w.thread is None or _ended(w):
             return
-        if inject and w.ident is not None and not w.done and not w.parked:
+        if inject and w.ident is not None and not w.done and not w.parked and not self.self_stop:
             _inject_abort(w.ident)
         while not _ended(w) and now() < deadline:
             if w.go.locked() and not w.done:
@@ -424,7 +447,8 @@ class Execution(Checks):
                 self._wait_ended(w, deadline, inject=False)
             # Then a thread still running (stuck in a call the lab does not step): make its
             # next traced line raise. (Only now: on 3.12 changing a frame's tracing while
-            # another thread waits inside a trace callback can crash the interpreter.)
+            # another thread waits inside a trace callback can crash the interpreter.) GIL
+            # off, the thread's own _guard does it: nothing here touches its frames.
             for w in self.workers:
                 self._wait_ended(w, deadline, inject=True)
             self.leftover = [w.name for w in self.workers if w.thread and not _ended(w)]
@@ -449,6 +473,17 @@ def _code(entry: Any) -> Any:
     return code_of(entry)
 
 
+_LAB_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+def _gil_enabled() -> bool:
+    check = getattr(sys, "_is_gil_enabled", None)  # 3.13+
+    return True if check is None else bool(check())
+
+
+_current_frames = sys._current_frames  # a name of its own: a test makes sure GIL off never calls it
+
+
 def _abort_trace(frame: Any, event: str, arg: Any) -> Any:
     frame.f_trace_opcodes = False  # see Execution._stop
     raise p.Abandon()
@@ -456,7 +491,7 @@ def _abort_trace(frame: Any, event: str, arg: Any) -> Any:
 
 def _inject_abort(ident: int) -> None:
     """Make a thread stuck in untraced Python code raise :class:`Abandon` at its next line."""
-    frame = sys._current_frames().get(ident)
+    frame = _current_frames().get(ident)
     while frame is not None and frame.f_code is not Execution._main.__code__:
         with contextlib.suppress(AttributeError, ValueError):
             frame.f_trace = _abort_trace

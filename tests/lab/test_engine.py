@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from programs import Counter, Two, ab, ba, increment, increment_locked
 
-from helpers.lab import LabError, Run, patched_now, program, replay
+from helpers.lab import LabError, Run, engine, patched_now, program, replay
 
 # --- Programs under test (this file is their own file: the lab steps it) ------------------------
 
@@ -152,7 +152,22 @@ def call_spin() -> None:
     SPIN()
 
 
-def test_a_step_that_loops_in_untraced_code_is_an_error_and_the_thread_ends() -> None:
+@pytest.fixture(params=["this build", "GIL off"])
+def abandoning(request, monkeypatch):  # type: ignore[no-untyped-def]
+    """Both ways the engine ends a thread stuck in untraced code: with the GIL it sets a trace
+    function on the thread's frames; without it the thread must stop itself, and nothing may
+    read another running thread's frames (that crashed 3.13t)."""
+    if request.param == "GIL off":
+        monkeypatch.setattr(engine, "_gil_enabled", lambda: False)
+
+        def refuse() -> None:
+            raise AssertionError("read another running thread's frames")
+
+        monkeypatch.setattr(engine, "_current_frames", refuse)
+    return request.param
+
+
+def test_a_step_that_loops_in_untraced_code_is_an_error_and_the_thread_ends(abandoning) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(LabError, match="thread A did not reach its next step"):
         replay(program({"A": call_spin}, step_timeout=0.3), ["A"] * 5)
 
