@@ -14,7 +14,8 @@ from ...core.domains import Int, Millis, Of, Progress, validated
 from ...core.spans import Span
 from ...core.timing import max_overlap
 from ...core.workloads import calibrate, spin
-from ...draw.plots import MARKERS, colour, finish, new_figure, plain_log_ticks
+from ...draw.plots import MARKERS, colour, finish, new_figure
+from ...draw.scales import plain_log_scale
 from ...draw.timeline import draw_spans
 from . import limits, runner
 from .measure import BOUND_S, WAITS, Comparison, Units, Wait, WaitMs, compare
@@ -69,8 +70,7 @@ def explore_waits(
     curve.axhline(
         wait_ms, **{"color": "#555555", "linestyle": "--", "linewidth": 1.0}, label="one wait"
     )
-    curve.set_xscale("log")
-    plain_log_ticks(curve.xaxis)
+    plain_log_scale(curve, x=True)
     curve.legend(fontsize="small")
     finish(
         curve,

@@ -32,6 +32,7 @@ from typing import Annotated
 
 from ...core.domains import Choice, Int, Millis, Progress, validated
 from ...core.lifecycle import stop
+from ...core.progress import step_counter
 from . import child, limits, runner
 from .limits import MAX_TASKS, ThreadLimit
 from .server import local_server
@@ -335,14 +336,7 @@ def compare(
             "open file, and this process may open only so many"
         )
     with_threads = units <= limit.chosen
-    steps = 4 if with_threads else 2
-    step = 0
-
-    def advance() -> None:
-        nonlocal step
-        step += 1
-        if progress is not None:
-            progress(step, steps)
+    advance = step_counter(progress, 4 if with_threads else 2)
 
     wait_s = wait_ms / 1e3
     with contextlib.ExitStack() as stack:

@@ -25,6 +25,7 @@ from matplotlib.figure import Figure
 from ...core import machine
 from ...core.domains import Fn, Int, Items, Millis, Number, Of, Progress, Workers, validated
 from ...core.lifecycle import ignore_interrupts, stop_pool
+from ...core.progress import step_counter
 from ...core.spans import Span
 from ...core.workloads import calibrate
 from ...draw.plots import (
@@ -34,8 +35,8 @@ from ...draw.plots import (
     colour,
     finish,
     new_figure,
-    plain_log_ticks,
 )
+from ...draw.scales import plain_log_scale
 from ...draw.style import line_width
 from ...draw.timeline import draw_spans
 from . import child
@@ -194,14 +195,7 @@ def measure_all(
 ) -> Measurements:
     """Overhead, task-size sweep and data movement, on one cluster and one warm pool."""
     workers = machine.usable_cores()
-    steps = 2 + 2 * len(sizes_ms) + 2
-    step = 0
-
-    def advance() -> None:
-        nonlocal step
-        step += 1
-        if progress is not None:
-            progress(step, steps)
+    advance = step_counter(progress, 2 + 2 * len(sizes_ms) + 2)
 
     with contextlib.ExitStack() as stack:
         pool = process_pool(workers)
@@ -268,10 +262,7 @@ def plot_sizes(measurements: Annotated[Measurements, Of(Measurements)]) -> Figur
         cores = f"{measurements.cores} core{'s' if measurements.cores != 1 else ''}"
         ax.axhline(ideal, label=f"ideal, and this machine's limit ({cores})", **IDEAL_STYLE)
     ax.axhline(1.0, color="#000000", linewidth=line_width(0.53), label="break-even (serial)")
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    plain_log_ticks(ax.xaxis)
-    plain_log_ticks(ax.yaxis)
+    plain_log_scale(ax, x=True, y=True)
     ax.legend(fontsize="small")
     finish(
         ax,

@@ -15,11 +15,35 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
-from ...lab.levels import Level, reach_exception, reach_final
+from ...lab.levels import Level, ThreadsLike, reach_exception, reach_final
 from ...sketches.condition import BrokenCondition
 from ...teaching.condition import Condition as TeachingCondition
+
+
+def _condition_level(
+    state: Callable[..., Any],
+    *,
+    also_fixed: tuple[tuple[str, ThreadsLike | None, Callable[[], Any] | None], ...] = (),
+    **declared: Any,
+) -> Level:
+    """A level of this lesson: ``state(make_condition)`` builds its shared state, it is played
+    line by line, and its fix is proven on the course's teaching Condition too.
+
+    One preemption: IF_NOT_WAIT needs one (C2 comes in before C1 gets the lock back), the
+    other two none (W's own waits make the switches); more would only slow the search.
+    """
+    teaching = ("teaching Condition", None, lambda: state(TeachingCondition))
+    return Level(
+        setup=state,
+        granularity="line",
+        preemptions=1,
+        also_fixed=(*also_fixed, teaching),
+        **declared,
+    )
+
 
 # --- If, not while --------------------------------------------------------------------------
 
@@ -66,11 +90,11 @@ def show_buffer(buffer: Buffer) -> dict[str, Any]:
     return {"items": buffer.items, "got": buffer.got}
 
 
-IF_NOT_WAIT = Level(
+IF_NOT_WAIT = _condition_level(
+    Buffer,
     key="if_not_wait",
     title="Pop from an empty list",
     threads={"C1": consume_with_if, "C2": consume_with_if, "P": produce_two},
-    setup=Buffer,
     show=show_buffer,
     check=lambda buffer: sorted(buffer.got) == ["item 1", "item 2"],
     goal=reach_exception("a consumer pops from an empty list (IndexError)", "IndexError"),
@@ -78,8 +102,6 @@ IF_NOT_WAIT = Level(
         "Let C1 wait on the empty buffer. Let P add an item and notify. Before C1 gets the "
         "lock back, let C2 come in: its `if` sees an item."
     ),
-    granularity="line",
-    preemptions=1,  # three threads: one preemption is enough to reach it, and keeps it fast
     fixed={"C1": consume_with_while, "C2": consume_with_while, "P": produce_two},
     fix="Re-check after every wakeup: `while not buffer.items: cond.wait()`, or "
     "`cond.wait_for(lambda: buffer.items)`.",
@@ -89,7 +111,6 @@ IF_NOT_WAIT = Level(
             {"C1": consume_with_wait_for, "C2": consume_with_wait_for, "P": produce_two},
             None,
         ),
-        ("teaching Condition", None, lambda: Buffer(TeachingCondition)),
     ),
 )
 
@@ -151,11 +172,11 @@ def show_signal(signal: Signal) -> dict[str, Any]:
     return {"ready": signal.ready, "queued waiters": queued, "deadline": signal.deadline}
 
 
-LOST_WAKEUP = Level(
+LOST_WAKEUP = _condition_level(
+    Signal,
     key="lost_wakeup",
     title="Lose a wakeup",
     threads={"W": waiter, "N": notifier},
-    setup=Signal,
     show=show_signal,
     check=lambda signal: not lost(signal),
     goal=reach_final(
@@ -165,15 +186,12 @@ LOST_WAKEUP = Level(
         "Let W's first wait time out (step W while it waits: its step is the timeout). Then "
         "let W wait again, and only then let N notify. Whose lock does notify() release?"
     ),
-    granularity="line",
-    preemptions=1,  # W's own waits make the switches: the goal needs none; this keeps it fast
     step=("helpers.sketches.condition",),
     fixed_setup=lambda: Signal(threading.Condition),
     fixed_step=(),
     fix="A waiter that times out takes itself off the queue before wait() returns, so a later "
     "notify() goes to a thread that really waits (`threading.Condition`, the teaching "
     "Condition).",
-    also_fixed=(("teaching Condition", None, lambda: Signal(TeachingCondition)),),
 )
 
 # --- Notify before anyone waits -----------------------------------------------------------
@@ -182,8 +200,8 @@ LOST_WAKEUP = Level(
 class Flag:
     """A flag, its condition, and what the waiter saw."""
 
-    def __init__(self) -> None:
-        self.cond = threading.Condition()
+    def __init__(self, make_condition: Any = threading.Condition) -> None:
+        self.cond = make_condition()
         self.ready = False
         self.notified = False  # N has notified
         self.notified_first: bool | None = None  # N had notified when W took the lock
@@ -218,11 +236,11 @@ def show_flag(flag: Flag) -> dict[str, Any]:
     return {"ready": flag.ready, "notified": flag.notified, "W's wait returned": flag.woken}
 
 
-NOTIFY_FIRST = Level(
+NOTIFY_FIRST = _condition_level(
+    Flag,
     key="notify_first",
     title="Notify before anyone waits",
     threads={"W": wait_blindly, "N": set_and_notify},
-    setup=Flag,
     show=show_flag,
     check=lambda flag: not slept_through(flag),
     goal=reach_final(
@@ -230,19 +248,10 @@ NOTIFY_FIRST = Level(
         slept_through,
     ),
     hint="Run N to the end before W takes a single step. Who is waiting when N notifies?",
-    granularity="line",
-    preemptions=1,  # N first, then W: no preemption at all
     fixed={"W": wait_for_flag, "N": set_and_notify},
     fix="Look at the state before waiting: `cond.wait_for(lambda: flag.ready, timeout)` "
     "returns at once when the flag is already set.",
-    also_fixed=(("teaching Condition", None, lambda: _flag_over(TeachingCondition)),),
 )
-
-
-def _flag_over(make_condition: Any) -> Flag:
-    flag = Flag()
-    flag.cond = make_condition()
-    return flag
 
 
 LEVELS = (IF_NOT_WAIT, LOST_WAKEUP, NOTIFY_FIRST)
