@@ -18,8 +18,8 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from ...core.domains import Of, Progress, Text, validated
-from ...draw.plots import MARKERS, colour, finish, new_figure
-from ...draw.style import figure_size, line_width, marker_size
+from ...draw.plots import MARKERS, colour, finish, mark_point, new_figure
+from ...draw.style import figure_size, line_width
 from ...draw.timeline import draw_rows, draw_spans
 from .classes import IMPLEMENTATIONS, Implementation, Permits
 from .limits import LimitComparison
@@ -151,16 +151,7 @@ def connection_pool_explorer(
         color=colour(0),
         label="measured",
     )
-    right.plot(
-        [permits],
-        [chosen.throughput],
-        marker="o",
-        markersize=marker_size(2),
-        markerfacecolor="none",
-        markeredgecolor="#000000",
-        linestyle="none",
-        label="this run (timeline)",
-    )
+    mark_point(right, permits, chosen.throughput, label="this run (timeline)")
     right.axvline(
         workers, color="#D55E00", linestyle=":", linewidth=line_width(0.93), label="k = threads"
     )
