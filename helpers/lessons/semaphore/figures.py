@@ -18,6 +18,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from ...core.domains import Of, Progress, Text, validated
+from ...core.timing import chain_progress
 from ...draw.plots import MARKERS, colour, finish, mark_point, new_figure
 from ...draw.style import figure_size, line_width
 from ...draw.timeline import draw_rows, draw_spans
@@ -120,11 +121,7 @@ def connection_pool_explorer(
     ks = _sweep_values(workers, permits)
     runs: dict[int, ConnectionPoolRun] = {}
     for step, k in enumerate(ks):
-
-        def stage(done: int, total: int, step: int = step) -> None:
-            if progress is not None:
-                progress(step * tasks + done, len(ks) * tasks)
-
+        stage = chain_progress(progress, step * tasks, len(ks) * tasks)
         runs[k] = run_connection_pool(workers, k, tasks, task_ms, implementation, progress=stage)
     chosen = runs[permits]
 

@@ -27,7 +27,7 @@ from ...core import machine
 from ...core.domains import Count, Fn, Int, Millis, Progress, Timeout, Workers, validated
 from ...core.lifecycle import wait_until
 from ...core.machine import StartMethod
-from ...core.timing import Measurement, RunResult, TaskMs, run_specs
+from ...core.timing import Measurement, RunResult, TaskMs, chain_progress, run_specs
 from ...core.workloads import make_tasks
 from ...draw.explore import compare_executors
 from ...draw.plots import IDEAL_STYLE, LIMIT_STYLE, MARKERS, colour, finish, mark_point, new_figure
@@ -191,13 +191,8 @@ def io_sweep(
     total = len(counts) * tasks
     points = []
     for step, count in enumerate(counts):
-
-        def stage(done: int, _total: int, offset: int = step * tasks) -> None:
-            if progress is not None:
-                progress(offset + done, total)
-
-        run = run_specs(specs, "threads", count, progress=stage)
-        points.append(IoPoint(count, run))
+        stage = chain_progress(progress, step * tasks, total)
+        points.append(IoPoint(count, run_specs(specs, "threads", count, progress=stage)))
     return IoSweep(seconds, tasks, workers, tuple(points))
 
 
