@@ -4,8 +4,9 @@
 
 Standard library only (and its sibling ``subinterp_tasks.py``), and runnable by path, so
 notebook 10 can run the very same benchmark on any interpreter it finds (a free-threaded
-``python3.13t``, a 3.14), whether or not the course is installed there. Each of ``t`` threads runs one equal task; the speedup is the time ``t`` tasks
-would take one after another divided by the wall time of running them on ``t`` threads.
+``python3.13t``, a 3.14), whether or not the course is installed there. Each of ``t`` threads
+runs one equal task; the speedup is the time ``t`` tasks would take one after another divided
+by the wall time of running them on ``t`` threads.
 
 Each run also reports ``cores_busy``: the CPU time of the whole process (every thread) divided
 by the wall time. It says how many cores ran this process's threads at once, on average; it
