@@ -8,6 +8,7 @@ leftovers; everything else the notebook started must be gone.
 
 from __future__ import annotations
 
+import importlib
 import multiprocessing
 import os
 import threading
@@ -36,25 +37,25 @@ class Snapshot:
     shared_memory: frozenset[str]
 
 
+#: Where multiprocessing keeps the pid of each helper it runs for the life of the kernel:
+#: (module, the module's singleton, the singleton's pid attribute). Private names, so a Python
+#: without one of them simply has no such helper to leave out.
+_HELPER_PIDS = (
+    ("multiprocessing.resource_tracker", "_resource_tracker", "_pid"),
+    ("multiprocessing.forkserver", "_forkserver", "_forkserver_pid"),
+)
+
+
 def multiprocessing_helper_pids() -> set[int]:
     """Processes multiprocessing keeps for the whole life of the kernel, by design."""
     pids = set()
-    try:
-        from multiprocessing import resource_tracker
-
-        pid = getattr(resource_tracker._resource_tracker, "_pid", None)
+    for module_name, singleton, attribute in _HELPER_PIDS:
+        try:
+            pid = getattr(getattr(importlib.import_module(module_name), singleton), attribute, None)
+        except (ImportError, AttributeError):
+            continue
         if pid:
             pids.add(pid)
-    except (ImportError, AttributeError):
-        pass
-    try:
-        from multiprocessing import forkserver
-
-        pid = getattr(forkserver._forkserver, "_forkserver_pid", None)
-        if pid:
-            pids.add(pid)
-    except (ImportError, AttributeError):
-        pass
     return pids
 
 

@@ -15,7 +15,15 @@ from matplotlib.figure import Figure
 from ..core import machine
 from ..core.domains import Choice, Count, Items, Of, Progress, Workers, validated
 from ..core.machine import StartMethod
-from ..core.timing import EXECUTOR_KINDS, ExecutorKind, Measurement, RunResult, TaskMs, measure
+from ..core.timing import (
+    EXECUTOR_KINDS,
+    ExecutorKind,
+    Measurement,
+    RunResult,
+    TaskMs,
+    chain_progress,
+    measure,
+)
 from ..core.workloads import WORKLOAD_KINDS, Kind
 from .plots import new_figure, plot_speedup
 from .timeline import plot_timeline
@@ -136,11 +144,6 @@ def compare_executors(
 
     stages = len(kinds) * (len(executors) + 1)
     done_stages = 0
-
-    def stage_progress(done: int, total: int) -> None:
-        if progress is not None:
-            progress(done_stages * tasks + done, stages * tasks)
-
     fig, axes = new_figure(
         ncols=len(executors), nrows=len(kinds), height=1.4 + 0.45 * max(2, workers)
     )
@@ -156,7 +159,7 @@ def compare_executors(
                 seconds,
                 start_method=start_method,
                 baseline=baseline,
-                progress=stage_progress,
+                progress=chain_progress(progress, done_stages * tasks, stages * tasks),
             )
             done_stages += 2 if baseline is None else 1
             baseline = m.serial

@@ -83,6 +83,16 @@ def new_figure(
 
 
 @validated
+def axes_for(ax: OptionalAxes, *, height: Inches = 3.6) -> tuple[Figure, Axes]:
+    """Where a one-panel plot draws: on ``ax``, in its figure, when the caller gives one (a
+    panel of a larger figure); else on a new figure of one axes, ``height`` inches tall."""
+    if ax is None:
+        fig, (ax,) = new_figure(height=height)
+        return fig, ax
+    return ax.figure, ax  # type: ignore[return-value]
+
+
+@validated
 def finish(
     ax: Annotated[Axes, Of(Axes)], *, xlabel: Text, ylabel: Text, title: OptionalText = None
 ) -> Axes:
@@ -93,6 +103,26 @@ def finish(
         ax.set_title(title, fontsize="medium")
         fit_title(ax)
     ax.grid(True, alpha=0.3)
+    return ax
+
+
+@validated
+def finish_bars(
+    ax: Annotated[Axes, Of(Axes)],
+    values: Annotated[Sequence[float], Items(Number())],
+    *,
+    value_format: Text,
+    xlabel: Text,
+    title: OptionalText = None,
+) -> Axes:
+    """The end of a horizontal bar chart, one bar per row: each bar's value written at its end
+    (``value_format``, e.g. ``"{:.0f} ns"``), the first row on top, the value axis labelled
+    (the rows name themselves), and a grid on values only (rows are not a scale)."""
+    for y, value in enumerate(values):
+        ax.text(value, y, f" {value_format.format(value)}", va="center", fontsize="small")
+    ax.invert_yaxis()
+    finish(ax, xlabel=xlabel, ylabel="", title=title)
+    ax.grid(False, axis="y")
     return ax
 
 
@@ -109,10 +139,7 @@ def plot_lines(
     logy: Bool = False,
 ) -> Figure:
     """One line with markers per series over a shared x axis (throughput curves and the like)."""
-    if ax is None:
-        fig, (ax,) = new_figure()
-    else:
-        fig = ax.figure  # type: ignore[assignment]
+    fig, ax = axes_for(ax)
     for i, (label, ys) in enumerate(series.items()):
         if len(ys) != len(x):
             raise ValueError(f"series {label!r} has {len(ys)} values for {len(x)} x values")
@@ -124,7 +151,7 @@ def plot_lines(
     if len(series) > 1:
         ax.legend(fontsize="small")
     finish(ax, xlabel=xlabel, ylabel=ylabel, title=title)
-    return fig  # type: ignore[return-value]
+    return fig
 
 
 @validated
@@ -147,10 +174,7 @@ def plot_speedup(
     points = [m for ms in series.values() for m in ms]
     if not points:
         raise ValueError("series must hold at least one measurement")
-    if ax is None:
-        fig, (ax,) = new_figure()
-    else:
-        fig = ax.figure  # type: ignore[assignment]
+    fig, ax = axes_for(ax)
 
     top = max(m.run.workers for m in points)
     xs = list(range(1, top + 1))
@@ -182,7 +206,7 @@ def plot_speedup(
         ylabel="speedup over serial (×)",
         title=title or f"Speedup, {sample.run.kind}-bound tasks",
     )
-    return fig  # type: ignore[return-value]
+    return fig
 
 
 def plain_log_ticks(axis: Any) -> None:

@@ -18,7 +18,7 @@ from ..core import machine
 from ..core.domains import Bool, Number, Of, OptionalText, Text, Where, validated
 from ..core.spans import Span, rows
 from ..core.timing import RunResult
-from .plots import OptionalAxes, colour, finish, new_figure
+from .plots import OptionalAxes, axes_for, colour, finish
 from .style import line_width
 
 
@@ -162,19 +162,29 @@ def plot_timeline(
     title: OptionalText = None,
 ) -> Figure:
     """A Gantt chart of one run: rows are workers, bars are tasks (colour = task number)."""
-    if ax is None:
-        fig, (ax,) = new_figure(height=1.2 + 0.45 * max(1, result.workers))
-    else:
-        fig = ax.figure  # type: ignore[assignment]
+    fig, ax = axes_for(ax, height=1.2 + 0.45 * max(1, result.workers))
     draw_rows(ax, rows_of(result), result.t0, legend=current_legends()[result.kind])
-    finish_timeline(
+    finish_run_timeline(ax, result, ylabel="worker", title=title)
+    return fig
+
+
+@validated
+def finish_run_timeline(
+    ax: Annotated[Axes, Of(Axes)],
+    result: Annotated[RunResult, Of(RunResult)],
+    *,
+    ylabel: Text,
+    title: OptionalText = None,
+) -> Axes:
+    """The end of a timeline of one run of tasks: time from submission to the run's end, and
+    a title saying what ran and how long it took (unless ``title`` says something else)."""
+    return finish_timeline(
         ax,
         right_ms=result.wall * 1e3,
         xlabel="time since the tasks were submitted (ms)",
-        ylabel="worker",
+        ylabel=ylabel,
         title=title or f"{result.describe()}: {result.wall * 1e3:.0f} ms",
     )
-    return fig  # type: ignore[return-value]
 
 
 @validated

@@ -14,7 +14,6 @@ counter past its initial value, which turns a double release into a ``ValueError
 from __future__ import annotations
 
 import threading
-import time
 
 from .condition import Condition
 
@@ -39,23 +38,21 @@ class Semaphore:
         """
         if not blocking and timeout is not None:
             raise ValueError("can't specify timeout for non-blocking acquire")
-        deadline = None
         with self._cond:
-            while self._value == 0:  # a loop, not an if: someone may take the permit first
-                if not blocking:
-                    return False
-                if timeout is not None:
-                    # CPython's arithmetic: the first wait gets the whole timeout (0 or less
-                    # just looks, but still lets a releaser in); later waits, what is left.
-                    if deadline is None:
-                        deadline = time.monotonic() + timeout
-                    else:
-                        timeout = deadline - time.monotonic()
-                        if timeout <= 0:
-                            return False
-                self._cond.wait(timeout)
+            # wait_for is a loop, not an if (someone may take the permit first), with CPython's
+            # deadline: the first wait gets the whole timeout (0 or less just looks, but still
+            # lets a releaser in); later waits, what is left.
+            if blocking:
+                free = self._cond.wait_for(self._has_permit, timeout)
+            else:
+                free = self._has_permit()
+            if not free:
+                return False
             self._value -= 1
             return True
+
+    def _has_permit(self) -> bool:
+        return self._value > 0
 
     __enter__ = acquire  # ``with sem:`` takes a permit ...
 

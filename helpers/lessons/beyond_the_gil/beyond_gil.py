@@ -18,7 +18,7 @@ import os
 import shutil
 import subprocess
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -115,6 +115,23 @@ Env = Annotated[
 MaxThreads = Annotated[int, Int(1, MAX_BENCH_THREADS)]
 
 
+def _run_for_json(
+    command: Sequence[str | os.PathLike[str]], *, timeout: float, env: Mapping[str, str]
+) -> Any:
+    """Run a child Python bounded in time, with ``env`` added to ours, and parse what it
+    printed as JSON. Raises what ``subprocess.run`` and ``json.loads`` raise: each caller
+    says what a failure means for its own result."""
+    done = subprocess.run(
+        command,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=True,
+        env={**os.environ, **env},
+    )
+    return json.loads(done.stdout)
+
+
 @validated
 def probe(
     path: Annotated[str | os.PathLike[str], Of((str, os.PathLike))],
@@ -123,15 +140,7 @@ def probe(
 ) -> Interpreter | None:
     """Ask ``path`` what it is; None if it does not run or is not CPython 3."""
     try:
-        done = subprocess.run(
-            [path, "-c", _PROBE],
-            capture_output=True,
-            text=True,
-            timeout=30,
-            check=True,
-            env={**os.environ, **(env or {})},
-        )
-        facts = json.loads(done.stdout)
+        facts = _run_for_json([path, "-c", _PROBE], timeout=30, env=env or {})
     except (OSError, subprocess.SubprocessError, json.JSONDecodeError):
         return None
     return Interpreter(
@@ -218,15 +227,7 @@ def run_bench(
         str(repeats),
     ]
     try:
-        done = subprocess.run(
-            command,
-            capture_output=True,
-            text=True,
-            timeout=budget,
-            check=True,
-            env={**os.environ, **dict(interpreter.env)},
-        )
-        data = json.loads(done.stdout)
+        data = _run_for_json(command, timeout=budget, env=dict(interpreter.env))
     except subprocess.TimeoutExpired:
         return _failed(interpreter, counts, f"did not finish within {budget:.0f} s")
     except (subprocess.CalledProcessError, json.JSONDecodeError) as error:
@@ -361,15 +362,7 @@ def run_races(
     command = [interpreter.path, str(RACE_SCRIPT), str(threads), str(increments)]
     expected = threads * increments
     try:
-        done = subprocess.run(
-            command,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=True,
-            env={**os.environ, **dict(interpreter.env)},
-        )
-        data = json.loads(done.stdout)
+        data = _run_for_json(command, timeout=60, env=dict(interpreter.env))
     except (OSError, subprocess.SubprocessError, json.JSONDecodeError) as error:
         return FreeThreadedRace(interpreter, expected, 0, 0, error=str(error))
     return FreeThreadedRace(interpreter, expected, data["counter"], data["appended"])
@@ -447,15 +440,9 @@ def run_subinterpreters(
     # The tasks module must be importable in every subinterpreter, not only in the script's.
     path = os.pathsep.join(filter(None, [str(SCRIPTS_DIR), os.environ.get("PYTHONPATH")]))
     try:
-        done = subprocess.run(
-            command,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=True,
-            env={**os.environ, **dict(interpreter.env), "PYTHONPATH": path},
+        data = _run_for_json(
+            command, timeout=120, env={**dict(interpreter.env), "PYTHONPATH": path}
         )
-        data = json.loads(done.stdout)
     except subprocess.CalledProcessError as error:
         lines = (error.stderr or "").strip().splitlines()
         return Subinterpreters(interpreter, True, error=lines[-1] if lines else str(error))

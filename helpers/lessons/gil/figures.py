@@ -13,9 +13,9 @@ from ...core import machine
 from ...core.domains import Items, Of, OptionalText, validated
 from ...core.spans import Span
 from ...core.timing import RunResult
-from ...draw.plots import Inches, OptionalAxes, new_figure
+from ...draw.plots import Inches, OptionalAxes, axes_for
 from ...draw.style import figure_size, line_width
-from ...draw.timeline import draw_spans, finish_timeline, legends, rows_of
+from ...draw.timeline import draw_spans, finish_run_timeline, legends, rows_of
 from .turns import worker_numbers
 
 #: Rows of named panels, as ``Figure.subplot_mosaic`` takes them.
@@ -70,21 +70,12 @@ def plot_turns(
     *running Python* on a build without it. The legend, too, names the GIL only where there is
     one (asked at drawing time: a free-threaded build can turn the GIL on while it runs).
     """
-    if ax is None:
-        fig, (ax,) = new_figure(height=1.3 + 0.45 * (result.workers + 1))
-    else:
-        fig = ax.figure  # type: ignore[assignment]
+    fig, ax = axes_for(ax, height=1.3 + 0.45 * (result.workers + 1))
     legend = legends(machine.gil_enabled())[result.kind]
     draw_spans(ax, _spans(result), result.t0, legend=legend)
     if result.kind == "cpu":
         ax.axhline(
             0.5, color="#555555", linewidth=line_width(0.53)
         )  # separates the top row from the threads
-    finish_timeline(
-        ax,
-        right_ms=result.wall * 1e3,
-        xlabel="time since the tasks were submitted (ms)",
-        ylabel="",
-        title=title or f"{result.describe()}: {result.wall * 1e3:.0f} ms",
-    )
-    return fig  # type: ignore[return-value]
+    finish_run_timeline(ax, result, ylabel="", title=title)
+    return fig

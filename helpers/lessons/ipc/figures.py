@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from matplotlib.figure import Figure
 
 from ...core.spans import Span, held
-from ...draw.plots import MARKERS, colour, finish, new_figure, plain_log_ticks
+from ...draw.plots import MARKERS, colour, finish, finish_bars, new_figure, plain_log_ticks
 from ...draw.style import line_width
 from ...draw.timeline import draw_spans, finish_timeline
 from .child import SyncRecord
@@ -73,22 +73,19 @@ def plot_operation_costs(costs: Sequence[OperationCost]) -> Figure:
     for i, group in enumerate(groups):
         mine = [(c.name, c.seconds * 1e6) for c in costs if c.group == group]
         ax.barh([n for n, _ in mine], [v for _, v in mine], color=colour(i), label=group or None)
-    for y, value in enumerate(values):
-        ax.text(value, y, f" {value:.2g} µs", va="center", fontsize="small")
     if len(groups) > 1:
         ax.legend(fontsize="small", loc="upper right")  # the cheap operations on top leave room
     ax.set_yticks(range(len(names)), names)
     ax.set_xscale("log")
     ax.set_xlim(min(values) / 2, max(values) * 6)
     plain_log_ticks(ax.xaxis)
-    ax.invert_yaxis()  # cheapest on top
-    finish(
+    finish_bars(  # the first, cheapest, on top
         ax,
+        values,
+        value_format="{:.2g} µs",
         xlabel="round trip: an int to a child process and back (µs, median, log scale)",
-        ylabel="",
         title="One small round trip between two processes, each mechanism",
     )
-    ax.grid(False, axis="y")
     return fig
 
 

@@ -15,7 +15,7 @@ from matplotlib.figure import Figure
 from ...core.domains import Count, Workers, validated
 from ...core.lifecycle import run_threads
 from ...core.races import Counter
-from ...draw.plots import colour, finish, new_figure
+from ...draw.plots import colour, finish_bars, new_figure
 
 
 @validated
@@ -96,15 +96,12 @@ def plot_lock_overhead(results: dict[str, float]) -> Figure:
     labels = list(results)
     values = [results[label] for label in labels]
     ax.barh(labels, values, color=[colour(i) for i in range(len(labels))])
-    for y, value in enumerate(values):
-        ax.text(value, y, f" {value:.0f} ns", va="center", fontsize="small")
     ax.set_xlim(0, max(values) * 1.25)
-    ax.invert_yaxis()
-    finish(
+    finish_bars(
         ax,
+        values,
+        value_format="{:.0f} ns",
         xlabel="time per increment (ns)",
-        ylabel="",
         title="What a lock costs per increment of a shared counter",
     )
-    ax.grid(False, axis="y")
     return fig

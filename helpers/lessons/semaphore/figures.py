@@ -18,8 +18,9 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
 from ...core.domains import Of, Progress, Text, validated
-from ...draw.plots import MARKERS, colour, finish, new_figure
-from ...draw.style import figure_size, line_width, marker_size
+from ...core.timing import chain_progress
+from ...draw.plots import MARKERS, colour, finish, mark_point, new_figure
+from ...draw.style import figure_size, line_width
 from ...draw.timeline import draw_rows, draw_spans
 from .classes import IMPLEMENTATIONS, Implementation, Permits
 from .limits import LimitComparison
@@ -120,11 +121,7 @@ def connection_pool_explorer(
     ks = _sweep_values(workers, permits)
     runs: dict[int, ConnectionPoolRun] = {}
     for step, k in enumerate(ks):
-
-        def stage(done: int, total: int, step: int = step) -> None:
-            if progress is not None:
-                progress(step * tasks + done, len(ks) * tasks)
-
+        stage = chain_progress(progress, step * tasks, len(ks) * tasks)
         runs[k] = run_connection_pool(workers, k, tasks, task_ms, implementation, progress=stage)
     chosen = runs[permits]
 
@@ -151,16 +148,7 @@ def connection_pool_explorer(
         color=colour(0),
         label="measured",
     )
-    right.plot(
-        [permits],
-        [chosen.throughput],
-        marker="o",
-        markersize=marker_size(2),
-        markerfacecolor="none",
-        markeredgecolor="#000000",
-        linestyle="none",
-        label="this run (timeline)",
-    )
+    mark_point(right, permits, chosen.throughput, label="this run (timeline)")
     right.axvline(
         workers, color="#D55E00", linestyle=":", linewidth=line_width(0.93), label="k = threads"
     )

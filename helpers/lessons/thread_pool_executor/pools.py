@@ -27,11 +27,11 @@ from ...core import machine
 from ...core.domains import Count, Fn, Int, Millis, Progress, Timeout, Workers, validated
 from ...core.lifecycle import wait_until
 from ...core.machine import StartMethod
-from ...core.timing import Measurement, RunResult, TaskMs, run_specs
+from ...core.timing import Measurement, RunResult, TaskMs, chain_progress, run_specs
 from ...core.workloads import make_tasks
 from ...draw.explore import compare_executors
-from ...draw.plots import IDEAL_STYLE, LIMIT_STYLE, MARKERS, colour, finish, new_figure
-from ...draw.style import line_width, marker_size
+from ...draw.plots import IDEAL_STYLE, LIMIT_STYLE, MARKERS, colour, finish, mark_point, new_figure
+from ...draw.style import line_width
 from ...draw.timeline import plot_timeline
 from ...teaching.executor import default_max_workers
 
@@ -191,13 +191,8 @@ def io_sweep(
     total = len(counts) * tasks
     points = []
     for step, count in enumerate(counts):
-
-        def stage(done: int, _total: int, offset: int = step * tasks) -> None:
-            if progress is not None:
-                progress(offset + done, total)
-
-        run = run_specs(specs, "threads", count, progress=stage)
-        points.append(IoPoint(count, run))
+        stage = chain_progress(progress, step * tasks, total)
+        points.append(IoPoint(count, run_specs(specs, "threads", count, progress=stage)))
     return IoSweep(seconds, tasks, workers, tuple(points))
 
 
@@ -231,16 +226,7 @@ def plot_io_sweep(sweep: IoSweep) -> Figure:
         linestyle="none",
         label="measured",
     )
-    left.plot(
-        [chosen.workers],
-        [chosen.throughput],
-        marker="o",
-        markersize=marker_size(2),
-        markerfacecolor="none",
-        markeredgecolor="#000000",
-        linestyle="none",
-        label="timeline on the right",
-    )
+    mark_point(left, chosen.workers, chosen.throughput, label="timeline on the right")
     ticks = [p.workers for p in sweep.points]
     left.set_xticks(ticks, [str(t) if t * 16 >= top or t == 1 else "" for t in ticks])
     left.set_xlim(0, top + 1)

@@ -12,7 +12,7 @@ from matplotlib.figure import Figure
 from ...core import machine
 from ...core.domains import Items, Number, Of, OptionalText, validated
 from ...core.spans import Span, rows
-from ...draw.plots import OptionalAxes, new_figure
+from ...draw.plots import OptionalAxes, axes_for
 from ...draw.style import figure_size
 from ...draw.timeline import draw_spans, finish_timeline, legends
 from .web import PageRequest
@@ -45,10 +45,7 @@ def plot_requests(
 ) -> Figure:
     """A timeline of requests: one row per thread, one bar per request."""
     spans = _spans_by_thread(requests)
-    if ax is None:
-        fig, (ax,) = new_figure(height=1.2 + 0.35 * len(rows(spans)))
-    else:
-        fig = ax.figure  # type: ignore[assignment]
+    fig, ax = axes_for(ax, height=1.2 + 0.35 * len(rows(spans)))
     start = min(span.start for span in spans) if t0 is None else t0
     # A request only waits: the legend's "waiting on I/O" (naming the GIL only where there is one).
     draw_spans(ax, spans, start, legend=legends(machine.gil_enabled())["io"])
@@ -59,7 +56,7 @@ def plot_requests(
         ylabel="thread",
         title=title or f"{len(spans)} requests",
     )
-    return fig  # type: ignore[return-value]
+    return fig
 
 
 def _elapsed(requests: Sequence[PageRequest]) -> float:

@@ -1,4 +1,5 @@
-"""What ``subinterpreters.py`` runs inside other interpreters.
+"""What ``subinterpreters.py`` runs inside other interpreters, and the CPU-bound loop that
+``threads_bench.py`` runs on threads.
 
 A module of its own, not the script: a function is sent to another interpreter by reference
 (its module and name, as pickle does it), and every interpreter can import this module, while
@@ -12,7 +13,7 @@ NOTES: list[str] = []
 
 
 def spin(iterations: int) -> int:
-    """Pure-Python CPU work (the same loop as the threads benchmark)."""
+    """The course's CPU-bound task: pure Python (the same loop as helpers.core.workloads.spin)."""
     total = 0
     for i in range(iterations):
         total += i * i % 7

@@ -2,10 +2,11 @@
 
     python threads_bench.py --threads 1,2,4 --task-seconds 0.1 --repeats 3
 
-Standard library only, and runnable by path, so notebook 10 can run the very same benchmark on
-any interpreter it finds (a free-threaded ``python3.13t``, a 3.14), whether or not the course is
-installed there. Each of ``t`` threads runs one equal task; the speedup is the time ``t`` tasks
-would take one after another divided by the wall time of running them on ``t`` threads.
+Standard library only (and its sibling ``subinterp_tasks.py``), and runnable by path, so
+notebook 10 can run the very same benchmark on any interpreter it finds (a free-threaded
+``python3.13t``, a 3.14), whether or not the course is installed there. Each of ``t`` threads
+runs one equal task; the speedup is the time ``t`` tasks would take one after another divided
+by the wall time of running them on ``t`` threads.
 
 Each run also reports ``cores_busy``: the CPU time of the whole process (every thread) divided
 by the wall time. It says how many cores ran this process's threads at once, on average; it
@@ -24,15 +25,9 @@ import sysconfig
 import threading
 import time
 
+from subinterp_tasks import spin  # the sibling module: the same loop subinterpreters.py runs
+
 JOIN_TIMEOUT_S = 300.0
-
-
-def spin(iterations: int) -> int:
-    """The course's CPU-bound task (the same loop as helpers.core.workloads.spin)."""
-    total = 0
-    for i in range(iterations):
-        total += i * i % 7
-    return total
 
 
 def calibrate(seconds: float) -> int:
