@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Sequence
-from typing import Annotated, Any
+from typing import Annotated
 
 from matplotlib.figure import Figure
 
 from ..core.domains import Items, Of, OptionalText, validated
 from ..core.spans import Span
-from ..draw.plots import finish, new_figure
+from ..draw.plots import OptionalAxes, axes_for, finish
 from ..draw.style import line_width
 from ..draw.timeline import draw_spans
 from .run import Step
@@ -71,14 +71,11 @@ def plot_schedule(
     threads: ThreadNames = (),
     *,
     title: OptionalText = None,
-    ax: Any = None,
+    ax: OptionalAxes = None,
 ) -> Figure:
     """A schedule on the timeline: who ran at each step, who was blocked, where it switched."""
     names = list(dict.fromkeys([*threads, *(s.thread for s in steps)]))
-    if ax is None:
-        fig, (ax,) = new_figure(height=1.0 + 0.45 * max(1, len(names)))
-    else:
-        fig = ax.figure
+    fig, ax = axes_for(ax, height=1.0 + 0.45 * max(1, len(names)))
     spans = schedule_spans(steps, names)
     draw_spans(ax, spans, 0.0, legend=("running (its steps)", "blocked"), scale=1.0)
     for previous, step in itertools.pairwise(steps):
@@ -87,4 +84,4 @@ def plot_schedule(
     ax.set_xlim(0, max(1, len(steps)))
     finish(ax, xlabel="step", ylabel="thread", title=title or f"{len(steps)} steps")
     ax.grid(False, axis="y")
-    return fig  # type: ignore[return-value]
+    return fig
