@@ -140,13 +140,32 @@ def _settled_already() -> Iterator[None]:
         yield
 
 
-def _call(fn: Callable[..., Any], executor: ScriptedExecutor, *args: Any) -> Any:
-    """Call the learner's function; note which futures it cancelled; end the script."""
+def _call(name: str, fn: Callable[..., Any], executor: ScriptedExecutor, *args: Any) -> Any:
+    """Call the learner's function ``name``; note which futures it cancelled; end the script.
+    :class:`Wrong` if it is still waiting long after its timeout."""
     try:
         return checks.call_with_timeout(fn, executor, *args, timeout=TIMEOUT_S + _SLACK_S)
+    except checks.CheckTimeout:
+        raise _stuck(name) from None
     finally:
         executor.cancelled_at_return = [f.cancelled() for f in executor.futures]
         executor.finish_all()
+
+
+def _gives_up(
+    name: str, fn: Callable[..., Any], executor: ScriptedExecutor, items: list[int], returned: str
+) -> float:
+    """Call ``fn(executor, _double, items, TIMEOUT_S)`` where some task never finishes: the
+    seconds it took to raise a ``TimeoutError``; :class:`Wrong` with ``returned`` if it returned
+    instead."""
+    started = time.monotonic()
+    try:
+        _call(name, fn, executor, _double, list(items), TIMEOUT_S)
+    except Exception as error:
+        if not _is_timeout(error):
+            raise
+        return time.monotonic() - started
+    raise checks.Wrong(returned)
 
 
 def _is_timeout(error: BaseException) -> bool:
@@ -184,10 +203,7 @@ def check_results_in_order(results_in_order: object) -> checks.Feedback:
 
     # Later items finish first: collecting in finishing order gives them reversed.
     reverse = ScriptedExecutor(lambda n: 0.01 * (len(items) - n))
-    try:
-        result = _call(results_in_order, reverse, _double, list(items), TIMEOUT_S)
-    except checks.CheckTimeout:
-        raise _stuck("results_in_order") from None
+    result = _call("results_in_order", results_in_order, reverse, _double, list(items), TIMEOUT_S)
     if reverse.is_shut_down:
         raise checks.Wrong(
             "results_in_order shut the executor down (a `with executor:` block does that). It "
@@ -209,19 +225,17 @@ def check_results_in_order(results_in_order: object) -> checks.Feedback:
 
     # One task never finishes: the function must give up after `timeout`.
     never = ScriptedExecutor(lambda n: None if n == 2 else 0.01)
-    started = time.monotonic()
-    try:
-        _call(results_in_order, never, _double, list(items), TIMEOUT_S)
-    except checks.CheckTimeout:
-        raise _stuck("results_in_order") from None
-    except Exception as error:
-        if not _is_timeout(error):
-            raise
-        return checks.passed(
-            f"in the order of the items, and a TimeoutError after "
-            f"{time.monotonic() - started:.1f} s when a task never finished."
-        )
-    raise checks.Wrong("a task never finished, yet results_in_order returned: it should raise.")
+    waited = _gives_up(
+        "results_in_order",
+        results_in_order,
+        never,
+        items,
+        "a task never finished, yet results_in_order returned: it should raise.",
+    )
+    return checks.passed(
+        f"in the order of the items, and a TimeoutError after {waited:.1f} s when a task never "
+        "finished."
+    )
 
 
 # --- Exercise 2: the first answer wins ------------------------------------------------------------
@@ -238,9 +252,7 @@ def check_first_done(first_done: object) -> checks.Feedback:
     # the three others wait in the queue, and should be cancelled.
     executor = ScriptedExecutor(lambda n: None if n == 0 else 0.05, running=2, refill=False)
     try:
-        result = _call(first_done, executor, _double, list(items), TIMEOUT_S)
-    except checks.CheckTimeout:
-        raise _stuck("first_done") from None
+        result = _call("first_done", first_done, executor, _double, list(items), TIMEOUT_S)
     except Exception as error:
         if _is_timeout(error):
             raise checks.Wrong(
@@ -262,17 +274,11 @@ def check_first_done(first_done: object) -> checks.Feedback:
         )
 
     none = ScriptedExecutor(lambda n: None, running=2)
-    try:
-        _call(first_done, none, _double, list(items), TIMEOUT_S)
-    except checks.CheckTimeout:
-        raise _stuck("first_done") from None
-    except Exception as error:
-        if not _is_timeout(error):
-            raise
-        return checks.passed(
-            "the first to finish wins, the rest are cancelled, and it gives up in time."
-        )
-    raise checks.Wrong("no task finished, yet first_done returned: it should raise TimeoutError.")
+    returned = "no task finished, yet first_done returned: it should raise TimeoutError."
+    _gives_up("first_done", first_done, none, items, returned)
+    return checks.passed(
+        "the first to finish wins, the rest are cancelled, and it gives up in time."
+    )
 
 
 # --- Exercise 3: fewer, bigger tasks --------------------------------------------------------------
@@ -295,10 +301,9 @@ def check_chunked_sum(chunked_sum: object) -> checks.Feedback:
     expected = sum_of_squares(numbers)
     for name, delay in (("quick", 0.01), ("slow", 0.3)):
         executor = ScriptedExecutor(lambda n, delay=delay: delay * (1 + n % 2))
-        try:
-            result = _call(chunked_sum, executor, sum_of_squares, list(numbers), chunks, 2.0)
-        except checks.CheckTimeout:
-            raise _stuck("chunked_sum") from None
+        result = _call(
+            "chunked_sum", chunked_sum, executor, sum_of_squares, list(numbers), chunks, 2.0
+        )
         if executor.is_shut_down:
             raise checks.Wrong("chunked_sum shut the executor down: it was lent to you.")
         tasks = len(executor.submitted)

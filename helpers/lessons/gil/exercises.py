@@ -96,17 +96,17 @@ GIL_RELEASE_FACTS: dict[str, tuple[bool, str]] = {
 @checks.checker
 def check_releases_gil(releases_gil: object) -> checks.Feedback:
     """A dict mapping each call in :data:`GIL_RELEASE_FACTS` to True/False."""
-    if releases_gil is None:
-        raise checks.Wrong("set releases_gil to the dict of answers first (it is still None).")
-    if not isinstance(releases_gil, dict):
-        raise checks.Wrong(f"releases_gil should be a dict; got {type(releases_gil).__name__}.")
-    missing = [call for call in GIL_RELEASE_FACTS if call not in releases_gil]
-    if missing:
-        raise checks.Wrong(f"keep every key of the dict; missing: {missing}.")
-    undecided = [call for call in GIL_RELEASE_FACTS if not isinstance(releases_gil[call], bool)]
+    answers = checks.dict_answer(
+        releases_gil,
+        "releases_gil",
+        GIL_RELEASE_FACTS,
+        unset="set releases_gil to the dict of answers first (it is still None).",
+        called="dict",
+    )
+    undecided = [call for call in GIL_RELEASE_FACTS if not isinstance(answers[call], bool)]
     if undecided:
         raise checks.Wrong(f"answer True or False for: {undecided}.")
-    wrong = [call for call, (truth, _) in GIL_RELEASE_FACTS.items() if releases_gil[call] != truth]
+    wrong = [call for call, (truth, _) in GIL_RELEASE_FACTS.items() if answers[call] != truth]
     if wrong:
         call = wrong[0]
         truth, why = GIL_RELEASE_FACTS[call]

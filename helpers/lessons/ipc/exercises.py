@@ -175,15 +175,11 @@ MECHANISM_SCENARIOS: dict[str, tuple[str, str, dict[str, str]]] = {
 @checks.checker
 def check_mechanisms(choices: object) -> checks.Feedback:
     """A dict from each scenario of :data:`MECHANISM_SCENARIOS` to one of the mechanisms."""
-    if choices is None:
-        raise checks.Wrong("fill in the dict first (it is still None).")
-    if not isinstance(choices, dict):
-        raise checks.Wrong(f"choices should be a dict; got {type(choices).__name__}.")
-    missing = [key for key in MECHANISM_SCENARIOS if key not in choices]
-    if missing:
-        raise checks.Wrong(f"keep every key of the template; missing: {missing}.")
+    chosen = checks.dict_answer(
+        choices, "choices", MECHANISM_SCENARIOS, unset="fill in the dict first (it is still None)."
+    )
     for scenario, (best, _why, hints) in MECHANISM_SCENARIOS.items():
-        answer = choices[scenario]
+        answer = chosen[scenario]
         if answer is None:
             raise checks.Wrong(f"{scenario!r} is still None.")
         if answer not in MECHANISM_CHOICES:

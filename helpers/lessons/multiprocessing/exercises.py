@@ -157,15 +157,11 @@ _METHOD_HINTS = {
 @checks.checker
 def check_default_start_methods(defaults: object) -> checks.Feedback:
     """A dict from each situation in :data:`START_METHOD_CASES` to a start method name."""
-    if defaults is None:
-        raise checks.Wrong("fill in the dict first (it is still None).")
-    if not isinstance(defaults, dict):
-        raise checks.Wrong(f"defaults should be a dict; got {type(defaults).__name__}.")
-    missing = [key for key in START_METHOD_CASES if key not in defaults]
-    if missing:
-        raise checks.Wrong(f"keep every key of the template; missing: {missing}.")
+    chosen = checks.dict_answer(
+        defaults, "defaults", START_METHOD_CASES, unset="fill in the dict first (it is still None)."
+    )
     for key, (platform, version) in START_METHOD_CASES.items():
-        answer = defaults[key]
+        answer = chosen[key]
         if answer is None:
             raise checks.Wrong(f"{key!r} is still None.")
         if answer not in ("fork", "spawn", "forkserver"):

@@ -179,6 +179,14 @@ def _check_worker_gives_back_on_error(worker: Callable[..., Any]) -> checks.Feed
 # --- Exercise 2: throughput of a limited resource ---------------------------------------------
 
 
+#: The wrong throughputs learners give (requests per second), each with what it missed.
+_THROUGHPUT_MISTAKES = {
+    8 / 0.050: "8 threads, but only 3 of them can hold a connection at any moment.",
+    1 / 0.050: "that is one connection's rate; 3 work side by side.",
+    3 / 50: "that is per millisecond; the question asks per second.",
+}
+
+
 @checks.checker
 def check_throughput(throughput: object) -> checks.Feedback:
     """8 threads; each request holds a connection 50 ms; the database allows 3 connections."""
@@ -189,12 +197,7 @@ def check_throughput(throughput: object) -> checks.Feedback:
             "60 requests/s: 3 connections, each finishing 20 requests a second. The other 5 "
             "threads only wait; more threads would not help, more connections would."
         )
-    if math.isclose(value, 8 / 0.050, rel_tol=0.02):
-        raise checks.Wrong("8 threads, but only 3 of them can hold a connection at any moment.")
-    if math.isclose(value, 1 / 0.050, rel_tol=0.02):
-        raise checks.Wrong("that is one connection's rate; 3 work side by side.")
-    if math.isclose(value, 3 / 50, rel_tol=0.02):
-        raise checks.Wrong("that is per millisecond; the question asks per second.")
+    checks.reject_mistakes(value, _THROUGHPUT_MISTAKES, rel_tol=0.02)
     raise checks.Wrong(
         f"{value:g} is not it. How many requests does one connection finish per second, and "
         "how many connections work at once?"

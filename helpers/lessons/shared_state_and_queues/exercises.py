@@ -212,17 +212,17 @@ def check_bottleneck(
     make = _PRODUCERS * 1000 / _PRODUCE_MS  # 100 items/s
     work = _WORKERS * 1000 / _PROCESS_MS  # 30 items/s
     rate = number_answer(throughput, "throughput")
-    if math.isclose(rate, make):
-        raise checks.Wrong(
-            f"{make:g} items/s is what the producers could make. Items leave the pipeline only "
-            "as fast as the consumers finish them."
-        )
-    if math.isclose(rate, make + work):
-        raise checks.Wrong(
-            "the stages do not add up: every item goes through both, one after another."
-        )
-    if math.isclose(rate, 1000 / _PROCESS_MS):
-        raise checks.Wrong("that is one consumer's rate; three consumers work at the same time.")
+    checks.reject_mistakes(
+        rate,
+        {
+            make: f"{make:g} items/s is what the producers could make. Items leave the pipeline "
+            "only as fast as the consumers finish them.",
+            make + work: "the stages do not add up: every item goes through both, one after "
+            "another.",
+            1000 / _PROCESS_MS: "that is one consumer's rate; three consumers work at the same "
+            "time.",
+        },
+    )
     if not math.isclose(rate, min(make, work), rel_tol=0.02):
         raise checks.Wrong(
             f"{rate:g} items/s is not it. Work out each stage's rate (workers x items per "

@@ -47,6 +47,14 @@ def _wait_for_threads_to_end(before: set[int], timeout: float = 1.0) -> tuple[st
 # --- Exercise 1: Little's law ----------------------------------------------------------------
 
 
+#: The wrong worker counts learners give, each with what it missed.
+_WORKERS_MISTAKES = {
+    750: "150 / 0.2 = 750 divides by the latency; Little's law multiplies: L = λ × W.",
+    150: "one worker per call per second would be right only if a call took 1 s. Here a "
+    "call takes 0.2 s: how many calls does one worker finish per second?",
+}
+
+
 @checks.checker
 def check_workers_needed(workers_needed: object) -> checks.Feedback:
     """150 calls per second, 200 ms per call: how many calls must be in flight at once?"""
@@ -56,15 +64,7 @@ def check_workers_needed(workers_needed: object) -> checks.Feedback:
             "30: Little's law, L = λ × W = 150 calls/s × 0.2 s. Each worker finishes 5 calls "
             "per second, so 30 workers finish 150."
         )
-    if math.isclose(value, 750):
-        raise checks.Wrong(
-            "150 / 0.2 = 750 divides by the latency; Little's law multiplies: L = λ × W."
-        )
-    if math.isclose(value, 150):
-        raise checks.Wrong(
-            "one worker per call per second would be right only if a call took 1 s. Here a "
-            "call takes 0.2 s: how many calls does one worker finish per second?"
-        )
+    checks.reject_mistakes(value, _WORKERS_MISTAKES)
     if value < 30:
         raise checks.Wrong(
             f"with {value:g} workers the pool finishes at most {value / 0.2:g} calls per second "
