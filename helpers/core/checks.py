@@ -148,9 +148,12 @@ def expect_equal(actual: object, expected: object, what: Text) -> None:
 
 
 @validated
-def expect_callable(obj: object, name: Text) -> None:
+def expect_callable(obj: object, name: Text) -> Callable[..., Any]:
+    """``obj``, typed as the callable it must be (the checker needs no ``assert callable``);
+    :class:`Wrong` if it is not one."""
     if not callable(obj):
         raise Wrong(f"{name} should be a function; got {type(obj).__name__}.")
+    return obj
 
 
 @validated

@@ -83,12 +83,13 @@ def _run(
     return outcome.get("value")
 
 
-def _expect_coroutine_function(fn: object, name: str) -> None:
+def _expect_coroutine_function(fn: object, name: str) -> Callable[..., Any]:
     if fn is None:
         raise checks.Wrong(f"define {name} first (it is still None).")
-    checks.expect_callable(fn, name)
-    if not inspect.iscoroutinefunction(fn):
+    function = checks.expect_callable(fn, name)
+    if not inspect.iscoroutinefunction(function):
         raise checks.Wrong(f"{name} should be a coroutine function: write `async def {name}(...)`.")
+    return function
 
 
 # --- Exercise 1: the lost deposit ---------------------------------------------------------------
@@ -124,8 +125,7 @@ _DEPOSIT_SCENARIOS = {
 def check_deposit(deposit: object) -> checks.Feedback:
     """``async def deposit(account, amount)``: add ``amount`` to ``account.balance`` and
     ``await account.audit(amount)`` once; 40 deposits at once must lose nothing."""
-    _expect_coroutine_function(deposit, "deposit")
-    assert callable(deposit)
+    deposit = _expect_coroutine_function(deposit, "deposit")
     expected = sum(_AMOUNTS)
     accounts = {name: _Account(delays) for name, delays in _DEPOSIT_SCENARIOS.items()}
 
@@ -223,8 +223,7 @@ _NAMES = ["ada", "grace", "linus", "guido"]
 def check_lookup_all(lookup_all: object) -> checks.Feedback:
     """``async def lookup_all(lookup, names)``: ``[lookup(n) for n in names]``, with the
     blocking lookups run at the same time, off the loop's thread, in order."""
-    _expect_coroutine_function(lookup_all, "lookup_all")
-    assert callable(lookup_all)
+    lookup_all = _expect_coroutine_function(lookup_all, "lookup_all")
     expected = [len(n) for n in _NAMES]
     for after_s in (0.01, 1.0):  # quick lookups, then slower than any fixed guess should be
         lookups = _Lookups(len(_NAMES), after_s)
@@ -318,8 +317,7 @@ class _Handler:
 def check_pipeline(pipeline: object) -> checks.Feedback:
     """``async def pipeline(source, handle, consumers)``: every item of the async iterator
     ``source`` handled once by ``consumers`` concurrent consumers; every consumer stopped."""
-    _expect_coroutine_function(pipeline, "pipeline")
-    assert callable(pipeline)
+    pipeline = _expect_coroutine_function(pipeline, "pipeline")
     items, consumers = 20, 3
     for long_pause_s in (0.0, 0.6):
         handler = _Handler()

@@ -180,10 +180,10 @@ def _stuck(name: str) -> checks.Wrong:
     )
 
 
-def _expect_function(fn: object, name: str) -> None:
+def _expect_function(fn: object, name: str) -> Callable[..., Any]:
     if fn is None:
         raise checks.Wrong(f"define {name} first (it is still None).")
-    checks.expect_callable(fn, name)
+    return checks.expect_callable(fn, name)
 
 
 def _double(x: int) -> int:
@@ -197,8 +197,7 @@ def _double(x: int) -> int:
 def check_results_in_order(results_in_order: object) -> checks.Feedback:
     """``results_in_order(executor, fn, items, timeout)``: ``[fn(i) for i in items]`` computed
     on ``executor``, in the order of ``items``; ``TimeoutError`` if not done in time."""
-    _expect_function(results_in_order, "results_in_order")
-    assert callable(results_in_order)
+    results_in_order = _expect_function(results_in_order, "results_in_order")
     items = list(range(6))
 
     # Later items finish first: collecting in finishing order gives them reversed.
@@ -245,8 +244,7 @@ def check_results_in_order(results_in_order: object) -> checks.Feedback:
 def check_first_done(first_done: object) -> checks.Feedback:
     """``first_done(executor, fn, items, timeout)``: ``(item, fn(item))`` for the first task to
     finish; every other task cancelled; ``TimeoutError`` if none finishes in time."""
-    _expect_function(first_done, "first_done")
-    assert callable(first_done)
+    first_done = _expect_function(first_done, "first_done")
     items = [10, 11, 12, 13, 14]
     # Two run at once: item 10 never finishes (until the end), item 11 does after 50 ms;
     # the three others wait in the queue, and should be cancelled.
@@ -294,8 +292,7 @@ def sum_of_squares(numbers: Annotated[Sequence[int], Items(Int(None), empty_ok=T
 def check_chunked_sum(chunked_sum: object) -> checks.Feedback:
     """``chunked_sum(executor, fn, numbers, chunks, timeout)``: split ``numbers`` into
     ``chunks`` parts, one ``executor.submit(fn, part)`` each, and add up the results."""
-    _expect_function(chunked_sum, "chunked_sum")
-    assert callable(chunked_sum)
+    chunked_sum = _expect_function(chunked_sum, "chunked_sum")
     numbers = list(range(103))  # 103 = 4 x 25 + 3: the parts cannot all be equal
     chunks = 4
     expected = sum_of_squares(numbers)

@@ -37,8 +37,7 @@ _PROBE_CASES = (
 @checks.checker
 def check_gil_probe(gil_is_enabled: object) -> checks.Feedback:
     """``gil_is_enabled(sys_module)`` must answer from the module it is given, on 3.10-3.14."""
-    checks.expect_callable(gil_is_enabled, "gil_is_enabled")
-    assert callable(gil_is_enabled)
+    gil_is_enabled = checks.expect_callable(gil_is_enabled, "gil_is_enabled")
     for what, version, gil in _PROBE_CASES:
         try:
             answer = gil_is_enabled(_fake_sys(version, gil))
@@ -236,8 +235,7 @@ class _WatchedDict(dict):  # type: ignore[type-arg]
 def check_register(register: object) -> checks.Feedback:
     """``register(registry, key, value)``: the first value stored under ``key`` wins, and every
     caller, in any thread, gets the winner back."""
-    checks.expect_callable(register, "register")
-    assert callable(register)
+    register = checks.expect_callable(register, "register")
     registry: dict[str, int] = {}
     first = checks.call_with_timeout(register, registry, "k", 1, timeout=BOUND_S)
     second = checks.call_with_timeout(register, registry, "k", 2, timeout=BOUND_S)

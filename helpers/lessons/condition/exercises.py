@@ -14,14 +14,6 @@ from typing import Annotated, Any
 
 from ...core import checks, learner
 from ...core.domains import Bool, Count, Fn, Int, Of, Seconds, validated
-from ...core.learner import (
-    ThreadRun,
-    call_bounded,
-    hint_if_lock_not_held,
-    number_answer,
-    rescue,
-    start_threads,
-)
 from ...core.lifecycle import wait_until, waiting_count
 from ...lab import Verdict, answer_modules, prove
 from .classes import MakeCondition
@@ -35,7 +27,7 @@ Players = Annotated[int, Int(1, 32)]
 @checks.checker
 def check_woken(woken: object) -> checks.Feedback:
     """Five threads wait; the notifier calls ``notify(2)`` and then ``notify()``."""
-    value = number_answer(woken, "woken")
+    value = learner.number_answer(woken, "woken")
     if value == 3:
         return checks.passed(
             "3: notify(2) wakes two waiters and notify() one more; the other two keep "
@@ -78,7 +70,7 @@ def play_turns(
     timeout: Annotated[float, Seconds(10)] = 0.5,
     *,
     spurious: Bool = False,
-) -> tuple[Turns, ThreadRun, bool]:
+) -> tuple[Turns, learner.ThreadRun, bool]:
     """Start the players *last first* (each waiting before the next starts), then player 0.
 
     That queue order is what exposes a ``notify()`` that wakes the wrong player. With
@@ -89,11 +81,11 @@ def play_turns(
     """
     turns = Turns(players)
 
-    def all_waiting(count: int, run: ThreadRun) -> bool:
+    def all_waiting(count: int, run: learner.ThreadRun) -> bool:
         live = [t for t in run.threads[:count] if t.is_alive()]
         return waiting_count(turns.cond) >= len(live)
 
-    def queued(i: int, run: ThreadRun) -> None:
+    def queued(i: int, run: learner.ThreadRun) -> None:
         if i < players - 1:  # every player but the last one started (player 0) must be waiting
             wait_until(lambda: all_waiting(i + 1, run), learner.PATIENCE_S)
         if spurious and i == players - 2:
@@ -101,25 +93,24 @@ def play_turns(
                 turns.cond.notify_all()
             wait_until(lambda: all_waiting(players - 1, run), learner.PATIENCE_S)
 
-    run = start_threads(
+    run = learner.start_threads(
         [(lambda me=me: take_turns(turns, me, rounds, timeout)) for me in reversed(range(players))],
         before_next=queued,
     )
     rescued = not run.join(2 * timeout + learner.PATIENCE_S)
     if rescued:
-        rescue(run, turns.cond, lambda: None)
+        learner.rescue(run, turns.cond, lambda: None)
     return turns, run, rescued
 
 
 @checks.checker
 def check_take_turns(take_turns: object) -> checks.Feedback:
     """Three players must append to the log in the order 0, 1, 2, 0, 1, 2, …"""
-    checks.expect_callable(take_turns, "take_turns")
-    assert callable(take_turns)
+    take_turns = checks.expect_callable(take_turns, "take_turns")
     players, rounds = 3, 4
     turns, run, rescued = play_turns(take_turns, players, rounds)
     for error in run.errors.values():
-        hint_if_lock_not_held(error)
+        learner.hint_if_lock_not_held(error)
     run.raise_first_error()
     expected = list(range(players)) * rounds
     log = turns.log
@@ -196,7 +187,7 @@ def check_latch(latch_class: object) -> checks.Feedback:
 
     def call(fn: Callable[..., Any], *args: Any) -> Any:
         stuck = "wait(timeout) must give up when the time runs out: pass it to wait_for()."
-        return call_bounded(
+        return learner.call_bounded(
             fn, *args, timeout=learner.PATIENCE_S, cond=cond, unstick=open_up, stuck=stuck
         )
 
@@ -206,7 +197,7 @@ def check_latch(latch_class: object) -> checks.Feedback:
             f"with the count still at 2, wait(0.05) should time out and return False; it "
             f"returned {early!r}. Return the result of wait_for()."
         )
-    opened = call_bounded(latch_class(0).wait, 0.05, timeout=learner.PATIENCE_S, cond=cond)
+    opened = learner.call_bounded(latch_class(0).wait, 0.05, timeout=learner.PATIENCE_S, cond=cond)
     if opened is not True:
         raise checks.Wrong(
             f"a latch created with count 0 is open: wait() should return True, not {opened!r}."
@@ -235,17 +226,17 @@ def _check_latch_wakes_everyone(latch_class: type) -> checks.Feedback:
     latch = latch_class(1)
     cond = _condition_of(latch)
     waiters = 3
-    run = start_threads([lambda: latch.wait(30.0)] * waiters)
+    run = learner.start_threads([lambda: latch.wait(30.0)] * waiters)
     wait_until(lambda: waiting_count(cond) >= waiters or bool(run.errors), learner.PATIENCE_S)
     try:
         latch.count_down()
     except RuntimeError as error:
-        rescue(run, cond, lambda: setattr(latch, "count", 0))
-        hint_if_lock_not_held(error)
+        learner.rescue(run, cond, lambda: setattr(latch, "count", 0))
+        learner.hint_if_lock_not_held(error)
         raise
     run.join(learner.PATIENCE_S)
     woken = waiters - len(run.alive())
-    if woken < waiters and not rescue(run, cond, lambda: setattr(latch, "count", 0)):
+    if woken < waiters and not learner.rescue(run, cond, lambda: setattr(latch, "count", 0)):
         raise checks.Wrong("the waiting threads could not be woken up, even with notify_all().")
     run.raise_first_error()
     if woken < waiters:
@@ -351,20 +342,20 @@ def check_slot(slot_class: object) -> checks.Feedback:
         raise checks.Wrong(f"Slot should be a class; got {type(slot_class).__name__}.")
     slot = slot_class()
     cond = _condition_of(slot)
-    call_bounded(slot.put, "x", 0.05, timeout=learner.PATIENCE_S, cond=cond)
+    learner.call_bounded(slot.put, "x", 0.05, timeout=learner.PATIENCE_S, cond=cond)
     try:
-        call_bounded(slot.put, "y", 0.05, timeout=learner.PATIENCE_S, cond=cond)
+        learner.call_bounded(slot.put, "y", 0.05, timeout=learner.PATIENCE_S, cond=cond)
     except TimeoutError:
         pass
     else:
         raise checks.Wrong(
             "put() into a full slot should wait, and raise TimeoutError if time runs out."
         )
-    got = call_bounded(slot.get, 0.05, timeout=learner.PATIENCE_S, cond=cond)
+    got = learner.call_bounded(slot.get, 0.05, timeout=learner.PATIENCE_S, cond=cond)
     if got != "x":
         raise checks.Wrong(f"put('x') then get() returned {got!r}, not 'x'.")
     try:
-        call_bounded(slot.get, 0.05, timeout=learner.PATIENCE_S, cond=cond)
+        learner.call_bounded(slot.get, 0.05, timeout=learner.PATIENCE_S, cond=cond)
     except TimeoutError:
         pass
     else:

@@ -15,9 +15,8 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Annotated
 
-from ...core import checks
+from ...core import checks, learner
 from ...core.domains import AnyInt, Bool, Fn, Text, validated
-from ...core.learner import start_threads
 from ...core.lifecycle import stop
 from ...core.races import pause
 from ...lab import Verdict, answer_modules, judge_answer, prove
@@ -98,7 +97,7 @@ class CheckedLock:
 def _run_all(works: list[Callable[[], None]], timeout: float) -> list[BaseException]:
     """Run each of ``works`` in a thread of its own, all at once; return the exceptions they
     raised. Raise :class:`Wrong` if any is still running after ``timeout`` seconds."""
-    run = start_threads(works)
+    run = learner.start_threads(works)
     stopped = stop(run.threads, timeout)
     if not stopped.clean:
         raise checks.Wrong(

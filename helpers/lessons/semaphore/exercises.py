@@ -21,14 +21,6 @@ from typing import Annotated, Any
 
 from ...core import checks, learner
 from ...core.domains import Fn, Int, Seconds, validated
-from ...core.learner import (
-    ThreadRun,
-    call_bounded,
-    hint_if_lock_not_held,
-    number_answer,
-    rescue,
-    start_threads,
-)
 from ...core.lifecycle import wait_until, waiting_count
 from ...lab import Verdict, answer_modules, locks_from_outside, prove, support
 from .classes import Permits
@@ -99,11 +91,11 @@ class FetchProbe:
 
 def _run_workers(
     worker: Callable[..., Any], sem: Any, fetch: FetchProbe, jobs: int
-) -> tuple[list[Any], ThreadRun, bool]:
+) -> tuple[list[Any], learner.ThreadRun, bool]:
     """Run ``worker(sem, fetch, i, results)`` for every job on its own thread."""
     results: list[Any] = [None] * jobs
     fetch._watch(sem, jobs)
-    run = start_threads([(lambda i=i: worker(sem, fetch, i, results)) for i in range(jobs)])
+    run = learner.start_threads([(lambda i=i: worker(sem, fetch, i, results)) for i in range(jobs)])
     finished = run.join(jobs * fetch.gate + learner.PATIENCE_S)
     if not finished:  # stuck waiting for permits nobody gave back: hand out spares
         deadline = time.monotonic() + 3.0
@@ -116,8 +108,7 @@ def _run_workers(
 @checks.checker
 def check_worker(worker: object) -> checks.Feedback:
     """``worker(sem, fetch, i, results)``: at most ``k`` downloads at a time, results stored."""
-    checks.expect_callable(worker, "worker")
-    assert callable(worker)
+    worker = checks.expect_callable(worker, "worker")
     k, jobs = 2, 6
     sem = threading.Semaphore(k)
     fetch = FetchProbe(k)
@@ -190,7 +181,7 @@ _THROUGHPUT_MISTAKES = {
 @checks.checker
 def check_throughput(throughput: object) -> checks.Feedback:
     """8 threads; each request holds a connection 50 ms; the database allows 3 connections."""
-    value = number_answer(throughput, "throughput")
+    value = learner.number_answer(throughput, "throughput")
     expected = 3 / 0.050
     if math.isclose(value, expected, rel_tol=0.02):
         return checks.passed(
@@ -228,7 +219,7 @@ def _call(acquire: Callable[..., Any], state: CountingState, timeout: float) -> 
     def one_more() -> None:
         state.value += 1
 
-    return call_bounded(
+    return learner.call_bounded(
         acquire,
         state,
         timeout,
@@ -243,8 +234,7 @@ def _call(acquire: Callable[..., Any], state: CountingState, timeout: float) -> 
 @checks.checker
 def check_acquire(acquire: object) -> checks.Feedback:
     """``acquire(sem, timeout)``: take one permit from a :class:`CountingState`, or time out."""
-    checks.expect_callable(acquire, "acquire")
-    assert callable(acquire)
+    acquire = checks.expect_callable(acquire, "acquire")
     state = CountingState(1)
     got = _call(acquire, state, 0.5)
     if got is not True or state.value != 0:
@@ -267,13 +257,13 @@ def check_acquire(acquire: object) -> checks.Feedback:
 
 def _check_wakes_on_release(acquire: Callable[..., Any]) -> None:
     state = CountingState(0)
-    run = start_threads([lambda: acquire(state, 2.0)])
+    run = learner.start_threads([lambda: acquire(state, 2.0)])
     wait_until(lambda: waiting_count(state.cond) == 1 or bool(run.errors), learner.PATIENCE_S)
     state.release()
     if not run.join(2.0 + learner.PATIENCE_S):
-        rescue(run, state.cond, lambda: setattr(state, "value", state.value + 1))
+        learner.rescue(run, state.cond, lambda: setattr(state, "value", state.value + 1))
     for error in run.errors.values():
-        hint_if_lock_not_held(error)
+        learner.hint_if_lock_not_held(error)
     run.raise_first_error()
     if run.results.get(0) is not True or state.value != 0:
         raise checks.Wrong(
@@ -285,13 +275,13 @@ def _check_wakes_on_release(acquire: Callable[..., Any]) -> None:
 def _check_rechecks_after_waking(acquire: Callable[..., Any]) -> None:
     """Two threads wait; one permit appears and *both* are woken. Only one may take it."""
     state = CountingState(0)
-    run = start_threads([lambda: acquire(state, 0.5)] * 2)
+    run = learner.start_threads([lambda: acquire(state, 0.5)] * 2)
     wait_until(lambda: waiting_count(state.cond) == 2 or bool(run.errors), learner.PATIENCE_S)
     with state.cond:
         state.value += 1
         state.cond.notify_all()
     if not run.join(0.5 + learner.PATIENCE_S):
-        rescue(run, state.cond, lambda: setattr(state, "value", state.value + 2))
+        learner.rescue(run, state.cond, lambda: setattr(state, "value", state.value + 2))
     run.raise_first_error()
     if state.value < 0:
         raise checks.Wrong(
@@ -324,9 +314,9 @@ def _check_under_load(acquire: Callable[..., Any]) -> checks.Feedback:
             state.release()
         return True
 
-    run = start_threads([cycle] * threads)
+    run = learner.start_threads([cycle] * threads)
     if not run.join(10.0):
-        rescue(run, state.cond, lambda: setattr(state, "value", state.value + threads))
+        learner.rescue(run, state.cond, lambda: setattr(state, "value", state.value + threads))
     run.raise_first_error()
     if not all(run.results.values()) or state.value != permits:
         raise checks.Wrong(

@@ -15,9 +15,8 @@ import time
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from ...core import checks
+from ...core import checks, learner
 from ...core.domains import Fn, validated
-from ...core.learner import number_answer, start_threads
 from ...core.lifecycle import Stopped, stop
 from ...lab import Verdict, answer_modules, judge_answer, prove
 from .connections import Pool, show_pool
@@ -129,7 +128,7 @@ def _run_consumers(
 ) -> tuple[_BoundedQueue, list[Any], list[BaseException], Stopped]:
     q = _BoundedQueue()
     results: list[Any] = []
-    run = start_threads([lambda: consume(q, results)] * _CONSUMERS)
+    run = learner.start_threads([lambda: consume(q, results)] * _CONSUMERS)
     for item in _ITEMS:
         q.put(item)
         time.sleep(0.002)  # a producer slower than the consumers: the queue is often empty
@@ -211,7 +210,7 @@ def check_bottleneck(
     """2 producers at 20 ms/item, 3 consumers at 100 ms/item, maxsize 10, after a while."""
     make = _PRODUCERS * 1000 / _PRODUCE_MS  # 100 items/s
     work = _WORKERS * 1000 / _PROCESS_MS  # 30 items/s
-    rate = number_answer(throughput, "throughput")
+    rate = learner.number_answer(throughput, "throughput")
     checks.reject_mistakes(
         rate,
         {
@@ -236,7 +235,7 @@ def check_bottleneck(
             f"the producers could make {make:g} items/s; the consumers manage {work:g}. "
             "The bottleneck is the slower stage."
         )
-    length = number_answer(queue_length, "queue_length")
+    length = learner.number_answer(queue_length, "queue_length")
     if length == 0:
         raise checks.Wrong(
             "an empty queue is what you see when the consumers are faster. Here the producers "

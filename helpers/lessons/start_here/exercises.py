@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import math
 
-from ...core import checks
-from ...core.learner import number_answer
+from ...core import checks, learner
 from ...core.timing import ideal_speedup
 
 #: How close an answer must be to 8 / 3: two decimals (2.67) pass, a measured 2.6 does not.
@@ -23,7 +22,7 @@ _SPEEDUP_MISTAKES = {
 @checks.checker
 def check_best_speedup(best_speedup: object) -> checks.Feedback:
     """8 equal CPU-bound tasks, 3 worker processes, at least 3 free cores: the best speedup."""
-    value = number_answer(best_speedup, "best_speedup")
+    value = learner.number_answer(best_speedup, "best_speedup")
     expected = ideal_speedup(3, 8)
     if math.isclose(value, expected, rel_tol=_EXACT):
         return checks.passed(f"{expected:.2f}x: 8 tasks of work done in 3 rounds of task time.")

@@ -15,9 +15,8 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Annotated, Any
 
-from ...core import checks
+from ...core import checks, learner
 from ...core.domains import Fn, validated
-from ...core.learner import number_answer
 from ...core.lifecycle import stop
 from ...lab import Verdict, answer_modules, prove
 
@@ -58,7 +57,7 @@ _WORKERS_MISTAKES = {
 @checks.checker
 def check_workers_needed(workers_needed: object) -> checks.Feedback:
     """150 calls per second, 200 ms per call: how many calls must be in flight at once?"""
-    value = number_answer(workers_needed, "workers_needed")
+    value = learner.number_answer(workers_needed, "workers_needed")
     if math.isclose(value, 30):
         return checks.passed(
             "30: Little's law, L = λ × W = 150 calls/s × 0.2 s. Each worker finishes 5 calls "
@@ -116,8 +115,7 @@ def check_fetch_all(fetch_all: object) -> checks.Feedback:
     on a pool of at most ``max_workers`` threads, in the order of ``pages``."""
     if fetch_all is None:
         raise checks.Wrong("define fetch_all first (it is still None).")
-    checks.expect_callable(fetch_all, "fetch_all")
-    assert callable(fetch_all)
+    fetch_all = checks.expect_callable(fetch_all, "fetch_all")
     pages, workers = list(range(8)), 4
     site = _FakeSite(len(pages))
     before = {t.ident for t in threading.enumerate() if t.ident is not None}
@@ -188,8 +186,7 @@ def check_results_or_errors(results_or_errors: object) -> checks.Feedback:
     or, if it raised, the exception object itself."""
     if results_or_errors is None:
         raise checks.Wrong("define results_or_errors first (it is still None).")
-    checks.expect_callable(results_or_errors, "results_or_errors")
-    assert callable(results_or_errors)
+    results_or_errors = checks.expect_callable(results_or_errors, "results_or_errors")
     before = {t.ident for t in threading.enumerate() if t.ident is not None}
     try:
         parser = _Parser(_TEXTS[0])
@@ -291,8 +288,7 @@ def check_relay_worker(worker: object) -> checks.Feedback:
     Checked by the interleaving lab's search, not by real runs: no timing involved."""
     if worker is None:
         raise checks.Wrong("define worker first (it is still None).")
-    checks.expect_callable(worker, "worker")
-    assert callable(worker)
+    worker = checks.expect_callable(worker, "worker")
     verdict = prove_relay(worker)
     ce = verdict.counterexample
     if ce is not None:
