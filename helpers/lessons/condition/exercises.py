@@ -15,7 +15,7 @@ from typing import Annotated, Any
 from ...core import checks, learner
 from ...core.domains import Bool, Count, Fn, Int, Of, Seconds, validated
 from ...core.lifecycle import wait_until, waiting_count
-from ...lab import Verdict, answer_modules, prove
+from ...lab import Outcome, Verdict, answer_modules, prove
 from .classes import MakeCondition
 
 #: How many players take turns (exercise 2).
@@ -307,10 +307,8 @@ def prove_slot(slot_class: Annotated[type, Of(type)]) -> Verdict:
     )
 
 
-def _what_went_wrong(verdict: Verdict) -> str:
-    ce = verdict.counterexample
-    assert ce is not None
-    outcome = ce.outcome
+def _what_went_wrong(outcome: Outcome) -> str:
+    """What the shortest failing schedule's ending says about the learner's Slot."""
     if outcome.kind == "deadlock":
         return (
             "every thread ended up waiting, and nobody was left to wake them. Is there a "
@@ -367,7 +365,7 @@ def check_slot(slot_class: object) -> checks.Feedback:
         ce = verdict.counterexample
         assert ce is not None
         raise checks.Wrong(
-            f"{_what_went_wrong(verdict)}\nThe lab's search: {verdict.message}:\n{ce.table()}"
+            f"{_what_went_wrong(ce.outcome)}\nThe lab's search: {verdict.message}:\n{ce.table()}"
         )
     return checks.passed(
         f"one producer and two consumers always get one item each: {verdict.message}."
