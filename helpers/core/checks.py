@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import functools
 import html
+import math
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any, ParamSpec, TypeVar
 
-from .domains import Fn, Seconds, Text, validated
+from .domains import Fn, Number, Of, Seconds, Text, validated
 from .validate import MAX_TIMEOUT_S
 
 P = ParamSpec("P")
@@ -147,6 +148,46 @@ def expect_equal(actual: object, expected: object, what: Text) -> None:
 
 
 @validated
-def expect_callable(obj: object, name: Text) -> None:
+def expect_callable(obj: object, name: Text) -> Callable[..., Any]:
+    """``obj``, typed as the callable it must be (the checker needs no ``assert callable``);
+    :class:`Wrong` if it is not one."""
     if not callable(obj):
         raise Wrong(f"{name} should be a function; got {type(obj).__name__}.")
+    return obj
+
+
+@validated
+def dict_answer(
+    answer: object,
+    name: Text,
+    template: Annotated[Mapping[str, object], Of(dict)],
+    *,
+    unset: Text,
+    called: Text = "template",
+) -> dict[Any, Any]:
+    """``answer`` as a dict that keeps every key of ``template`` (the dict the notebook hands
+    out, ``called`` so in the message); :class:`Wrong` with ``unset`` while it is None.
+
+    The values are left to the checker: each exercise says differently what a value may be.
+    """
+    if answer is None:
+        raise Wrong(unset)
+    if not isinstance(answer, dict):
+        raise Wrong(f"{name} should be a dict; got {type(answer).__name__}.")
+    missing = [key for key in template if key not in answer]
+    if missing:
+        raise Wrong(f"keep every key of the {called}; missing: {missing}.")
+    return answer
+
+
+@validated
+def reject_mistakes(
+    value: Annotated[float, Of((int, float))],  # NaN too: a learner may well answer it
+    mistakes: Annotated[Mapping[float, str], Of(dict)],
+    rel_tol: Annotated[float, Number(0, 1)] = 1e-9,
+) -> None:
+    """Raise :class:`Wrong` with what the learner missed if ``value`` is one of the known wrong
+    answers ``mistakes`` (equal within ``rel_tol``, as :func:`math.isclose` has it)."""
+    for mistake, missed in mistakes.items():
+        if math.isclose(value, mistake, rel_tol=rel_tol):
+            raise Wrong(missed)

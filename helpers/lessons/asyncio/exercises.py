@@ -18,7 +18,7 @@ from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
-from ...core.checks import Feedback, Wrong, checker, expect_callable, passed
+from ...core import checks
 
 #: How long one scenario may take before the checker gives up on it (seconds).
 PATIENCE_S = 3.0
@@ -83,12 +83,13 @@ def _run(
     return outcome.get("value")
 
 
-def _expect_coroutine_function(fn: object, name: str) -> None:
+def _expect_coroutine_function(fn: object, name: str) -> Callable[..., Any]:
     if fn is None:
-        raise Wrong(f"define {name} first (it is still None).")
-    expect_callable(fn, name)
-    if not inspect.iscoroutinefunction(fn):
-        raise Wrong(f"{name} should be a coroutine function: write `async def {name}(...)`.")
+        raise checks.Wrong(f"define {name} first (it is still None).")
+    function = checks.expect_callable(fn, name)
+    if not inspect.iscoroutinefunction(function):
+        raise checks.Wrong(f"{name} should be a coroutine function: write `async def {name}(...)`.")
+    return function
 
 
 # --- Exercise 1: the lost deposit ---------------------------------------------------------------
@@ -120,12 +121,11 @@ _DEPOSIT_SCENARIOS = {
 }
 
 
-@checker
-def check_deposit(deposit: object) -> Feedback:
+@checks.checker
+def check_deposit(deposit: object) -> checks.Feedback:
     """``async def deposit(account, amount)``: add ``amount`` to ``account.balance`` and
     ``await account.audit(amount)`` once; 40 deposits at once must lose nothing."""
-    _expect_coroutine_function(deposit, "deposit")
-    assert callable(deposit)
+    deposit = _expect_coroutine_function(deposit, "deposit")
     expected = sum(_AMOUNTS)
     accounts = {name: _Account(delays) for name, delays in _DEPOSIT_SCENARIOS.items()}
 
@@ -138,7 +138,7 @@ def check_deposit(deposit: object) -> Feedback:
         _run(scenarios, timeout=_DEPOSIT_PATIENCE_S, learner=deposit)
     except _LoopStuck as stuck:
         freed = stuck.args[0]
-        raise Wrong(
+        raise checks.Wrong(
             "the event loop stopped: a deposit blocked the loop's only thread while another "
             "was suspended at its await. "
             + (
@@ -150,35 +150,35 @@ def check_deposit(deposit: object) -> Feedback:
             )
         ) from None
     except (TimeoutError, asyncio.TimeoutError):
-        raise Wrong(
+        raise checks.Wrong(
             f"120 deposits did not finish within {_DEPOSIT_PATIENCE_S:g} s: is a deposit waiting "
             "for something that never comes?"
         ) from None
     except RuntimeError as error:
         if "different event loop" not in str(error):
             raise
-        raise Wrong(
+        raise checks.Wrong(
             "your asyncio.Lock was already used on another event loop (the notebook's), and a "
             "lock belongs to the loop that first waited on it. The checker runs the deposits "
             "on a loop of its own: create the lock again (re-run its cell), then check."
         ) from None
     for name, account in accounts.items():
         if sorted(account.audited) != _AMOUNTS:
-            raise Wrong(
+            raise checks.Wrong(
                 "each deposit must call `await account.audit(amount)` exactly once; the audits "
                 f"were for {sorted(account.audited)[:8]}…"
             )
         if account.balance != expected:
             lost = expected - account.balance
-            raise Wrong(
+            raise checks.Wrong(
                 f"with {name}, the balance is {account.balance}, not {expected}: {lost} was "
                 "lost. A deposit read the balance, was suspended at `await`, and wrote back a "
                 "stale value. Keep no await between the read and the write, or hold an "
                 "asyncio.Lock across both."
             )
         if len(account.threads) != 1:
-            raise Wrong("the deposits ran on several threads; keep them on the event loop.")
-    return passed(
+            raise checks.Wrong("the deposits ran on several threads; keep them on the event loop.")
+    return checks.passed(
         f"every scenario ends with {expected}: no await sits between a read and its write "
         "(or a lock makes them one step)."
     )
@@ -219,12 +219,11 @@ class _Lookups:
 _NAMES = ["ada", "grace", "linus", "guido"]
 
 
-@checker
-def check_lookup_all(lookup_all: object) -> Feedback:
+@checks.checker
+def check_lookup_all(lookup_all: object) -> checks.Feedback:
     """``async def lookup_all(lookup, names)``: ``[lookup(n) for n in names]``, with the
     blocking lookups run at the same time, off the loop's thread, in order."""
-    _expect_coroutine_function(lookup_all, "lookup_all")
-    assert callable(lookup_all)
+    lookup_all = _expect_coroutine_function(lookup_all, "lookup_all")
     expected = [len(n) for n in _NAMES]
     for after_s in (0.01, 1.0):  # quick lookups, then slower than any fixed guess should be
         lookups = _Lookups(len(_NAMES), after_s)
@@ -248,33 +247,35 @@ def check_lookup_all(lookup_all: object) -> Feedback:
         try:
             result = _run(scenario, timeout=PATIENCE_S, learner=lookup_all)
         except threading.BrokenBarrierError:
-            raise Wrong(
+            raise checks.Wrong(
                 "the lookups ran one at a time, not all at once: each blocking call held the "
                 "loop (or was awaited before the next one started). Start them all with "
                 "asyncio.to_thread(lookup, name) and await them together with gather."
             ) from None
         except _LoopStuck:
-            raise Wrong("the event loop stayed blocked: run each lookup in a thread.") from None
+            raise checks.Wrong(
+                "the event loop stayed blocked: run each lookup in a thread."
+            ) from None
         finally:
             lookups.barrier.abort()  # frees any lookup still waiting at the barrier
             deadline = time.monotonic() + after_s + 2.0
             while lookups.exits < len(lookups.calls) and time.monotonic() < deadline:
                 time.sleep(0.01)  # let lookups still sleeping finish before the next scenario
         if not isinstance(result, list):
-            raise Wrong(f"return a list of results; got {type(result).__name__}.")
+            raise checks.Wrong(f"return a list of results; got {type(result).__name__}.")
         if result != expected:
             if len(lookups.finished) < len(_NAMES) or None in result:
-                raise Wrong(
+                raise checks.Wrong(
                     f"lookup_all returned {result} before every lookup had finished (they took "
                     f"{after_s:g} s here). Waiting a fixed time is a guess; await the lookups "
                     "themselves."
                 )
-            raise Wrong(
+            raise checks.Wrong(
                 f"lookup_all should return {expected}, in the order of names; got {result}."
             )
         if sorted(lookups.calls) != sorted(_NAMES):
-            raise Wrong(f"call lookup once per name; it was called for {lookups.calls}.")
-    return passed("all four lookups ran at once, in threads, and the loop kept running.")
+            raise checks.Wrong(f"call lookup once per name; it was called for {lookups.calls}.")
+    return checks.passed("all four lookups ran at once, in threads, and the loop kept running.")
 
 
 # --- Exercise 3: a pipeline that stops cleanly ----------------------------------------------------
@@ -312,12 +313,11 @@ class _Handler:
             self.in_flight -= 1
 
 
-@checker
-def check_pipeline(pipeline: object) -> Feedback:
+@checks.checker
+def check_pipeline(pipeline: object) -> checks.Feedback:
     """``async def pipeline(source, handle, consumers)``: every item of the async iterator
     ``source`` handled once by ``consumers`` concurrent consumers; every consumer stopped."""
-    _expect_coroutine_function(pipeline, "pipeline")
-    assert callable(pipeline)
+    pipeline = _expect_coroutine_function(pipeline, "pipeline")
     items, consumers = 20, 3
     for long_pause_s in (0.0, 0.6):
         handler = _Handler()
@@ -332,18 +332,18 @@ def check_pipeline(pipeline: object) -> Feedback:
         try:
             still_running = _run(scenario, timeout=PATIENCE_S, learner=pipeline)
         except (TimeoutError, asyncio.TimeoutError):
-            raise Wrong(
+            raise checks.Wrong(
                 f"pipeline was still running after {PATIENCE_S:g} s, with "
                 f"{len(handler.handled)} of {items} items handled: some consumer never learns "
                 "that the producer is done. Put one sentinel per consumer (or let each "
                 "consumer put the sentinel back)."
             ) from None
         except _LoopStuck:
-            raise Wrong("the event loop stayed blocked: is there a blocking call?") from None
+            raise checks.Wrong("the event loop stayed blocked: is there a blocking call?") from None
         pause = f" (the producer paused {long_pause_s:g} s)" if long_pause_s else ""
         if sorted(handler.handled) != list(range(items)):
             missing = sorted(set(range(items)) - set(handler.handled))
-            raise Wrong(
+            raise checks.Wrong(
                 f"{len(missing)} of {items} items were never handled{pause}: the consumers "
                 "stopped before the producer was done. An empty queue, or a get() that timed "
                 "out, only means nothing has arrived yet; stop on a sentinel."
@@ -351,18 +351,20 @@ def check_pipeline(pipeline: object) -> Feedback:
                 else f"some items were handled twice: {handler.handled}."
             )
         if handler.peak < 2:
-            raise Wrong(f"the items were handled one at a time; start {consumers} consumer tasks.")
+            raise checks.Wrong(
+                f"the items were handled one at a time; start {consumers} consumer tasks."
+            )
         if handler.peak > consumers:
-            raise Wrong(
+            raise checks.Wrong(
                 f"{handler.peak} items were handled at once with {consumers} consumers: take "
                 "each item from the queue in a consumer, one at a time."
             )
         if still_running:
-            raise Wrong(
+            raise checks.Wrong(
                 f"{still_running} task(s) were still running after pipeline returned: wait for "
                 "every consumer to stop (or cancel them) before returning."
             )
-    return passed(
+    return checks.passed(
         f"all {items} items, at most {consumers} at a time, through a pause in the producer, and "
         "every consumer stopped."
     )

@@ -11,7 +11,7 @@ import types
 from collections.abc import Callable
 from typing import Any
 
-from ...core.checks import Feedback, Wrong, call_with_timeout, checker, expect_callable, passed
+from ...core import checks
 from ...core.lifecycle import run_threads
 from .forced import BOUND_S, QUIET_S, Forced, Schedule, force, watched_locks
 
@@ -34,16 +34,15 @@ _PROBE_CASES = (
 )
 
 
-@checker
-def check_gil_probe(gil_is_enabled: object) -> Feedback:
+@checks.checker
+def check_gil_probe(gil_is_enabled: object) -> checks.Feedback:
     """``gil_is_enabled(sys_module)`` must answer from the module it is given, on 3.10-3.14."""
-    expect_callable(gil_is_enabled, "gil_is_enabled")
-    assert callable(gil_is_enabled)
+    gil_is_enabled = checks.expect_callable(gil_is_enabled, "gil_is_enabled")
     for what, version, gil in _PROBE_CASES:
         try:
             answer = gil_is_enabled(_fake_sys(version, gil))
         except AttributeError:
-            raise Wrong(
+            raise checks.Wrong(
                 f"on {what} your function raises AttributeError: sys._is_gil_enabled exists "
                 "only from 3.13 on. Look it up with getattr and a default."
             ) from None
@@ -54,11 +53,13 @@ def check_gil_probe(gil_is_enabled: object) -> Feedback:
                 if gil is None
                 else f"sys._is_gil_enabled() returns {gil} there"
             )
-            raise Wrong(
+            raise checks.Wrong(
                 f"on {what} the answer is {expected} ({why}); yours is {answer!r}. Answer from "
                 "the sys module you are given, not from this kernel, the version, or the build."
             )
-    return passed("right on every version and build: it asks where it can and knows otherwise.")
+    return checks.passed(
+        "right on every version and build: it asks where it can and knows otherwise."
+    )
 
 
 RACY = frozenset(
@@ -71,34 +72,38 @@ RACY = frozenset(
 SAFE = frozenset({"items.append(x)", "d[key] = value", "d.setdefault(key, value)"})
 
 
-@checker
-def check_still_racy(still_racy: object) -> Feedback:
+@checks.checker
+def check_still_racy(still_racy: object) -> checks.Feedback:
     """Which of six statements are still races on free-threaded Python?"""
     if not isinstance(still_racy, (set, frozenset, list, tuple)):
-        raise Wrong("answer with a set of the statements, copied from the list above.")
+        raise checks.Wrong("answer with a set of the statements, copied from the list above.")
     chosen = set(still_racy)
     unknown = chosen - RACY - SAFE
     if unknown:
-        raise Wrong(f"{sorted(unknown)} is not one of the six statements; copy them exactly.")
+        raise checks.Wrong(
+            f"{sorted(unknown)} is not one of the six statements; copy them exactly."
+        )
     wrongly_racy = chosen & SAFE
     if wrongly_racy:
-        raise Wrong(
+        raise checks.Wrong(
             f"{sorted(wrongly_racy)}: one call on a built-in list or dict (with str keys) is "
             "done as a whole on every build; free-threaded CPython locks the container inside."
         )
     if "counter += 1" not in chosen:
-        raise Wrong(
+        raise checks.Wrong(
             "`counter += 1` is still a race: a read, an add and a write. A run on a GIL build "
             "that lost nothing was luck (the GIL rarely switches threads inside that window), "
             "not safety."
         )
     missing = RACY - chosen
     if missing:
-        raise Wrong(
+        raise checks.Wrong(
             f"{sorted(missing)} is still a race: a check, then an action on what the check saw, "
             "and another thread can change the container in between, with or without a GIL."
         )
-    return passed("removing the GIL removes no race in your code: compound steps need a lock.")
+    return checks.passed(
+        "removing the GIL removes no race in your code: compound steps need a lock."
+    )
 
 
 def _watched_counter(counter_class: type, schedule: Schedule) -> type:
@@ -128,9 +133,9 @@ def _forced_run(build: Callable[[Schedule], Any], call: Callable[[Any, str], Any
     def run() -> Forced:
         return force(schedule, lambda: call(shared, "A"), lambda: call(shared, "B"))
 
-    forced = call_with_timeout(run, timeout=3 * BOUND_S)
+    forced = checks.call_with_timeout(run, timeout=3 * BOUND_S)
     for name, error in forced.errors.items():
-        raise Wrong(f"thread {name} raised {type(error).__name__}: {error}")
+        raise checks.Wrong(f"thread {name} raised {type(error).__name__}: {error}")
     return shared, forced
 
 
@@ -144,26 +149,28 @@ def _how_b_was_held(forced: Forced) -> str:
     return f"B made no step for {QUIET_S:g} s: it was waiting for A"
 
 
-@checker
-def check_safe_counter(counter_class: type) -> Feedback:
+@checks.checker
+def check_safe_counter(counter_class: type) -> checks.Feedback:
     """A counter whose ``increment()`` is exact from many threads, on any build."""
-    expect_callable(counter_class, "SafeCounter")
+    checks.expect_callable(counter_class, "SafeCounter")
     plain = counter_class()
     if not callable(getattr(plain, "increment", None)):
-        raise Wrong("SafeCounter needs an increment() method.")
+        raise checks.Wrong("SafeCounter needs an increment() method.")
     if "value" not in vars(plain):
-        raise Wrong("keep the count in an attribute called value (self.value = 0 in __init__).")
+        raise checks.Wrong(
+            "keep the count in an attribute called value (self.value = 0 in __init__)."
+        )
     for _ in range(3):
-        call_with_timeout(plain.increment, timeout=BOUND_S)
+        checks.call_with_timeout(plain.increment, timeout=BOUND_S)
     if plain.value != 3:
-        raise Wrong(f"three increments in one thread should give 3, got {plain.value!r}.")
+        raise checks.Wrong(f"three increments in one thread should give 3, got {plain.value!r}.")
 
     counter, forced = _forced_run(
         lambda schedule: _watched_counter(counter_class, schedule)(),
         lambda shared, _name: shared.increment(),
     )
     if counter.__dict__.get("_checked_value") != 2:
-        raise Wrong(
+        raise checks.Wrong(
             "the checker stopped thread A between its read and its write and let thread B run: "
             f"{forced.story()}. Two increments left value = "
             f"{counter.__dict__.get('_checked_value')}: an update was lost. Hold one lock, "
@@ -172,7 +179,7 @@ def check_safe_counter(counter_class: type) -> Feedback:
 
     real = counter_class()
     threads, rounds = 4, 200
-    call_with_timeout(
+    checks.call_with_timeout(
         lambda: run_threads(
             lambda: [real.increment() for _ in range(rounds)],
             [()] * threads,
@@ -182,8 +189,8 @@ def check_safe_counter(counter_class: type) -> Feedback:
         timeout=2 * BOUND_S,
     )
     if real.value != threads * rounds:
-        raise Wrong(f"{threads} threads x {rounds} increments gave {real.value}, not 800.")
-    return passed(
+        raise checks.Wrong(f"{threads} threads x {rounds} increments gave {real.value}, not 800.")
+    return checks.passed(
         "exact. The checker stopped one thread between its read and its write and let another "
         f"try ({_how_b_was_held(forced)}); then 4 threads x 200 increments gave 800."
     )
@@ -224,17 +231,16 @@ class _WatchedDict(dict):  # type: ignore[type-arg]
         super().update(*args, **kwargs)
 
 
-@checker
-def check_register(register: object) -> Feedback:
+@checks.checker
+def check_register(register: object) -> checks.Feedback:
     """``register(registry, key, value)``: the first value stored under ``key`` wins, and every
     caller, in any thread, gets the winner back."""
-    expect_callable(register, "register")
-    assert callable(register)
+    register = checks.expect_callable(register, "register")
     registry: dict[str, int] = {}
-    first = call_with_timeout(register, registry, "k", 1, timeout=BOUND_S)
-    second = call_with_timeout(register, registry, "k", 2, timeout=BOUND_S)
+    first = checks.call_with_timeout(register, registry, "k", 1, timeout=BOUND_S)
+    second = checks.call_with_timeout(register, registry, "k", 2, timeout=BOUND_S)
     if (first, second, registry) != (1, 1, {"k": 1}):
-        raise Wrong(
+        raise checks.Wrong(
             "one thread calling register(registry, 'k', 1) then register(registry, 'k', 2) "
             f"should get 1 both times and leave {{'k': 1}}; got {first!r}, {second!r} and "
             f"{registry!r}."
@@ -247,17 +253,17 @@ def check_register(register: object) -> Feedback:
     told = (forced.results.get("A"), forced.results.get("B"))
     stored = dict.get(shared, "key")
     if told[0] != told[1]:
-        raise Wrong(
+        raise checks.Wrong(
             "the checker stopped thread A just before it stored its value and let thread B run: "
             f"{forced.story()}. A was told {told[0]!r} won, B was told {told[1]!r}: each "
             "thinks its own value is the one stored. Make the check and the store one step."
         )
     if told[0] != stored or stored not in ("A's value", "B's value"):
-        raise Wrong(
+        raise checks.Wrong(
             f"both threads were told {told[0]!r}, but the registry holds {stored!r}: "
             f"{forced.story()}."
         )
-    return passed(
+    return checks.passed(
         f"both threads got {stored!r}, the value stored, with thread A stopped before its "
         f"store ({_how_b_was_held(forced)})."
     )

@@ -12,19 +12,10 @@ import threading
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from ...core import learner
-from ...core.checks import Feedback, Wrong, checker, expect_callable, passed
+from ...core import checks, learner
 from ...core.domains import Bool, Count, Fn, Int, Of, Seconds, validated
-from ...core.learner import (
-    ThreadRun,
-    call_bounded,
-    hint_if_lock_not_held,
-    number_answer,
-    rescue,
-    start_threads,
-)
 from ...core.lifecycle import wait_until, waiting_count
-from ...lab import Verdict, answer_modules, prove
+from ...lab import Outcome, Verdict, answer_modules, prove
 from .classes import MakeCondition
 
 #: How many players take turns (exercise 2).
@@ -33,25 +24,25 @@ Players = Annotated[int, Int(1, 32)]
 # --- Exercise 1: how many wake up? -------------------------------------------------------------
 
 
-@checker
-def check_woken(woken: object) -> Feedback:
+@checks.checker
+def check_woken(woken: object) -> checks.Feedback:
     """Five threads wait; the notifier calls ``notify(2)`` and then ``notify()``."""
-    value = number_answer(woken, "woken")
+    value = learner.number_answer(woken, "woken")
     if value == 3:
-        return passed(
+        return checks.passed(
             "3: notify(2) wakes two waiters and notify() one more; the other two keep "
             "waiting. (In CPython, the three that have waited longest.)"
         )
     if value == 5:
-        raise Wrong("notify(n) wakes at most n waiters; only notify_all() wakes everyone.")
+        raise checks.Wrong("notify(n) wakes at most n waiters; only notify_all() wakes everyone.")
     if value == 2:
-        raise Wrong("notify() after notify(2) wakes one more waiter; notifications add up.")
+        raise checks.Wrong("notify() after notify(2) wakes one more waiter; notifications add up.")
     if value == 0:
-        raise Wrong(
+        raise checks.Wrong(
             "they do wake: each notify moves waiters out of the queue, and they run as soon "
             "as the notifier releases the lock."
         )
-    raise Wrong(f"{value:g} is not it. notify(n) wakes up to n of the waiting threads.")
+    raise checks.Wrong(f"{value:g} is not it. notify(n) wakes up to n of the waiting threads.")
 
 
 # --- Exercise 2: taking turns ------------------------------------------------------------------
@@ -79,7 +70,7 @@ def play_turns(
     timeout: Annotated[float, Seconds(10)] = 0.5,
     *,
     spurious: Bool = False,
-) -> tuple[Turns, ThreadRun, bool]:
+) -> tuple[Turns, learner.ThreadRun, bool]:
     """Start the players *last first* (each waiting before the next starts), then player 0.
 
     That queue order is what exposes a ``notify()`` that wakes the wrong player. With
@@ -90,11 +81,11 @@ def play_turns(
     """
     turns = Turns(players)
 
-    def all_waiting(count: int, run: ThreadRun) -> bool:
+    def all_waiting(count: int, run: learner.ThreadRun) -> bool:
         live = [t for t in run.threads[:count] if t.is_alive()]
         return waiting_count(turns.cond) >= len(live)
 
-    def queued(i: int, run: ThreadRun) -> None:
+    def queued(i: int, run: learner.ThreadRun) -> None:
         if i < players - 1:  # every player but the last one started (player 0) must be waiting
             wait_until(lambda: all_waiting(i + 1, run), learner.PATIENCE_S)
         if spurious and i == players - 2:
@@ -102,25 +93,24 @@ def play_turns(
                 turns.cond.notify_all()
             wait_until(lambda: all_waiting(players - 1, run), learner.PATIENCE_S)
 
-    run = start_threads(
+    run = learner.start_threads(
         [(lambda me=me: take_turns(turns, me, rounds, timeout)) for me in reversed(range(players))],
         before_next=queued,
     )
     rescued = not run.join(2 * timeout + learner.PATIENCE_S)
     if rescued:
-        rescue(run, turns.cond, lambda: None)
+        learner.rescue(run, turns.cond, lambda: None)
     return turns, run, rescued
 
 
-@checker
-def check_take_turns(take_turns: object) -> Feedback:
+@checks.checker
+def check_take_turns(take_turns: object) -> checks.Feedback:
     """Three players must append to the log in the order 0, 1, 2, 0, 1, 2, …"""
-    expect_callable(take_turns, "take_turns")
-    assert callable(take_turns)
+    take_turns = checks.expect_callable(take_turns, "take_turns")
     players, rounds = 3, 4
     turns, run, rescued = play_turns(take_turns, players, rounds)
     for error in run.errors.values():
-        hint_if_lock_not_held(error)
+        learner.hint_if_lock_not_held(error)
     run.raise_first_error()
     expected = list(range(players)) * rounds
     log = turns.log
@@ -129,42 +119,42 @@ def check_take_turns(take_turns: object) -> Feedback:
     wrong = [i for i, (a, b) in enumerate(zip(log, expected, strict=False)) if a != b]
     if wrong:
         first_bad = wrong[0]
-        raise Wrong(
+        raise checks.Wrong(
             f"move {first_bad + 1} was played by player {log[first_bad]}, but it was player "
             f"{expected[first_bad]}'s turn (log: {log}). After waking up, check the turn again: "
             "`turns.cond.wait_for(lambda: turns.current == me, timeout)`."
         )
     if rescued:
-        raise Wrong(
+        raise checks.Wrong(
             "some players were still waiting long after the game should have ended, and the "
             "checker had to wake them. Wake every player with notify_all(), and pass `timeout` "
             "to wait_for() (return False when it runs out)."
         )
     if log == expected:
         if any(result is not True for result in run.results.values()):
-            raise Wrong(
+            raise checks.Wrong(
                 f"the moves are right, but take_turns returned {list(run.results.values())!r}"
                 "; return True once all the rounds are played."
             )
         woken, again, _ = play_turns(take_turns, players, rounds, spurious=True)
         again.raise_first_error()
         if woken.log != expected:
-            raise Wrong(
+            raise checks.Wrong(
                 "a player that was woken while it was not its turn moved anyway (log: "
                 f"{woken.log}). A wait can end for reasons other than your turn (another "
                 "notify_all(), a timeout): check the turn again after waking, with "
                 "`turns.cond.wait_for(lambda: turns.current == me, timeout)`."
             )
-        return passed(
+        return checks.passed(
             "every player moved in turn. notify_all() wakes every player; each checks whose "
             "turn it is, and only the right one moves."
         )
     if len(log) > len(expected):
-        raise Wrong(
+        raise checks.Wrong(
             f"{len(log)} moves were played, but {players} players × {rounds} rounds make "
             f"{len(expected)} (log: {log}): each player moves `rounds` times, then returns True."
         )
-    raise Wrong(
+    raise checks.Wrong(
         f"the game stopped after {len(log)} of {len(expected)} moves ({log}). A notify() "
         "woke a player whose turn it was not: it went back to sleep, and the player whose "
         "turn it was never heard. Wake everyone with notify_all(); each checks its turn."
@@ -179,14 +169,16 @@ def _condition_of(latch: object) -> Any:
     for value in vars(latch).values():
         if hasattr(value, "_waiters") and hasattr(value, "notify_all"):
             return value
-    raise Wrong("store the condition on the latch (e.g. `self.cond = threading.Condition()`).")
+    raise checks.Wrong(
+        "store the condition on the latch (e.g. `self.cond = threading.Condition()`)."
+    )
 
 
-@checker
-def check_latch(latch_class: object) -> Feedback:
+@checks.checker
+def check_latch(latch_class: object) -> checks.Feedback:
     """``CountDownLatch(count)``: ``count_down()`` and ``wait(timeout)`` that returns a bool."""
     if not isinstance(latch_class, type):
-        raise Wrong(f"CountDownLatch should be a class; got {type(latch_class).__name__}.")
+        raise checks.Wrong(f"CountDownLatch should be a class; got {type(latch_class).__name__}.")
     latch = latch_class(2)
     cond = _condition_of(latch)
 
@@ -195,19 +187,19 @@ def check_latch(latch_class: object) -> Feedback:
 
     def call(fn: Callable[..., Any], *args: Any) -> Any:
         stuck = "wait(timeout) must give up when the time runs out: pass it to wait_for()."
-        return call_bounded(
+        return learner.call_bounded(
             fn, *args, timeout=learner.PATIENCE_S, cond=cond, unstick=open_up, stuck=stuck
         )
 
     early = call(latch.wait, 0.05)
     if early is not False:
-        raise Wrong(
+        raise checks.Wrong(
             f"with the count still at 2, wait(0.05) should time out and return False; it "
             f"returned {early!r}. Return the result of wait_for()."
         )
-    opened = call_bounded(latch_class(0).wait, 0.05, timeout=learner.PATIENCE_S, cond=cond)
+    opened = learner.call_bounded(latch_class(0).wait, 0.05, timeout=learner.PATIENCE_S, cond=cond)
     if opened is not True:
-        raise Wrong(
+        raise checks.Wrong(
             f"a latch created with count 0 is open: wait() should return True, not {opened!r}."
         )
     for step, expected in ((1, False), (2, True)):
@@ -215,49 +207,49 @@ def check_latch(latch_class: object) -> Feedback:
         got = call(latch.wait, 0.05)
         if got is not expected:
             state = "still closed" if not expected else "open"
-            raise Wrong(
+            raise checks.Wrong(
                 f"after {step} count_down() call(s) on a latch of 2 it is {state}, so wait(0.05) "
                 f"should return {expected}; it returned {got!r}."
             )
     call(latch.count_down)
     if call(latch.wait, 0.05) is not True:
-        raise Wrong(
+        raise checks.Wrong(
             "a third count_down() on a latch of 2 closed it again: once open, a latch stays "
             "open (do not let the count go below 0)."
         )
     return _check_latch_wakes_everyone(latch_class)
 
 
-def _check_latch_wakes_everyone(latch_class: type) -> Feedback:
+def _check_latch_wakes_everyone(latch_class: type) -> checks.Feedback:
     """Three threads wait (with a long timeout); one count_down() must release them all now,
     not when their timeouts run out."""
     latch = latch_class(1)
     cond = _condition_of(latch)
     waiters = 3
-    run = start_threads([lambda: latch.wait(30.0)] * waiters)
+    run = learner.start_threads([lambda: latch.wait(30.0)] * waiters)
     wait_until(lambda: waiting_count(cond) >= waiters or bool(run.errors), learner.PATIENCE_S)
     try:
         latch.count_down()
     except RuntimeError as error:
-        rescue(run, cond, lambda: setattr(latch, "count", 0))
-        hint_if_lock_not_held(error)
+        learner.rescue(run, cond, lambda: setattr(latch, "count", 0))
+        learner.hint_if_lock_not_held(error)
         raise
     run.join(learner.PATIENCE_S)
     woken = waiters - len(run.alive())
-    if woken < waiters and not rescue(run, cond, lambda: setattr(latch, "count", 0)):
-        raise Wrong("the waiting threads could not be woken up, even with notify_all().")
+    if woken < waiters and not learner.rescue(run, cond, lambda: setattr(latch, "count", 0)):
+        raise checks.Wrong("the waiting threads could not be woken up, even with notify_all().")
     run.raise_first_error()
     if woken < waiters:
-        raise Wrong(
+        raise checks.Wrong(
             f"{waiters} threads waited, but only {woken} woke up when the count reached 0: "
             "count_down() must wake every waiter, so use notify_all()."
         )
     if any(result is not True for result in run.results.values()):
-        raise Wrong(
+        raise checks.Wrong(
             f"the woken threads' wait() returned {list(run.results.values())}; an open latch "
             "should make wait() return True."
         )
-    return passed(
+    return checks.passed(
         "the latch opens for every waiter at once, and wait(timeout) reports whether it opened."
     )
 
@@ -315,10 +307,8 @@ def prove_slot(slot_class: Annotated[type, Of(type)]) -> Verdict:
     )
 
 
-def _what_went_wrong(verdict: Verdict) -> str:
-    ce = verdict.counterexample
-    assert ce is not None
-    outcome = ce.outcome
+def _what_went_wrong(outcome: Outcome) -> str:
+    """What the shortest failing schedule's ending says about the learner's Slot."""
     if outcome.kind == "deadlock":
         return (
             "every thread ended up waiting, and nobody was left to wake them. Is there a "
@@ -343,36 +333,40 @@ def _what_went_wrong(verdict: Verdict) -> str:
     )
 
 
-@checker
-def check_slot(slot_class: object) -> Feedback:
+@checks.checker
+def check_slot(slot_class: object) -> checks.Feedback:
     """``Slot()``: ``put(item, timeout=None)`` and ``get(timeout=None)`` for one item."""
     if not isinstance(slot_class, type):
-        raise Wrong(f"Slot should be a class; got {type(slot_class).__name__}.")
+        raise checks.Wrong(f"Slot should be a class; got {type(slot_class).__name__}.")
     slot = slot_class()
     cond = _condition_of(slot)
-    call_bounded(slot.put, "x", 0.05, timeout=learner.PATIENCE_S, cond=cond)
+    learner.call_bounded(slot.put, "x", 0.05, timeout=learner.PATIENCE_S, cond=cond)
     try:
-        call_bounded(slot.put, "y", 0.05, timeout=learner.PATIENCE_S, cond=cond)
+        learner.call_bounded(slot.put, "y", 0.05, timeout=learner.PATIENCE_S, cond=cond)
     except TimeoutError:
         pass
     else:
-        raise Wrong("put() into a full slot should wait, and raise TimeoutError if time runs out.")
-    got = call_bounded(slot.get, 0.05, timeout=learner.PATIENCE_S, cond=cond)
+        raise checks.Wrong(
+            "put() into a full slot should wait, and raise TimeoutError if time runs out."
+        )
+    got = learner.call_bounded(slot.get, 0.05, timeout=learner.PATIENCE_S, cond=cond)
     if got != "x":
-        raise Wrong(f"put('x') then get() returned {got!r}, not 'x'.")
+        raise checks.Wrong(f"put('x') then get() returned {got!r}, not 'x'.")
     try:
-        call_bounded(slot.get, 0.05, timeout=learner.PATIENCE_S, cond=cond)
+        learner.call_bounded(slot.get, 0.05, timeout=learner.PATIENCE_S, cond=cond)
     except TimeoutError:
         pass
     else:
-        raise Wrong(
+        raise checks.Wrong(
             "get() from an empty slot should wait, and raise TimeoutError if time runs out."
         )
     verdict = prove_slot(slot_class)
     if not verdict.ok:
         ce = verdict.counterexample
         assert ce is not None
-        raise Wrong(
-            f"{_what_went_wrong(verdict)}\nThe lab's search: {verdict.message}:\n{ce.table()}"
+        raise checks.Wrong(
+            f"{_what_went_wrong(ce.outcome)}\nThe lab's search: {verdict.message}:\n{ce.table()}"
         )
-    return passed(f"one producer and two consumers always get one item each: {verdict.message}.")
+    return checks.passed(
+        f"one producer and two consumers always get one item each: {verdict.message}."
+    )

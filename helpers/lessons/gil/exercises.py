@@ -5,18 +5,18 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 
-from ...core.checks import Feedback, Wrong, call_with_timeout, checker, expect_callable, passed
+from ...core import checks
 
 # --- exercise 1: predict the wall time -------------------------------------------------------
 
 
 def _milliseconds(answer: object, name: str) -> float:
     if answer is None:
-        raise Wrong(f"set {name} to a number of milliseconds first (it is still None).")
+        raise checks.Wrong(f"set {name} to a number of milliseconds first (it is still None).")
     if isinstance(answer, bool) or not isinstance(answer, (int, float)):
-        raise Wrong(f"{name} should be a number of milliseconds; got {answer!r}.")
+        raise checks.Wrong(f"{name} should be a number of milliseconds; got {answer!r}.")
     if answer <= 0:
-        raise Wrong(f"{name} should be a positive number of milliseconds; got {answer!r}.")
+        raise checks.Wrong(f"{name} should be a positive number of milliseconds; got {answer!r}.")
     return float(answer)
 
 
@@ -26,37 +26,39 @@ THREADS_MS = (380.0, 500.0)
 PROCESSES_MS = (95.0, 150.0)
 
 
-@checker
-def check_predicted_times(threads_ms: object, processes_ms: object) -> Feedback:
+@checks.checker
+def check_predicted_times(threads_ms: object, processes_ms: object) -> checks.Feedback:
     """4 pure-Python tasks of 100 ms each, 4 free cores, GIL on: on 4 threads, on 4 processes
     (the time to start the processes left out)."""
     on_threads = _milliseconds(threads_ms, "threads_ms")
     on_processes = _milliseconds(processes_ms, "processes_ms")
     if 80 <= on_threads <= 130:
-        raise Wrong(
+        raise checks.Wrong(
             "threads_ms: 4 threads cannot run pure Python at the same time under the GIL. "
             "They take turns, so the 4 tasks take as long as running them one after another."
         )
     if on_threads < 80:
-        raise Wrong("threads_ms: even a single task takes 100 ms; the total cannot be less.")
+        raise checks.Wrong("threads_ms: even a single task takes 100 ms; the total cannot be less.")
     if not THREADS_MS[0] <= on_threads <= THREADS_MS[1]:
-        raise Wrong(
+        raise checks.Wrong(
             f"threads_ms = {on_threads:g} is off. Only one thread runs Python at a time: "
             "add up the work of the 4 tasks."
         )
     if on_processes >= 340:
-        raise Wrong(
+        raise checks.Wrong(
             "processes_ms: each process has its own interpreter and its own GIL, so with 4 "
             "free cores the 4 tasks run side by side."
         )
     if on_processes < PROCESSES_MS[0]:
-        raise Wrong("processes_ms: each task still needs its 100 ms of work on its own core.")
+        raise checks.Wrong(
+            "processes_ms: each task still needs its 100 ms of work on its own core."
+        )
     if on_processes > PROCESSES_MS[1]:
-        raise Wrong(
+        raise checks.Wrong(
             f"processes_ms = {on_processes:g} is too slow: the 4 tasks run at the same time, "
             "each on its own core, so all four take about as long as one (start-up left out)."
         )
-    return passed(
+    return checks.passed(
         f"threads about 400 ms (they take turns on the GIL), processes about 100 ms (one task "
         f"per core). You said {on_threads:g} and {on_processes:g}."
     )
@@ -91,26 +93,26 @@ GIL_RELEASE_FACTS: dict[str, tuple[bool, str]] = {
 }
 
 
-@checker
-def check_releases_gil(releases_gil: object) -> Feedback:
+@checks.checker
+def check_releases_gil(releases_gil: object) -> checks.Feedback:
     """A dict mapping each call in :data:`GIL_RELEASE_FACTS` to True/False."""
-    if releases_gil is None:
-        raise Wrong("set releases_gil to the dict of answers first (it is still None).")
-    if not isinstance(releases_gil, dict):
-        raise Wrong(f"releases_gil should be a dict; got {type(releases_gil).__name__}.")
-    missing = [call for call in GIL_RELEASE_FACTS if call not in releases_gil]
-    if missing:
-        raise Wrong(f"keep every key of the dict; missing: {missing}.")
-    undecided = [call for call in GIL_RELEASE_FACTS if not isinstance(releases_gil[call], bool)]
+    answers = checks.dict_answer(
+        releases_gil,
+        "releases_gil",
+        GIL_RELEASE_FACTS,
+        unset="set releases_gil to the dict of answers first (it is still None).",
+        called="dict",
+    )
+    undecided = [call for call in GIL_RELEASE_FACTS if not isinstance(answers[call], bool)]
     if undecided:
-        raise Wrong(f"answer True or False for: {undecided}.")
-    wrong = [call for call, (truth, _) in GIL_RELEASE_FACTS.items() if releases_gil[call] != truth]
+        raise checks.Wrong(f"answer True or False for: {undecided}.")
+    wrong = [call for call, (truth, _) in GIL_RELEASE_FACTS.items() if answers[call] != truth]
     if wrong:
         call = wrong[0]
         truth, why = GIL_RELEASE_FACTS[call]
         others = f" ({len(wrong) - 1} more to fix after this one)" if len(wrong) > 1 else ""
-        raise Wrong(f"{call} → {truth}: {why}{others}")
-    return passed(
+        raise checks.Wrong(f"{call} → {truth}: {why}{others}")
+    return checks.passed(
         "C code that works on raw bytes (hashing, compression) and blocking waits release the "
         "GIL, so threads run them in parallel; anything that runs bytecode or handles Python "
         "objects keeps it."
@@ -126,13 +128,13 @@ _CHECK_ORIGINAL_S = 0.0123
 _CHECK_TARGET_S = 0.02
 
 
-@checker
-def check_run_with_switch_interval(run_with_switch_interval: object) -> Feedback:
+@checks.checker
+def check_run_with_switch_interval(run_with_switch_interval: object) -> checks.Feedback:
     """``run_with_switch_interval(seconds, work)``: set, call ``work()``, restore, return;
     restored also when ``work()`` raises, whatever it raises."""
     if run_with_switch_interval is None:
-        raise Wrong("define run_with_switch_interval first (it is still None).")
-    expect_callable(run_with_switch_interval, "run_with_switch_interval")
+        raise checks.Wrong("define run_with_switch_interval first (it is still None).")
+    checks.expect_callable(run_with_switch_interval, "run_with_switch_interval")
     kernels = sys.getswitchinterval()
     try:
         sys.setswitchinterval(_CHECK_ORIGINAL_S)
@@ -186,17 +188,17 @@ def _check_way_out(
         raise problem
 
     try:
-        call_with_timeout(run_with_switch_interval, target, work, timeout=5)
+        checks.call_with_timeout(run_with_switch_interval, target, work, timeout=5)
     except BaseException as error:  # _Interrupted is not an Exception
         if error is not problem:
             raise
     else:
-        raise Wrong(not_through)
+        raise checks.Wrong(not_through)
 
 
 def _check_switch_interval(
     run_with_switch_interval: Callable[[float, Callable[[], object]], object], original: float
-) -> Feedback:
+) -> checks.Feedback:
     target = _CHECK_TARGET_S
     seen: list[float] = []
 
@@ -204,30 +206,30 @@ def _check_switch_interval(
         seen.append(sys.getswitchinterval())
         return "the result of work()"
 
-    result = call_with_timeout(run_with_switch_interval, target, work, timeout=5)
+    result = checks.call_with_timeout(run_with_switch_interval, target, work, timeout=5)
     if not seen:
-        raise Wrong("work() was never called: call it between setting and restoring.")
+        raise checks.Wrong("work() was never called: call it between setting and restoring.")
     if len(seen) > 1:
-        raise Wrong(f"work() was called {len(seen)} times; call it exactly once.")
+        raise checks.Wrong(f"work() was called {len(seen)} times; call it exactly once.")
     if abs(seen[0] - target) > 1e-9:
-        raise Wrong(
+        raise checks.Wrong(
             f"while work() ran the switch interval was {seen[0]:g} s, not {target:g} s: "
             "call sys.setswitchinterval(seconds) before work()."
         )
     if not _restored(original):
-        raise Wrong(
+        raise checks.Wrong(
             f"the interval was {original:g} s before the call and is {sys.getswitchinterval():g}"
             " s after it. Read the old value with sys.getswitchinterval() before you change it, "
             "and put exactly that back (the default is not always what was there)."
         )
     if result != "the result of work()":
-        raise Wrong(f"return what work() returned; you returned {result!r}.")
+        raise checks.Wrong(f"return what work() returned; you returned {result!r}.")
 
     for problem, not_through, not_restored in _WAYS_OUT:
         _check_way_out(run_with_switch_interval, target, problem, not_through)
         if not _restored(original):
-            raise Wrong(not_restored)
-    return passed(
+            raise checks.Wrong(not_restored)
+    return checks.passed(
         "set, run, and restore in `finally`, so the interpreter-wide setting never leaks out, "
         "whatever ends work()."
     )
@@ -270,29 +272,29 @@ PARALLEL_OPTIONS: dict[str, tuple[bool, str]] = {
 }
 
 
-@checker
-def check_parallel_python(parallel_python: object) -> Feedback:
+@checks.checker
+def check_parallel_python(parallel_python: object) -> checks.Feedback:
     """A set of option names (keys of :data:`PARALLEL_OPTIONS`) that run Python in parallel."""
     if parallel_python is None:
-        raise Wrong("set parallel_python to a set of option names first (it is still None).")
+        raise checks.Wrong("set parallel_python to a set of option names first (it is still None).")
     if isinstance(parallel_python, str) or not isinstance(
         parallel_python, (set, frozenset, list, tuple)
     ):
-        raise Wrong(
+        raise checks.Wrong(
             "parallel_python should be a set of option names, e.g. {'processes'}; "
             f"got {parallel_python!r}."
         )
     chosen = set(parallel_python)
     unknown = sorted(str(x) for x in chosen if x not in PARALLEL_OPTIONS)
     if unknown:
-        raise Wrong(f"unknown option(s) {unknown}; choose from {sorted(PARALLEL_OPTIONS)}.")
+        raise checks.Wrong(f"unknown option(s) {unknown}; choose from {sorted(PARALLEL_OPTIONS)}.")
     for option, (runs_in_parallel, why) in PARALLEL_OPTIONS.items():
         if option in chosen and not runs_in_parallel:
-            raise Wrong(f"'{option}' does not belong: {why}")
+            raise checks.Wrong(f"'{option}' does not belong: {why}")
     for option, (runs_in_parallel, why) in PARALLEL_OPTIONS.items():
         if runs_in_parallel and option not in chosen:
-            raise Wrong(f"'{option}' is missing: {why}")
-    return passed(
+            raise checks.Wrong(f"'{option}' is missing: {why}")
+    return checks.passed(
         "processes, free-threaded threads and subinterpreters. Everything else still runs "
         "one piece of bytecode at a time per process."
     )

@@ -20,16 +20,7 @@ from dataclasses import dataclass
 from multiprocessing import shared_memory
 from typing import Any
 
-from ...core import leftovers, machine
-from ...core.checks import (
-    CheckTimeout,
-    Feedback,
-    Wrong,
-    call_with_timeout,
-    checker,
-    expect_callable,
-    passed,
-)
+from ...core import checks, leftovers, machine
 from ...core.lifecycle import end_processes
 from ...lab import prove, require
 from ...lab.stepping import is_cell
@@ -45,7 +36,9 @@ def _steps_for(answer: object) -> tuple[str, ...]:
     """
     code = getattr(inspect.unwrap(answer), "__code__", None)  # type: ignore[arg-type]
     if code is None:
-        raise Wrong("define it as a function (def ...), so that the lab can step through it.")
+        raise checks.Wrong(
+            "define it as a function (def ...), so that the lab can step through it."
+        )
     if is_cell(code.co_filename):
         return ()
     module = getattr(answer, "__module__", None)
@@ -55,7 +48,7 @@ def _steps_for(answer: object) -> tuple[str, ...]:
         or source is None
         or os.path.abspath(source) != os.path.abspath(code.co_filename)
     ):
-        raise Wrong(
+        raise checks.Wrong(
             "the lab can step through code in a notebook cell or in a module's file; this "
             f"function comes from {code.co_filename!r}. Define it in a cell."
         )
@@ -81,13 +74,13 @@ def _shared_log() -> _Shared:
     return _Shared(CopyingDict({"log": [], "other": [1, 2]}), threading.Lock())
 
 
-@checker
-def check_append_to(append_to: object) -> Feedback:
+@checks.checker
+def check_append_to(append_to: object) -> checks.Feedback:
     """``append_to(shared, lock, key, item)``: append ``item`` to the list ``shared[key]`` of a
     Manager's dict, so that two processes appending at the same time lose nothing."""
     if append_to is None:
-        raise Wrong("define append_to(shared, lock, key, item) first (it is still None).")
-    expect_callable(append_to, "append_to")
+        raise checks.Wrong("define append_to(shared, lock, key, item) first (it is still None).")
+    checks.expect_callable(append_to, "append_to")
     with machine.mp_context().Manager() as manager:
         shared = manager.dict({"log": ["start"], "other": [1, 2]})
         lock = manager.Lock()
@@ -98,19 +91,19 @@ def check_append_to(append_to: object) -> Feedback:
 
         # A lock taken and never released would block the second call: the timeout says so,
         # and shutting the manager down (leaving the block) ends the waiting call.
-        call_with_timeout(one_at_a_time, timeout=10)
+        checks.call_with_timeout(one_at_a_time, timeout=10)
         log, other = list(shared["log"]), list(shared["other"])
     if log == ["start"]:
-        raise Wrong(
+        raise checks.Wrong(
             "the manager's dict still holds ['start']: shared[key] gives you a copy of the "
             "list, and appending to the copy changes nothing on the server. Assign it back."
         )
     if log != ["start", "step 1", "step 2"]:
-        raise Wrong(
+        raise checks.Wrong(
             f"after two calls shared['log'] should be ['start', 'step 1', 'step 2'], got {log}."
         )
     if other != [1, 2]:
-        raise Wrong(f"only shared[key] should change; shared['other'] became {other}.")
+        raise checks.Wrong(f"only shared[key] should change; shared['other'] became {other}.")
     verdict = prove(
         {
             "A": lambda s: append_to(s.shared, s.lock, "log", "A"),
@@ -122,7 +115,7 @@ def check_append_to(append_to: object) -> Feedback:
         step=_steps_for(append_to),
     )
     require(verdict, "two processes appending at once keep both items")
-    return passed(
+    return checks.passed(
         f"one at a time it reaches the server; two at once keep both items: {verdict.message}. "
         "(The lab runs threads in place of the processes, over a dict that copies values in "
         "and out as a Manager's proxy does.)"
@@ -179,26 +172,24 @@ MECHANISM_SCENARIOS: dict[str, tuple[str, str, dict[str, str]]] = {
 }
 
 
-@checker
-def check_mechanisms(choices: object) -> Feedback:
+@checks.checker
+def check_mechanisms(choices: object) -> checks.Feedback:
     """A dict from each scenario of :data:`MECHANISM_SCENARIOS` to one of the mechanisms."""
-    if choices is None:
-        raise Wrong("fill in the dict first (it is still None).")
-    if not isinstance(choices, dict):
-        raise Wrong(f"choices should be a dict; got {type(choices).__name__}.")
-    missing = [key for key in MECHANISM_SCENARIOS if key not in choices]
-    if missing:
-        raise Wrong(f"keep every key of the template; missing: {missing}.")
+    chosen = checks.dict_answer(
+        choices, "choices", MECHANISM_SCENARIOS, unset="fill in the dict first (it is still None)."
+    )
     for scenario, (best, _why, hints) in MECHANISM_SCENARIOS.items():
-        answer = choices[scenario]
+        answer = chosen[scenario]
         if answer is None:
-            raise Wrong(f"{scenario!r} is still None.")
+            raise checks.Wrong(f"{scenario!r} is still None.")
         if answer not in MECHANISM_CHOICES:
-            raise Wrong(f"{scenario!r}: choose one of {list(MECHANISM_CHOICES)}; got {answer!r}.")
+            raise checks.Wrong(
+                f"{scenario!r}: choose one of {list(MECHANISM_CHOICES)}; got {answer!r}."
+            )
         if answer != best:
             hint = hints.get(answer, "think about how many processes write, and how much data.")
-            raise Wrong(f"{scenario!r}: not {answer!r}. {hint}")
-    return passed(" ".join(why for _best, why, _hints in MECHANISM_SCENARIOS.values()))
+            raise checks.Wrong(f"{scenario!r}: not {answer!r}. {hint}")
+    return checks.passed(" ".join(why for _best, why, _hints in MECHANISM_SCENARIOS.values()))
 
 
 # --------------------------------------------------------------------------------------------
@@ -206,13 +197,13 @@ def check_mechanisms(choices: object) -> Feedback:
 # --------------------------------------------------------------------------------------------
 
 
-@checker
-def check_record_max(record_max: object) -> Feedback:
+@checks.checker
+def check_record_max(record_max: object) -> checks.Feedback:
     """``record_max(best, candidate)``: keep in the shared ``Value`` ``best`` the highest score
     ever reported, when several processes report at once."""
     if record_max is None:
-        raise Wrong("define record_max(best, candidate) first (it is still None).")
-    expect_callable(record_max, "record_max")
+        raise checks.Wrong("define record_max(best, candidate) first (it is still None).")
+    checks.expect_callable(record_max, "record_max")
     best = machine.mp_context().Value("i", 0)
 
     def one_at_a_time() -> list[tuple[int, int, int]]:
@@ -224,9 +215,9 @@ def check_record_max(record_max: object) -> Feedback:
             seen.append((candidate, expected, best.get_obj().value))
         return seen
 
-    for candidate, expected, found in call_with_timeout(one_at_a_time, timeout=10):
+    for candidate, expected, found in checks.call_with_timeout(one_at_a_time, timeout=10):
         if found != expected:
-            raise Wrong(
+            raise checks.Wrong(
                 f"one call at a time: after record_max(best, {candidate}) best.value should be "
                 f"{expected}, but it is {found}."
             )
@@ -238,7 +229,7 @@ def check_record_max(record_max: object) -> Feedback:
         step=_steps_for(record_max),
     )
     require(verdict, "with 5 and 7 reported at once, best ends at 7")
-    return passed(
+    return checks.passed(
         f"the comparison and the write happen under one lock: {verdict.message}. (The lab runs "
         "threads in place of the processes, over multiprocessing's own Synchronized wrapper.)"
     )
@@ -277,14 +268,16 @@ def _remove_segments(names: Iterable[str]) -> list[str]:
     return removed
 
 
-@checker
-def check_filled_by_child(filled_by_child: object) -> Feedback:
+@checks.checker
+def check_filled_by_child(filled_by_child: object) -> checks.Feedback:
     """``filled_by_child(size, value, filler, timeout)``: a child fills a new block; return its
     bytes, or raise ``RuntimeError`` if the child failed or did not finish in time; whatever
     happens, no process left, the block closed and unlinked."""
     if filled_by_child is None:
-        raise Wrong("define filled_by_child(size, value, filler, timeout) first (still None).")
-    expect_callable(filled_by_child, "filled_by_child")
+        raise checks.Wrong(
+            "define filled_by_child(size, value, filler, timeout) first (still None)."
+        )
+    checks.expect_callable(filled_by_child, "filled_by_child")
     expected = bytes([FILL_VALUE]) * FILL_SIZE
     for what, filler, timeout, must_raise in _FILL_CASES:
         segments = leftovers.shared_memory_segments()
@@ -293,7 +286,7 @@ def check_filled_by_child(filled_by_child: object) -> Feedback:
         outcome: Any = None
         error: BaseException | None = None
         try:
-            outcome = call_with_timeout(
+            outcome = checks.call_with_timeout(
                 filled_by_child,
                 FILL_SIZE,
                 FILL_VALUE,
@@ -301,8 +294,8 @@ def check_filled_by_child(filled_by_child: object) -> Feedback:
                 timeout,
                 timeout=timeout + _GIVE_UP_S,
             )
-        except CheckTimeout:
-            error = CheckTimeout()
+        except checks.CheckTimeout:
+            error = checks.CheckTimeout()
         except Exception as raised:  # judged below, once everything is cleaned up
             error = raised
         finally:
@@ -310,53 +303,53 @@ def check_filled_by_child(filled_by_child: object) -> Feedback:
             running = {p: n for p, n in leftovers.child_processes().items() if p not in children}
             end_processes(running)
             removed = _remove_segments(leftovers.new_segments(segments))
-        if isinstance(error, CheckTimeout):
-            raise Wrong(
+        if isinstance(error, checks.CheckTimeout):
+            raise checks.Wrong(
                 f"with {what}, your function was still waiting {timeout + _GIVE_UP_S:g} s later "
                 f"although it was allowed {timeout:g} s: bound the wait (join(timeout)), and "
                 "end a child that is still running. (The checker has ended it.)"
             )
         if running:
-            raise Wrong(
+            raise checks.Wrong(
                 f"with {what}, the child {sorted(running)} was still running when your function "
                 "was done (the checker has ended it): terminate it after the bounded wait."
             )
         if isinstance(error, BufferError):
-            raise Wrong(
+            raise checks.Wrong(
                 f"with {what}: BufferError: {error}. A memoryview into the block (such as "
                 "block.buf[:size]) keeps it open, so close() fails and the block is left "
                 "behind: copy the bytes out with bytes(...) first."
             )
         if removed:
-            raise Wrong(
+            raise checks.Wrong(
                 f"with {what}, the block {removed[0]!r} was left in /dev/shm (the checker "
                 "removed it): close() and unlink() it in a finally, so that it goes whatever "
                 "happens."
             )
         if must_raise:
             if error is None:
-                raise Wrong(
+                raise checks.Wrong(
                     f"with {what}, your function returned {_describe(outcome)} instead of "
                     "raising RuntimeError: check how the child ended before reading the block."
                 )
             if not isinstance(error, RuntimeError):
-                raise Wrong(
+                raise checks.Wrong(
                     f"with {what}, raise RuntimeError (got {type(error).__name__}: {error})."
                 )
             continue
         if error is not None:
-            raise Wrong(f"with {what}, your function raised {type(error).__name__}: {error}")
+            raise checks.Wrong(f"with {what}, your function raised {type(error).__name__}: {error}")
         if outcome != expected:
-            raise Wrong(
+            raise checks.Wrong(
                 f"with {what}, it returned {_describe(outcome)}, not the {FILL_SIZE} bytes of "
                 f"value {FILL_VALUE}: was the child finished when you read the block?"
             )
         if filler is child.fill_shared_slowly and elapsed > _SLOW_LIMIT_S:
-            raise Wrong(
+            raise checks.Wrong(
                 f"the child was done after about 1.5 s, but your function returned after "
                 f"{elapsed:.1f} s: wait for the process (join), not for the clock."
             )
-    return passed(
+    return checks.passed(
         "the bytes when the child ends well; RuntimeError when it dies or overruns; and every "
         "time, no process left and the block unlinked."
     )

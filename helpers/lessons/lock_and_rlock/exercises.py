@@ -15,17 +15,8 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Annotated
 
-from ...core.checks import (
-    CheckTimeout,
-    Feedback,
-    Wrong,
-    call_with_timeout,
-    checker,
-    expect_callable,
-    passed,
-)
+from ...core import checks, learner
 from ...core.domains import AnyInt, Bool, Fn, Text, validated
-from ...core.learner import start_threads
 from ...core.lifecycle import stop
 from ...core.races import pause
 from ...lab import Verdict, answer_modules, judge_answer, prove
@@ -106,10 +97,10 @@ class CheckedLock:
 def _run_all(works: list[Callable[[], None]], timeout: float) -> list[BaseException]:
     """Run each of ``works`` in a thread of its own, all at once; return the exceptions they
     raised. Raise :class:`Wrong` if any is still running after ``timeout`` seconds."""
-    run = start_threads(works)
+    run = learner.start_threads(works)
     stopped = stop(run.threads, timeout)
     if not stopped.clean:
-        raise Wrong(
+        raise checks.Wrong(
             f"your code was still running in {len(stopped.running)} thread(s) after "
             f"{timeout:g} s. Is something looping or waiting forever?"
         )
@@ -146,47 +137,51 @@ class SharedCounter:
 _ADD_THREADS, _ADD_N = 4, 50
 
 
-@checker
-def check_add(add: object) -> Feedback:
+@checks.checker
+def check_add(add: object) -> checks.Feedback:
     """``add(counter, n)`` adds 1 to ``counter.value`` n times, safely from many threads."""
     if add is None:
-        raise Wrong("write the function add(counter, n) first (it is still None).")
-    expect_callable(add, "add")
+        raise checks.Wrong("write the function add(counter, n) first (it is still None).")
+    checks.expect_callable(add, "add")
     alone = SharedCounter()
-    call_with_timeout(add, alone, 3, timeout=5)
+    checks.call_with_timeout(add, alone, 3, timeout=5)
     if alone._value != 3:
-        raise Wrong(f"add(counter, 3) on a fresh counter should give 3; it gave {alone._value}.")
+        raise checks.Wrong(
+            f"add(counter, 3) on a fresh counter should give 3; it gave {alone._value}."
+        )
     counter = SharedCounter()
-    errors = call_with_timeout(
+    errors = checks.call_with_timeout(
         _run_all, [lambda: add(counter, _ADD_N)] * _ADD_THREADS, 10.0, timeout=20
     )
     stuck = [e for e in errors if isinstance(e, DeadlockSuspected)]
     if stuck:
-        raise Wrong(
+        raise checks.Wrong(
             "a thread waited for counter.lock and never got it: is every acquire() matched by "
             "a release()? `with counter.lock:` does that for you."
         )
     if errors:
-        raise Wrong(f"add raised {type(errors[0]).__name__}: {errors[0]}")
+        raise checks.Wrong(f"add raised {type(errors[0]).__name__}: {errors[0]}")
     expected = _ADD_THREADS * _ADD_N
     if counter._value == expected:
-        return passed(
+        return checks.passed(
             f"{_ADD_THREADS} threads x {_ADD_N} increments = {expected}, exactly: the lock "
             "covers the whole read-modify-write."
         )
     if counter.lock.acquisitions == 0:
-        raise Wrong(
+        raise checks.Wrong(
             f"{expected - counter._value} updates were lost and counter.lock was never used. "
             "A lock protects only if every thread takes the same one: use counter.lock "
             "(not a new Lock() made inside add)."
         )
     if counter._value < expected:
-        raise Wrong(
+        raise checks.Wrong(
             f"{expected - counter._value} of {expected} updates were lost although you used "
             "the lock: it must cover the read AND the write, e.g. "
             "`with counter.lock: counter.value += 1`."
         )
-    raise Wrong(f"the counter reached {counter._value}, more than {expected}: add exactly n.")
+    raise checks.Wrong(
+        f"the counter reached {counter._value}, more than {expected}: add exactly n."
+    )
 
 
 # ----------------------------------------------------------------------------- exercise 2
@@ -196,14 +191,16 @@ class _Boom(Exception):
     pass
 
 
-@checker
-def check_try_update(try_update: object) -> Feedback:
+@checks.checker
+def check_try_update(try_update: object) -> checks.Feedback:
     """``try_update(lock, update, timeout)``: run update() under the lock if it can be had in
     time and return True; else return False without running it. Never leave it locked.
     """
     if try_update is None:
-        raise Wrong("write the function try_update(lock, update, timeout) first (still None).")
-    expect_callable(try_update, "try_update")
+        raise checks.Wrong(
+            "write the function try_update(lock, update, timeout) first (still None)."
+        )
+    checks.expect_callable(try_update, "try_update")
     calls: list[int] = []
 
     def update() -> None:
@@ -211,24 +208,26 @@ def check_try_update(try_update: object) -> Feedback:
 
     # 1. A free lock: run the update, return True, leave it unlocked.
     lock = threading.Lock()
-    result = call_with_timeout(try_update, lock, update, 0.05, timeout=5)
+    result = checks.call_with_timeout(try_update, lock, update, 0.05, timeout=5)
     if result is not True:
-        raise Wrong(
+        raise checks.Wrong(
             f"with a free lock, try_update should run update and return True; got {result!r}."
         )
     if len(calls) != 1:
-        raise Wrong(f"update should run exactly once with a free lock; it ran {len(calls)} times.")
+        raise checks.Wrong(
+            f"update should run exactly once with a free lock; it ran {len(calls)} times."
+        )
     if lock.locked():
-        raise Wrong("the lock was still locked after try_update returned: release it.")
+        raise checks.Wrong("the lock was still locked after try_update returned: release it.")
 
     # 2. A lock held by another thread for the whole timeout: give up, return False.
     lock = threading.Lock()
     lock.acquire()  # held by the checker's thread; try_update runs in a different thread
     calls.clear()
     try:
-        result = call_with_timeout(try_update, lock, update, 0.1, timeout=1)
-    except CheckTimeout:
-        raise Wrong(
+        result = checks.call_with_timeout(try_update, lock, update, 0.1, timeout=1)
+    except checks.CheckTimeout:
+        raise checks.Wrong(
             "try_update kept waiting while another thread held the lock. It should give up "
             "after `timeout` seconds: `lock.acquire(timeout=timeout)` returns False then."
         ) from None
@@ -237,12 +236,12 @@ def check_try_update(try_update: object) -> Feedback:
         if still_locked:
             lock.release()  # lets a stuck answer finish instead of waiting forever
     if not still_locked:
-        raise Wrong(
+        raise checks.Wrong(
             "try_update released a lock that another thread held! A Lock lets any thread "
             "release it, so release only if your acquire returned True."
         )
     if result is not False or calls:
-        raise Wrong(
+        raise checks.Wrong(
             "when the lock stays busy, try_update should return False without running update; "
             f"it returned {result!r} and ran update {len(calls)} time(s)."
         )
@@ -253,17 +252,17 @@ def check_try_update(try_update: object) -> Feedback:
     timer = threading.Timer(0.05, lock.release)
     timer.start()
     try:
-        result = call_with_timeout(try_update, lock, update, 3.0, timeout=6)
+        result = checks.call_with_timeout(try_update, lock, update, 3.0, timeout=6)
     finally:
         timer.join(2)
     if result is not True:
-        raise Wrong(
+        raise checks.Wrong(
             "the lock was freed 50 ms into a 3 s timeout, yet try_update gave up. Wait up to "
             "`timeout` seconds: lock.acquire(timeout=timeout), not blocking=False."
         )
     if lock.locked():
         lock.release()
-        raise Wrong("the lock was still locked after try_update returned: release it.")
+        raise checks.Wrong("the lock was still locked after try_update returned: release it.")
 
     # 4. update raises: the exception goes through, the lock is released.
     def failing() -> None:
@@ -271,19 +270,19 @@ def check_try_update(try_update: object) -> Feedback:
 
     lock = threading.Lock()
     try:
-        call_with_timeout(try_update, lock, failing, 0.05, timeout=5)
+        checks.call_with_timeout(try_update, lock, failing, 0.05, timeout=5)
         swallowed = True
     except _Boom:
         swallowed = False
     if lock.locked():
         lock.release()
-        raise Wrong(
+        raise checks.Wrong(
             "when update raised, the lock stayed locked forever. Release it in a `finally:` "
             "(or use `with`-style code) so an exception cannot skip the release."
         )
     if swallowed:
-        raise Wrong("when update raises, let the exception propagate; do not swallow it.")
-    return passed(
+        raise checks.Wrong("when update raises, let the exception propagate; do not swallow it.")
+    return checks.passed(
         "True with the update done, False without it, and the lock never left locked, "
         "even when update raises."
     )
@@ -400,32 +399,32 @@ def _one_at_a_time(transfer: Callable[..., object]) -> None:
     for args, expected, balances in steps:
         source, target, amount = args
         try:
-            result = call_with_timeout(transfer, *args, timeout=5)
+            result = checks.call_with_timeout(transfer, *args, timeout=5)
         except UnlockedAccess as error:
-            raise Wrong(
+            raise checks.Wrong(
                 f"{error}. Hold an account's own lock whenever you read or change its balance "
                 "(one lock for the whole bank would be safe too, but it lets only one transfer "
                 "run at a time in the whole bank: this exercise asks for the accounts' locks)."
             ) from None
         except DeadlockSuspected:
-            raise Wrong(
+            raise checks.Wrong(
                 "transfer waited for a lock that was never released, called alone in one "
                 "thread. Is every acquire() matched by a release()? `with` does that."
             ) from None
         call = f"transfer(account {source.number}, account {target.number}, {amount})"
         if result is not expected:
             why = "has enough" if expected else "does not have enough"
-            raise Wrong(
+            raise checks.Wrong(
                 f"{call} should return {expected}: account {source.number} {why}; "
                 f"it returned {result!r}."
             )
         if (one._balance, two._balance) != balances:
-            raise Wrong(
+            raise checks.Wrong(
                 f"after {call} the balances should be {balances[0]} and {balances[1]}; they "
                 f"are {one._balance} and {two._balance}."
             )
         if one.lock.locked() or two.lock.locked():
-            raise Wrong(f"a lock was still held after {call} returned: release both.")
+            raise checks.Wrong(f"a lock was still held after {call} returned: release both.")
 
 
 def _what_went_wrong(verdict: Verdict) -> str:
@@ -444,8 +443,8 @@ def _what_went_wrong(verdict: Verdict) -> str:
     return (problem or outcome.message) + "."
 
 
-@checker
-def check_transfer(transfer: object) -> Feedback:
+@checks.checker
+def check_transfer(transfer: object) -> checks.Feedback:
     """``transfer(source, target, amount)``: moves the money if the source has it (True) or
     not at all (False); no deadlock, no lost money, no balance below 0, whatever the schedule.
     """
@@ -465,23 +464,25 @@ def check_transfer(transfer: object) -> Feedback:
 # ----------------------------------------------------------------------------- exercise 4
 
 
-@checker
-def check_rlock_state(other_can_acquire: object, releases_left: object) -> Feedback:
+@checks.checker
+def check_rlock_state(other_can_acquire: object, releases_left: object) -> checks.Feedback:
     """The main thread ran acquire(), acquire(), acquire(), release() on one RLock."""
     if other_can_acquire is None or releases_left is None:
-        raise Wrong("set both other_can_acquire and releases_left first (one is still None).")
+        raise checks.Wrong(
+            "set both other_can_acquire and releases_left first (one is still None)."
+        )
     if not isinstance(other_can_acquire, bool):
-        raise Wrong(f"other_can_acquire should be True or False; got {other_can_acquire!r}.")
+        raise checks.Wrong(f"other_can_acquire should be True or False; got {other_can_acquire!r}.")
     if isinstance(releases_left, bool) or not isinstance(releases_left, int):
-        raise Wrong(f"releases_left should be a whole number; got {releases_left!r}.")
+        raise checks.Wrong(f"releases_left should be a whole number; got {releases_left!r}.")
     if other_can_acquire:
-        raise Wrong(
+        raise checks.Wrong(
             "the main thread still holds the RLock (3 acquires, only 1 release), so another "
             "thread's acquire(blocking=False) returns False."
         )
     if releases_left != 2:
-        raise Wrong(
+        raise checks.Wrong(
             f"not {releases_left}: the recursion count is 3 after three acquires and drops by "
             "one per release. How many releases are still owed?"
         )
-    return passed("False and 2: the RLock opens to others only when its count is back to 0.")
+    return checks.passed("False and 2: the RLock opens to others only when its count is back to 0.")

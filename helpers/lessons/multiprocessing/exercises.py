@@ -17,16 +17,7 @@ from concurrent.futures.process import BrokenProcessPool
 from multiprocessing.reduction import ForkingPickler
 from typing import Any
 
-from ...core import leftovers, machine
-from ...core.checks import (
-    CheckTimeout,
-    Feedback,
-    Wrong,
-    call_with_timeout,
-    checker,
-    expect_callable,
-    passed,
-)
+from ...core import checks, leftovers, machine
 from ...core.lifecycle import end_processes, stop
 from . import child
 from .processes import default_start_method
@@ -95,24 +86,24 @@ def _exit_cases() -> list[tuple[str, Callable[..., None], tuple[Any, ...], float
     return cases
 
 
-@checker
-def check_wait_and_describe(wait_and_describe: object) -> Feedback:
+@checks.checker
+def check_wait_and_describe(wait_and_describe: object) -> checks.Feedback:
     """``wait_and_describe(process, timeout)``: wait at most ``timeout`` s, then say
     "running", "ok", "error" or "signal"; it must return as soon as the process has ended."""
     if wait_and_describe is None:
-        raise Wrong("define wait_and_describe(process, timeout) first (it is still None).")
-    expect_callable(wait_and_describe, "wait_and_describe")
+        raise checks.Wrong("define wait_and_describe(process, timeout) first (it is still None).")
+    checks.expect_callable(wait_and_describe, "wait_and_describe")
     context = machine.mp_context()
     for what, target, args, timeout, expected, why in _exit_cases():
         process = context.Process(target=target, args=args, name="checked-child")
         process.start()
         started = time.monotonic()
         try:
-            answer = call_with_timeout(
+            answer = checks.call_with_timeout(
                 wait_and_describe, process, timeout, timeout=timeout + _GIVE_UP_S
             )
-        except CheckTimeout:
-            raise Wrong(
+        except checks.CheckTimeout:
+            raise checks.Wrong(
                 f"with {what}, your function was still waiting {timeout + _GIVE_UP_S:g} s "
                 f"later, although it was allowed {timeout:g} s. Pass the bound on: "
                 "process.join(timeout). (The checker has now stopped the child.)"
@@ -121,20 +112,22 @@ def check_wait_and_describe(wait_and_describe: object) -> Feedback:
             elapsed = time.monotonic() - started
             stop([process], 0)  # the answer has had its chance: nothing outlives the check
         if answer not in _STATUSES:
-            raise Wrong(f"with {what} it returned {answer!r}; return one of {list(_STATUSES)}.")
+            raise checks.Wrong(
+                f"with {what} it returned {answer!r}; return one of {list(_STATUSES)}."
+            )
         if answer != expected:
-            raise Wrong(f"with {what} it returned {answer!r}, not {expected!r}: {why}.")
+            raise checks.Wrong(f"with {what} it returned {answer!r}, not {expected!r}: {why}.")
         if expected == "running" and elapsed > timeout + _SLACK_S:
-            raise Wrong(
+            raise checks.Wrong(
                 f"with {what}, it returned after {elapsed:.1f} s: wait at most the timeout."
             )
         if args == (_WORK_S,) and elapsed > _SLOW_CHILD_LIMIT_S:
-            raise Wrong(
+            raise checks.Wrong(
                 f"the child ended after about {_WORK_S:g} s, but your function returned after "
                 f"{elapsed:.1f} s (it was allowed {timeout:g}): join returns as soon as the "
                 "process ends; a sleep does not."
             )
-    return passed(
+    return checks.passed(
         "bounded wait, then None: still running; 0: ok; positive: the child failed; "
         "negative: a signal ended it."
     )
@@ -161,26 +154,24 @@ _METHOD_HINTS = {
 }
 
 
-@checker
-def check_default_start_methods(defaults: object) -> Feedback:
+@checks.checker
+def check_default_start_methods(defaults: object) -> checks.Feedback:
     """A dict from each situation in :data:`START_METHOD_CASES` to a start method name."""
-    if defaults is None:
-        raise Wrong("fill in the dict first (it is still None).")
-    if not isinstance(defaults, dict):
-        raise Wrong(f"defaults should be a dict; got {type(defaults).__name__}.")
-    missing = [key for key in START_METHOD_CASES if key not in defaults]
-    if missing:
-        raise Wrong(f"keep every key of the template; missing: {missing}.")
+    chosen = checks.dict_answer(
+        defaults, "defaults", START_METHOD_CASES, unset="fill in the dict first (it is still None)."
+    )
     for key, (platform, version) in START_METHOD_CASES.items():
-        answer = defaults[key]
+        answer = chosen[key]
         if answer is None:
-            raise Wrong(f"{key!r} is still None.")
+            raise checks.Wrong(f"{key!r} is still None.")
         if answer not in ("fork", "spawn", "forkserver"):
-            raise Wrong(f"{key!r}: {answer!r} is not a start method (fork, spawn, forkserver).")
+            raise checks.Wrong(
+                f"{key!r}: {answer!r} is not a start method (fork, spawn, forkserver)."
+            )
         expected = default_start_method(platform, version)
         if answer != expected:
-            raise Wrong(f"{key!r} is not {answer!r}. Hint: {_METHOD_HINTS[key]}")
-    return passed(
+            raise checks.Wrong(f"{key!r} is not {answer!r}. Hint: {_METHOD_HINTS[key]}")
+    return checks.passed(
         "Linux: fork up to 3.13, forkserver from 3.14; macOS: spawn since 3.8; Windows: spawn. "
         "Code that works under spawn works everywhere."
     )
@@ -193,25 +184,25 @@ def check_default_start_methods(defaults: object) -> Feedback:
 _PICKLE_ERRORS = (pickle.PicklingError, AttributeError, TypeError)
 
 
-@checker
-def check_tripler(tripler: object) -> Feedback:
+@checks.checker
+def check_tripler(tripler: object) -> checks.Feedback:
     """``tripler``: a callable with ``tripler(x) == 3 * x`` that a spawned pool worker can run."""
     if tripler is None:
-        raise Wrong("set tripler to a callable first (it is still None).")
-    expect_callable(tripler, "tripler")
-    here = call_with_timeout(tripler, 4, timeout=5)
+        raise checks.Wrong("set tripler to a callable first (it is still None).")
+    checks.expect_callable(tripler, "tripler")
+    here = checks.call_with_timeout(tripler, 4, timeout=5)
     if here != 12:
-        raise Wrong(f"tripler(4) should be 12; in this process it gives {here!r}.")
+        raise checks.Wrong(f"tripler(4) should be 12; in this process it gives {here!r}.")
     try:
         ForkingPickler.dumps(tripler)
     except _PICKLE_ERRORS as error:
-        raise Wrong(
+        raise checks.Wrong(
             f"a pool could not send it: {type(error).__name__}: {error}. Pickle sends a "
             "function by its module and name, so lambdas, closures and instances of local "
             "classes cannot travel, under any start method."
         ) from None
     if getattr(tripler, "__module__", None) == "__main__" or _defined_in_main(tripler):
-        raise Wrong(
+        raise checks.Wrong(
             "it pickles as a name in __main__ (the notebook). A forked worker, a copy of the "
             "kernel, would find it; a spawned one starts without the notebook's cells and "
             "cannot. Build it from a function defined in a module (helpers...child)."
@@ -221,8 +212,10 @@ def check_tripler(tripler: object) -> Feedback:
     with ProcessPoolExecutor(max_workers=1, mp_context=machine.mp_context("spawn")) as pool:
         result = pool.submit(tripler, 5).result(timeout=60)
     if result != 15:
-        raise Wrong(f"in a spawned worker tripler(5) gave {result!r}, not 15.")
-    return passed("it travels by name (a module-level function, its arguments pickled along).")
+        raise checks.Wrong(f"in a spawned worker tripler(5) gave {result!r}, not 15.")
+    return checks.passed(
+        "it travels by name (a module-level function, its arguments pickled along)."
+    )
 
 
 def _defined_in_main(fn: object) -> bool:
@@ -247,12 +240,12 @@ def _run_case(run_all: Callable[..., Any], task: Callable[..., Any], items: list
     """Call the answer; whatever it does, end the processes it left before returning."""
     before = set(leftovers.child_processes())
     try:
-        return call_with_timeout(run_all, task, items, POOL_WORKERS, timeout=90)
+        return checks.call_with_timeout(run_all, task, items, POOL_WORKERS, timeout=90)
     finally:
         left = _new_children(before)
         if left:
             end_processes(left)
-            raise Wrong(
+            raise checks.Wrong(
                 f"once your function was done, the pool's processes {sorted(left)} were "
                 "still running (the checker has ended them). Shut the "
                 "pool down and wait for it, whatever happens: `with ProcessPoolExecutor(...) "
@@ -260,36 +253,38 @@ def _run_case(run_all: Callable[..., Any], task: Callable[..., Any], items: list
             )
 
 
-@checker
-def check_run_all(run_all: object) -> Feedback:
+@checks.checker
+def check_run_all(run_all: object) -> checks.Feedback:
     """``run_all(task, items, workers)``: ``task`` over ``items`` on a pool of processes, the
     results in order; every wait bounded; no process left running, even when a task raises
     or a worker dies (the error reaches the caller)."""
     if run_all is None:
-        raise Wrong("define run_all(task, items, workers) first (it is still None).")
-    expect_callable(run_all, "run_all")
+        raise checks.Wrong("define run_all(task, items, workers) first (it is still None).")
+    checks.expect_callable(run_all, "run_all")
     items = [1, 2, 3, 4, 5, 6]
     try:
         results = _run_case(run_all, child.square_and_linger, items)
     except BrokenProcessPool as error:
-        raise Wrong(f"the pool broke although no task failed: {error}") from None
+        raise checks.Wrong(f"the pool broke although no task failed: {error}") from None
     try:
         results = list(results)
     except TypeError:
-        raise Wrong(f"return a list of results; got {type(results).__name__}.") from None
+        raise checks.Wrong(f"return a list of results; got {type(results).__name__}.") from None
     if [getattr(r, "square", None) for r in results] != [x * x for x in items]:
-        raise Wrong(
+        raise checks.Wrong(
             f"run_all(child.square_and_linger, {items}, {POOL_WORKERS}) should give the "
             f"squares {[x * x for x in items]} in order; got {results!r}."
         )
     pids = {r.pid for r in results}
     if os.getpid() in pids:
-        raise Wrong(
+        raise checks.Wrong(
             "the tasks ran in the notebook's own process: use a ProcessPoolExecutor, not "
             "threads or a plain loop."
         )
     if len(pids) > POOL_WORKERS:
-        raise Wrong(f"{len(pids)} processes ran the tasks; the pool should have {POOL_WORKERS}.")
+        raise checks.Wrong(
+            f"{len(pids)} processes ran the tasks; the pool should have {POOL_WORKERS}."
+        )
     for task, bad, expected, what in (
         (child.square_or_fail, [1, 2, -3, 4], ValueError, "a task raised ValueError"),
         (child.square_or_die, [1, -2, 3], BrokenProcessPool, "a worker died"),
@@ -298,18 +293,18 @@ def check_run_all(run_all: object) -> Feedback:
             _run_case(run_all, task, bad)
         except expected:
             continue
-        except Wrong:
+        except checks.Wrong:
             raise
         except Exception as error:
-            raise Wrong(
+            raise checks.Wrong(
                 f"when {what}, your function raised {type(error).__name__}: {error}; the "
                 f"caller should get the {expected.__name__} itself."
             ) from None
-        raise Wrong(
+        raise checks.Wrong(
             f"when {what}, your function returned normally: the error was lost. Let it reach "
             "the caller (and still shut the pool down)."
         )
-    return passed(
+    return checks.passed(
         "results in order, the pool shut down and its processes gone, whether the tasks "
         "succeed, raise, or kill their worker."
     )

@@ -19,17 +19,8 @@ import time
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from ...core import learner
-from ...core.checks import Feedback, Wrong, checker, expect_callable, passed
+from ...core import checks, learner
 from ...core.domains import Fn, Int, Seconds, validated
-from ...core.learner import (
-    ThreadRun,
-    call_bounded,
-    hint_if_lock_not_held,
-    number_answer,
-    rescue,
-    start_threads,
-)
 from ...core.lifecycle import wait_until, waiting_count
 from ...lab import Verdict, answer_modules, locks_from_outside, prove, support
 from .classes import Permits
@@ -100,11 +91,11 @@ class FetchProbe:
 
 def _run_workers(
     worker: Callable[..., Any], sem: Any, fetch: FetchProbe, jobs: int
-) -> tuple[list[Any], ThreadRun, bool]:
+) -> tuple[list[Any], learner.ThreadRun, bool]:
     """Run ``worker(sem, fetch, i, results)`` for every job on its own thread."""
     results: list[Any] = [None] * jobs
     fetch._watch(sem, jobs)
-    run = start_threads([(lambda i=i: worker(sem, fetch, i, results)) for i in range(jobs)])
+    run = learner.start_threads([(lambda i=i: worker(sem, fetch, i, results)) for i in range(jobs)])
     finished = run.join(jobs * fetch.gate + learner.PATIENCE_S)
     if not finished:  # stuck waiting for permits nobody gave back: hand out spares
         deadline = time.monotonic() + 3.0
@@ -114,43 +105,44 @@ def _run_workers(
     return results, run, finished
 
 
-@checker
-def check_worker(worker: object) -> Feedback:
+@checks.checker
+def check_worker(worker: object) -> checks.Feedback:
     """``worker(sem, fetch, i, results)``: at most ``k`` downloads at a time, results stored."""
-    expect_callable(worker, "worker")
-    assert callable(worker)
+    worker = checks.expect_callable(worker, "worker")
     k, jobs = 2, 6
     sem = threading.Semaphore(k)
     fetch = FetchProbe(k)
     results, run, finished = _run_workers(worker, sem, fetch, jobs)
     run.raise_first_error()
     if not finished:
-        raise Wrong(
+        raise checks.Wrong(
             "some workers waited forever for a permit: a permit was taken and never given "
             "back. `with sem:` gives it back when the block ends."
         )
     if fetch.calls != jobs:
-        raise Wrong(
+        raise checks.Wrong(
             f"fetch should be called once per job ({jobs} calls); it was called {fetch.calls} "
             "times."
         )
     expected = [10 * i for i in range(jobs)]
     if results != expected:
-        raise Wrong(f"results should be {expected}; got {results}. Store results[i] = fetch(i).")
+        raise checks.Wrong(
+            f"results should be {expected}; got {results}. Store results[i] = fetch(i)."
+        )
     if fetch.peak > k:
-        raise Wrong(
+        raise checks.Wrong(
             f"{fetch.peak} downloads ran at the same time, but the semaphore allows {k}: "
             "call fetch *inside* `with sem:`, with the semaphore you are given."
         )
     if fetch.peak < k:
-        raise Wrong(
+        raise checks.Wrong(
             f"only one download ran at a time, but the semaphore allows {k}. Did you use a "
             "Lock, or hold something else while downloading?"
         )
     return _check_worker_gives_back_on_error(worker)
 
 
-def _check_worker_gives_back_on_error(worker: Callable[..., Any]) -> Feedback:
+def _check_worker_gives_back_on_error(worker: Callable[..., Any]) -> checks.Feedback:
     k, jobs = 2, 4
     sem = threading.Semaphore(k)
     fetch = FetchProbe(k, gate=0.05, fail_on=1)
@@ -159,17 +151,17 @@ def _check_worker_gives_back_on_error(worker: Callable[..., Any]) -> Feedback:
     while spare <= k and sem.acquire(blocking=False):
         spare += 1
     if not finished or spare < k:
-        raise Wrong(
+        raise checks.Wrong(
             "when fetch raised an exception, your worker kept its permit: the semaphore now "
             "has fewer permits for good. Use `with sem:` (or try/finally) to give it back."
         )
     if spare > k:
-        raise Wrong(
+        raise checks.Wrong(
             f"after the downloads the semaphore had more than its {k} permits: some permit was "
             "given back twice. A plain Semaphore accepts that silently (a BoundedSemaphore "
             "would raise ValueError); `with sem:` releases exactly once."
         )
-    return passed(
+    return checks.passed(
         f"at most {k} downloads at a time, exactly {k} at the busiest moment, and the permit "
         "comes back even when a download fails."
     )
@@ -178,23 +170,26 @@ def _check_worker_gives_back_on_error(worker: Callable[..., Any]) -> Feedback:
 # --- Exercise 2: throughput of a limited resource ---------------------------------------------
 
 
-@checker
-def check_throughput(throughput: object) -> Feedback:
+#: The wrong throughputs learners give (requests per second), each with what it missed.
+_THROUGHPUT_MISTAKES = {
+    8 / 0.050: "8 threads, but only 3 of them can hold a connection at any moment.",
+    1 / 0.050: "that is one connection's rate; 3 work side by side.",
+    3 / 50: "that is per millisecond; the question asks per second.",
+}
+
+
+@checks.checker
+def check_throughput(throughput: object) -> checks.Feedback:
     """8 threads; each request holds a connection 50 ms; the database allows 3 connections."""
-    value = number_answer(throughput, "throughput")
+    value = learner.number_answer(throughput, "throughput")
     expected = 3 / 0.050
     if math.isclose(value, expected, rel_tol=0.02):
-        return passed(
+        return checks.passed(
             "60 requests/s: 3 connections, each finishing 20 requests a second. The other 5 "
             "threads only wait; more threads would not help, more connections would."
         )
-    if math.isclose(value, 8 / 0.050, rel_tol=0.02):
-        raise Wrong("8 threads, but only 3 of them can hold a connection at any moment.")
-    if math.isclose(value, 1 / 0.050, rel_tol=0.02):
-        raise Wrong("that is one connection's rate; 3 work side by side.")
-    if math.isclose(value, 3 / 50, rel_tol=0.02):
-        raise Wrong("that is per millisecond; the question asks per second.")
-    raise Wrong(
+    checks.reject_mistakes(value, _THROUGHPUT_MISTAKES, rel_tol=0.02)
+    raise checks.Wrong(
         f"{value:g} is not it. How many requests does one connection finish per second, and "
         "how many connections work at once?"
     )
@@ -224,7 +219,7 @@ def _call(acquire: Callable[..., Any], state: CountingState, timeout: float) -> 
     def one_more() -> None:
         state.value += 1
 
-    return call_bounded(
+    return learner.call_bounded(
         acquire,
         state,
         timeout,
@@ -236,21 +231,20 @@ def _call(acquire: Callable[..., Any], state: CountingState, timeout: float) -> 
     )
 
 
-@checker
-def check_acquire(acquire: object) -> Feedback:
+@checks.checker
+def check_acquire(acquire: object) -> checks.Feedback:
     """``acquire(sem, timeout)``: take one permit from a :class:`CountingState`, or time out."""
-    expect_callable(acquire, "acquire")
-    assert callable(acquire)
+    acquire = checks.expect_callable(acquire, "acquire")
     state = CountingState(1)
     got = _call(acquire, state, 0.5)
     if got is not True or state.value != 0:
-        raise Wrong(
+        raise checks.Wrong(
             f"with one permit free, acquire should take it (value 1 → 0) and return True; "
             f"it returned {got!r} and left value={state.value}."
         )
     got = _call(acquire, state, 0.05)
     if got is not False or state.value != 0:
-        raise Wrong(
+        raise checks.Wrong(
             f"with no permit free, acquire(sem, 0.05) should give up and return False, leaving "
             f"value at 0; it returned {got!r}, value={state.value}."
         )
@@ -263,16 +257,16 @@ def check_acquire(acquire: object) -> Feedback:
 
 def _check_wakes_on_release(acquire: Callable[..., Any]) -> None:
     state = CountingState(0)
-    run = start_threads([lambda: acquire(state, 2.0)])
+    run = learner.start_threads([lambda: acquire(state, 2.0)])
     wait_until(lambda: waiting_count(state.cond) == 1 or bool(run.errors), learner.PATIENCE_S)
     state.release()
     if not run.join(2.0 + learner.PATIENCE_S):
-        rescue(run, state.cond, lambda: setattr(state, "value", state.value + 1))
+        learner.rescue(run, state.cond, lambda: setattr(state, "value", state.value + 1))
     for error in run.errors.values():
-        hint_if_lock_not_held(error)
+        learner.hint_if_lock_not_held(error)
     run.raise_first_error()
     if run.results.get(0) is not True or state.value != 0:
-        raise Wrong(
+        raise checks.Wrong(
             "a thread waiting in acquire should take the permit that release() gives back; "
             f"it returned {run.results.get(0)!r} and value is {state.value}."
         )
@@ -281,27 +275,27 @@ def _check_wakes_on_release(acquire: Callable[..., Any]) -> None:
 def _check_rechecks_after_waking(acquire: Callable[..., Any]) -> None:
     """Two threads wait; one permit appears and *both* are woken. Only one may take it."""
     state = CountingState(0)
-    run = start_threads([lambda: acquire(state, 0.5)] * 2)
+    run = learner.start_threads([lambda: acquire(state, 0.5)] * 2)
     wait_until(lambda: waiting_count(state.cond) == 2 or bool(run.errors), learner.PATIENCE_S)
     with state.cond:
         state.value += 1
         state.cond.notify_all()
     if not run.join(0.5 + learner.PATIENCE_S):
-        rescue(run, state.cond, lambda: setattr(state, "value", state.value + 2))
+        learner.rescue(run, state.cond, lambda: setattr(state, "value", state.value + 2))
     run.raise_first_error()
     if state.value < 0:
-        raise Wrong(
+        raise checks.Wrong(
             "two waiting threads were woken for one permit and both took it: the counter went "
             "to -1. After waking, check the counter again: `while` or `wait_for`, not `if`."
         )
     if sorted(run.results.values(), key=str) != [False, True]:
-        raise Wrong(
+        raise checks.Wrong(
             "two threads waited for one permit: exactly one should get it (True) and the "
             f"other time out (False); they returned {list(run.results.values())}."
         )
 
 
-def _check_under_load(acquire: Callable[..., Any]) -> Feedback:
+def _check_under_load(acquire: Callable[..., Any]) -> checks.Feedback:
     permits, threads, cycles = 2, 6, 30
     state = CountingState(permits)
     holders = [0, 0]  # [now, most ever]
@@ -320,18 +314,18 @@ def _check_under_load(acquire: Callable[..., Any]) -> Feedback:
             state.release()
         return True
 
-    run = start_threads([cycle] * threads)
+    run = learner.start_threads([cycle] * threads)
     if not run.join(10.0):
-        rescue(run, state.cond, lambda: setattr(state, "value", state.value + threads))
+        learner.rescue(run, state.cond, lambda: setattr(state, "value", state.value + threads))
     run.raise_first_error()
     if not all(run.results.values()) or state.value != permits:
-        raise Wrong(
+        raise checks.Wrong(
             f"under load ({threads} threads x {cycles} acquire/release), an acquire failed or "
             f"permits went missing: value ended at {state.value}, not {permits}."
         )
     if holders[1] > permits:
-        raise Wrong(f"{holders[1]} threads held a permit at once; there are only {permits}.")
-    return passed(
+        raise checks.Wrong(f"{holders[1]} threads held a permit at once; there are only {permits}.")
+    return checks.passed(
         f"{threads * cycles} acquire/release pairs by {threads} threads: never more than "
         f"{permits} holders, no permit lost, and timeouts reported as False."
     )
@@ -411,21 +405,21 @@ def _what_the_schedule_shows(verdict: Verdict) -> str:
     return outcome.message + "."
 
 
-def _check_every_interleaving(acquire: Callable[..., Any]) -> Feedback:
+def _check_every_interleaving(acquire: Callable[..., Any]) -> checks.Feedback:
     if locks_from_outside(acquire):
-        raise Wrong(
+        raise checks.Wrong(
             "your acquire takes a lock made outside it, in a cell: the checker cannot step a "
             "wait for that one. Use sem.cond, the condition that comes with the semaphore."
         )
     verdict = prove_acquire(acquire)
     if verdict.ok:
-        return passed(
+        return checks.passed(
             f"{len(PROOF_THREADS)} threads sharing {PROOF_PERMITS} permit: never more than "
             f"{PROOF_PERMITS} inside, never a negative count, no permit lost or made up, under "
             f"every schedule: {verdict.message}."
         )
     assert verdict.counterexample is not None
-    raise Wrong(
+    raise checks.Wrong(
         f"{_what_the_schedule_shows(verdict)} The shortest schedule that shows it "
         f"({verdict.message}):\n{verdict.counterexample.table()}"
     )

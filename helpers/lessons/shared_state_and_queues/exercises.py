@@ -15,16 +15,8 @@ import time
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from ...core.checks import (
-    Feedback,
-    Wrong,
-    call_with_timeout,
-    checker,
-    expect_callable,
-    passed,
-)
+from ...core import checks, learner
 from ...core.domains import Fn, validated
-from ...core.learner import number_answer, start_threads
 from ...core.lifecycle import Stopped, stop
 from ...lab import Verdict, answer_modules, judge_answer, prove
 from .connections import Pool, show_pool
@@ -78,25 +70,25 @@ _WHY_SAFE = {
 
 def _letters(answer: object) -> set[str]:
     if answer is None:
-        raise Wrong("set safe to a set of letters first, for example {'a', 'b'}.")
+        raise checks.Wrong("set safe to a set of letters first, for example {'a', 'b'}.")
     if isinstance(answer, str) or not isinstance(answer, (set, frozenset, list, tuple)):
-        raise Wrong(f"safe should be a set of letters like {{'a', 'b'}}; got {answer!r}.")
+        raise checks.Wrong(f"safe should be a set of letters like {{'a', 'b'}}; got {answer!r}.")
     letters = {str(item).strip().lower() for item in answer}
     unknown = sorted(letters - set(OPERATIONS))
     if unknown:
-        raise Wrong(f"{unknown} are not options; choose among {sorted(OPERATIONS)}.")
+        raise checks.Wrong(f"{unknown} are not options; choose among {sorted(OPERATIONS)}.")
     return letters
 
 
-@checker
-def check_safe_operations(safe: object) -> Feedback:
+@checks.checker
+def check_safe_operations(safe: object) -> checks.Feedback:
     """Which operations are safe from many threads without a lock (CPython)?"""
     letters = _letters(safe)
     for letter in sorted(letters - _SAFE):
-        raise Wrong(_WHY_UNSAFE[letter])
+        raise checks.Wrong(_WHY_UNSAFE[letter])
     for letter in sorted(_SAFE - letters):
-        raise Wrong(f"you left out a safe one. {_WHY_SAFE[letter]}")
-    return passed(
+        raise checks.Wrong(f"you left out a safe one. {_WHY_SAFE[letter]}")
+    return checks.passed(
         "a, d, e and f: one operation on a built-in container, a deque or a Queue is safe; "
         "a read-modify-write (b), a check-then-act (c) and a loop over a dict that others "
         "change (g) are many steps, and need a lock (or a copy, for g)."
@@ -136,7 +128,7 @@ def _run_consumers(
 ) -> tuple[_BoundedQueue, list[Any], list[BaseException], Stopped]:
     q = _BoundedQueue()
     results: list[Any] = []
-    run = start_threads([lambda: consume(q, results)] * _CONSUMERS)
+    run = learner.start_threads([lambda: consume(q, results)] * _CONSUMERS)
     for item in _ITEMS:
         q.put(item)
         time.sleep(0.002)  # a producer slower than the consumers: the queue is often empty
@@ -148,57 +140,57 @@ def _run_consumers(
     return q, results, errors, stopped
 
 
-@checker
-def check_consumer(consume: object) -> Feedback:
+@checks.checker
+def check_consumer(consume: object) -> checks.Feedback:
     """``consume(q, results)``: square items until the sentinel ``None``; task_done each."""
     if consume is None:
-        raise Wrong("write the function consume(q, results) first (it is still None).")
-    expect_callable(consume, "consume")
-    q, results, errors, stopped = call_with_timeout(_run_consumers, consume, timeout=15)
+        raise checks.Wrong("write the function consume(q, results) first (it is still None).")
+    checks.expect_callable(consume, "consume")
+    q, results, errors, stopped = checks.call_with_timeout(_run_consumers, consume, timeout=15)
     for error in errors:
         if isinstance(error, NotImplementedError):
             raise error  # the placeholder: @checker answers "not started yet"
     none_errors = [e for e in errors if "NoneType" in str(e)]
     if none_errors:
-        raise Wrong(
+        raise checks.Wrong(
             "a consumer treated the sentinel None as an item "
             f"({type(none_errors[0]).__name__}: {none_errors[0]}). "
             "Check `if item is None:` first, and return."
         )
     if errors:
-        raise Wrong(f"a consumer raised {type(errors[0]).__name__}: {errors[0]}")
+        raise checks.Wrong(f"a consumer raised {type(errors[0]).__name__}: {errors[0]}")
     if not stopped.clean:
-        raise Wrong(
+        raise checks.Wrong(
             f"a consumer was still running {_STUCK_AFTER + 3.0:g} s after every item and every "
             "sentinel had been put. Each consumer must return when it gets None."
         )
     if q.stuck.is_set():
-        raise Wrong(
+        raise checks.Wrong(
             "a consumer was still waiting in q.get() after every item and every sentinel had "
             "been taken. Each consumer must return when it gets None (one None per consumer)."
         )
     expected = sorted(item * item for item in _ITEMS)
     if len(results) < len(expected):
-        raise Wrong(
+        raise checks.Wrong(
             f"only {len(results)} of {len(expected)} items were processed: a consumer stopped "
             "before it got its sentinel. An empty queue only means the producer is slower "
             "right now, not that it is done; stop on None, nothing else."
         )
     if sorted(results) != expected:
-        raise Wrong(
+        raise checks.Wrong(
             f"results should hold item * item for every item, once; got {sorted(results)[:6]}…"
         )
     if q.qsize():
-        raise Wrong(
+        raise checks.Wrong(
             f"{q.qsize()} item(s) were left in the queue. There is one sentinel per consumer: "
             "take yours and return, do not put it back."
         )
     if q.unfinished_tasks:
-        raise Wrong(
+        raise checks.Wrong(
             f"q.join() would wait forever: {q.unfinished_tasks} item(s) were never marked "
             "done. Call q.task_done() once for every get(), the sentinel included."
         )
-    return passed(
+    return checks.passed(
         f"{_CONSUMERS} consumers processed {len(_ITEMS)} items, each stopped on its own "
         "sentinel, and every get() was matched by task_done()."
     )
@@ -211,46 +203,50 @@ _WORKERS, _PROCESS_MS = 3, 100
 _MAXSIZE = 10
 
 
-@checker
-def check_bottleneck(throughput: object, bottleneck: object, queue_length: object) -> Feedback:
+@checks.checker
+def check_bottleneck(
+    throughput: object, bottleneck: object, queue_length: object
+) -> checks.Feedback:
     """2 producers at 20 ms/item, 3 consumers at 100 ms/item, maxsize 10, after a while."""
     make = _PRODUCERS * 1000 / _PRODUCE_MS  # 100 items/s
     work = _WORKERS * 1000 / _PROCESS_MS  # 30 items/s
-    rate = number_answer(throughput, "throughput")
-    if math.isclose(rate, make):
-        raise Wrong(
-            f"{make:g} items/s is what the producers could make. Items leave the pipeline only "
-            "as fast as the consumers finish them."
-        )
-    if math.isclose(rate, make + work):
-        raise Wrong("the stages do not add up: every item goes through both, one after another.")
-    if math.isclose(rate, 1000 / _PROCESS_MS):
-        raise Wrong("that is one consumer's rate; three consumers work at the same time.")
+    rate = learner.number_answer(throughput, "throughput")
+    checks.reject_mistakes(
+        rate,
+        {
+            make: f"{make:g} items/s is what the producers could make. Items leave the pipeline "
+            "only as fast as the consumers finish them.",
+            make + work: "the stages do not add up: every item goes through both, one after "
+            "another.",
+            1000 / _PROCESS_MS: "that is one consumer's rate; three consumers work at the same "
+            "time.",
+        },
+    )
     if not math.isclose(rate, min(make, work), rel_tol=0.02):
-        raise Wrong(
+        raise checks.Wrong(
             f"{rate:g} items/s is not it. Work out each stage's rate (workers x items per "
             "second each); the pipeline runs at the slower one."
         )
     stage = str(bottleneck).strip().lower() if bottleneck is not None else None
     if stage not in {"producers", "consumers"}:
-        raise Wrong(f"bottleneck should be 'producers' or 'consumers'; got {bottleneck!r}.")
+        raise checks.Wrong(f"bottleneck should be 'producers' or 'consumers'; got {bottleneck!r}.")
     if stage == "producers":
-        raise Wrong(
+        raise checks.Wrong(
             f"the producers could make {make:g} items/s; the consumers manage {work:g}. "
             "The bottleneck is the slower stage."
         )
-    length = number_answer(queue_length, "queue_length")
+    length = learner.number_answer(queue_length, "queue_length")
     if length == 0:
-        raise Wrong(
+        raise checks.Wrong(
             "an empty queue is what you see when the consumers are faster. Here the producers "
             "are faster: what happens to the queue?"
         )
     if length != _MAXSIZE:
-        raise Wrong(
+        raise checks.Wrong(
             "the producers are faster, so the queue fills up, and then put() blocks: the queue "
             "stays at its maximum size. What is maxsize here?"
         )
-    return passed(
+    return checks.passed(
         f"{work:g} items/s, limited by the consumers; the queue sits full at {_MAXSIZE} and "
         "put() makes the producers wait: that is back-pressure."
     )
@@ -291,20 +287,20 @@ def prove_connection(connection: Annotated[Callable[[Pool, str], Any], Fn()]) ->
 def _one_at_a_time(connection: Callable[[Pool, str], Any]) -> None:
     """Two calls in one thread: the answer must be right before it can be right in two."""
     pool = Pool()
-    first = call_with_timeout(connection, pool, _NAME, timeout=5)
+    first = checks.call_with_timeout(connection, pool, _NAME, timeout=5)
     if first is None:
-        raise Wrong("connection(pool, 'db') returned None: return the pool's connection.")
-    second = call_with_timeout(connection, pool, _NAME, timeout=5)
+        raise checks.Wrong("connection(pool, 'db') returned None: return the pool's connection.")
+    second = checks.call_with_timeout(connection, pool, _NAME, timeout=5)
     if pool.lock.locked():
-        raise Wrong("pool.lock was still locked after connection() returned: release it.")
+        raise checks.Wrong("pool.lock was still locked after connection() returned: release it.")
     if pool.opened != 1:
-        raise Wrong(
+        raise checks.Wrong(
             f"two calls, one after the other, opened {pool.opened} connections. Open one only "
             "when the pool has none (note that setdefault(name, pool.open(name)) opens one on "
             "every call: Python works out the argument before the call)."
         )
     if first is not second or pool.connections.get(_NAME) is not first:
-        raise Wrong(
+        raise checks.Wrong(
             "two calls, one after the other, returned different objects: return the "
             "connection stored in pool.connections."
         )
@@ -330,8 +326,8 @@ def _what_went_wrong(verdict: Verdict) -> str:
     return "the two threads did not get the same connection, the one in the pool."
 
 
-@checker
-def check_connection(connection: object) -> Feedback:
+@checks.checker
+def check_connection(connection: object) -> checks.Feedback:
     """``connection(pool, name)``: open each connection once; every caller gets that one."""
     return judge_answer(
         connection,

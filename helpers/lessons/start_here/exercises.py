@@ -4,46 +4,46 @@ from __future__ import annotations
 
 import math
 
-from ...core.checks import Feedback, Wrong, checker, passed
-from ...core.learner import number_answer
+from ...core import checks, learner
 from ...core.timing import ideal_speedup
 
 #: How close an answer must be to 8 / 3: two decimals (2.67) pass, a measured 2.6 does not.
 _EXACT = 0.002
+#: The wrong speedups learners give, each with what it missed.
+_SPEEDUP_MISTAKES = {
+    3.0: "3 workers do not give 3x here: 8 tasks on 3 workers take 3 rounds "
+    "(3 + 3 + 2 tasks), so the best is 8 / 3 rounds.",
+    8.0: "only 3 tasks can run at once, one per worker.",
+    1.0: "processes are not held back by the GIL: each has its own interpreter and its own "
+    "GIL, so with free cores they run side by side.",
+}
 
 
-@checker
-def check_best_speedup(best_speedup: object) -> Feedback:
+@checks.checker
+def check_best_speedup(best_speedup: object) -> checks.Feedback:
     """8 equal CPU-bound tasks, 3 worker processes, at least 3 free cores: the best speedup."""
-    value = number_answer(best_speedup, "best_speedup")
+    value = learner.number_answer(best_speedup, "best_speedup")
     expected = ideal_speedup(3, 8)
     if math.isclose(value, expected, rel_tol=_EXACT):
-        return passed(f"{expected:.2f}x: 8 tasks of work done in 3 rounds of task time.")
-    if math.isclose(value, 3.0):
-        raise Wrong(
-            "3 workers do not give 3x here: 8 tasks on 3 workers take 3 rounds "
-            "(3 + 3 + 2 tasks), so the best is 8 / 3 rounds."
-        )
-    if math.isclose(value, 8.0):
-        raise Wrong("only 3 tasks can run at once, one per worker.")
-    if math.isclose(value, 1.0):
-        raise Wrong(
-            "processes are not held back by the GIL: each has its own interpreter and its own "
-            "GIL, so with free cores they run side by side."
-        )
+        return checks.passed(f"{expected:.2f}x: 8 tasks of work done in 3 rounds of task time.")
+    checks.reject_mistakes(value, _SPEEDUP_MISTAKES)
     if math.isclose(value, 3 / 8, rel_tol=0.01):
-        raise Wrong("that is upside down: speedup = time one after another / time on the pool.")
+        raise checks.Wrong(
+            "that is upside down: speedup = time one after another / time on the pool."
+        )
     if math.isclose(value, expected, rel_tol=0.005) or expected < value <= 1.03 * expected:
-        raise Wrong(
+        raise checks.Wrong(
             f"{value:g} is close: give it to two decimals (2.67), or write the fraction itself "
             "(8 / 3)."
         )
     if 2.0 < value < expected:
-        raise Wrong(
+        raise checks.Wrong(
             f"{value:g} looks like a measured speedup. A real run always loses a little to "
             "start-up and scheduling; the question asks for the best possible one. Count rounds."
         )
-    raise Wrong(f"{value:g} is not it. Count rounds: how many rounds do 8 tasks need on 3 workers?")
+    raise checks.Wrong(
+        f"{value:g} is not it. Count rounds: how many rounds do 8 tasks need on 3 workers?"
+    )
 
 
 #: The executors, and other names learners use for them (lower case, spaces for "_" and "-").
@@ -63,19 +63,19 @@ _EXECUTORS = {
 def _executor(answer: object, name: str, asyncio_note: str) -> str:
     """The executor ``answer`` names, whatever the spelling; :class:`Wrong` if none."""
     if answer is None:
-        raise Wrong(f"set {name} to one of {list(_EXECUTORS)} first (it is still None).")
+        raise checks.Wrong(f"set {name} to one of {list(_EXECUTORS)} first (it is still None).")
     if not isinstance(answer, str):
-        raise Wrong(f"{name} should be one of {list(_EXECUTORS)}; got {answer!r}.")
+        raise checks.Wrong(f"{name} should be one of {list(_EXECUTORS)}; got {answer!r}.")
     spoken = " ".join(answer.lower().replace("_", " ").replace("-", " ").split())
     if spoken in ("asyncio", "async", "coroutines"):
-        raise Wrong(
+        raise checks.Wrong(
             "asyncio is not one of the three executors: it runs coroutines on one thread "
             f"(notebook 11){asyncio_note}. Choose from {list(_EXECUTORS)}."
         )
     for executor, names in _EXECUTORS.items():
         if spoken in names:
             return executor
-    raise Wrong(f"{name} should be one of {list(_EXECUTORS)}; got {answer!r}.")
+    raise checks.Wrong(f"{name} should be one of {list(_EXECUTORS)}; got {answer!r}.")
 
 
 def _check_executor(
@@ -85,16 +85,16 @@ def _check_executor(
     why_not: dict[str, str],
     why: str,
     asyncio_note: str = "",
-) -> Feedback:
+) -> checks.Feedback:
     """Pass if ``answer`` names ``right``; otherwise say why the executor chosen does not fit."""
     chosen = _executor(answer, name, asyncio_note)
     if chosen != right:
-        raise Wrong(why_not[chosen])
-    return passed(why)
+        raise checks.Wrong(why_not[chosen])
+    return checks.passed(why)
 
 
-@checker
-def check_cpu_executor(cpu_executor: object) -> Feedback:
+@checks.checker
+def check_cpu_executor(cpu_executor: object) -> checks.Feedback:
     """Which executor speeds up pure-Python CPU-bound work on a standard (GIL) CPython?"""
     return _check_executor(
         cpu_executor,
@@ -109,8 +109,8 @@ def check_cpu_executor(cpu_executor: object) -> Feedback:
     )
 
 
-@checker
-def check_io_executor(io_executor: object) -> Feedback:
+@checks.checker
+def check_io_executor(io_executor: object) -> checks.Feedback:
     """Which executor is the natural choice for 100 slow downloads?"""
     return _check_executor(
         io_executor,

@@ -15,9 +15,8 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Annotated, Any
 
-from ...core.checks import Feedback, Wrong, call_with_timeout, checker, expect_callable, passed
+from ...core import checks, learner
 from ...core.domains import Fn, validated
-from ...core.learner import number_answer
 from ...core.lifecycle import stop
 from ...lab import Verdict, answer_modules, prove
 
@@ -47,28 +46,30 @@ def _wait_for_threads_to_end(before: set[int], timeout: float = 1.0) -> tuple[st
 # --- Exercise 1: Little's law ----------------------------------------------------------------
 
 
-@checker
-def check_workers_needed(workers_needed: object) -> Feedback:
+#: The wrong worker counts learners give, each with what it missed.
+_WORKERS_MISTAKES = {
+    750: "150 / 0.2 = 750 divides by the latency; Little's law multiplies: L = λ × W.",
+    150: "one worker per call per second would be right only if a call took 1 s. Here a "
+    "call takes 0.2 s: how many calls does one worker finish per second?",
+}
+
+
+@checks.checker
+def check_workers_needed(workers_needed: object) -> checks.Feedback:
     """150 calls per second, 200 ms per call: how many calls must be in flight at once?"""
-    value = number_answer(workers_needed, "workers_needed")
+    value = learner.number_answer(workers_needed, "workers_needed")
     if math.isclose(value, 30):
-        return passed(
+        return checks.passed(
             "30: Little's law, L = λ × W = 150 calls/s × 0.2 s. Each worker finishes 5 calls "
             "per second, so 30 workers finish 150."
         )
-    if math.isclose(value, 750):
-        raise Wrong("150 / 0.2 = 750 divides by the latency; Little's law multiplies: L = λ × W.")
-    if math.isclose(value, 150):
-        raise Wrong(
-            "one worker per call per second would be right only if a call took 1 s. Here a "
-            "call takes 0.2 s: how many calls does one worker finish per second?"
-        )
+    checks.reject_mistakes(value, _WORKERS_MISTAKES)
     if value < 30:
-        raise Wrong(
+        raise checks.Wrong(
             f"with {value:g} workers the pool finishes at most {value / 0.2:g} calls per second "
             "(each worker: 1 / 0.2 s = 5 calls/s); you need 150."
         )
-    raise Wrong(
+    raise checks.Wrong(
         f"{value:g} workers would work, but it is more than needed. Little's law: "
         "in flight = arrival rate × time each call takes."
     )
@@ -108,46 +109,47 @@ class _FakeSite:
                 self.another_answered.set()
 
 
-@checker
-def check_fetch_all(fetch_all: object) -> Feedback:
+@checks.checker
+def check_fetch_all(fetch_all: object) -> checks.Feedback:
     """``fetch_all(fetch, pages, max_workers)`` returns ``[fetch(p) for p in pages]``, computed
     on a pool of at most ``max_workers`` threads, in the order of ``pages``."""
     if fetch_all is None:
-        raise Wrong("define fetch_all first (it is still None).")
-    expect_callable(fetch_all, "fetch_all")
-    assert callable(fetch_all)
+        raise checks.Wrong("define fetch_all first (it is still None).")
+    fetch_all = checks.expect_callable(fetch_all, "fetch_all")
     pages, workers = list(range(8)), 4
     site = _FakeSite(len(pages))
     before = {t.ident for t in threading.enumerate() if t.ident is not None}
-    result = call_with_timeout(fetch_all, site.fetch, pages, workers, timeout=_TIMEOUT)
+    result = checks.call_with_timeout(fetch_all, site.fetch, pages, workers, timeout=_TIMEOUT)
     left = _wait_for_threads_to_end(before)
     if isinstance(result, Iterator):
-        raise Wrong("fetch_all returned an iterator; return a list (wrap it in list(...)).")
+        raise checks.Wrong("fetch_all returned an iterator; return a list (wrap it in list(...)).")
     if not isinstance(result, list):
-        raise Wrong(f"fetch_all should return a list; got {type(result).__name__}.")
+        raise checks.Wrong(f"fetch_all should return a list; got {type(result).__name__}.")
     expected = [f"page {p}" for p in pages]
     if sorted(site.calls) != pages:
-        raise Wrong(f"fetch should be called once per page; it was called for {site.calls}.")
+        raise checks.Wrong(f"fetch should be called once per page; it was called for {site.calls}.")
     if result != expected and sorted(result) == sorted(expected):
-        raise Wrong(
+        raise checks.Wrong(
             f"the results are out of order: {result}. as_completed yields in finishing order; "
             "pool.map (or the futures in submission order) keeps the order of pages."
         )
     if result != expected:
-        raise Wrong(f"fetch_all should return {expected}; got {result}.")
+        raise checks.Wrong(f"fetch_all should return {expected}; got {result}.")
     if site.peak == 1:
-        raise Wrong("the pages were fetched one at a time; submit them all to the pool first.")
+        raise checks.Wrong(
+            "the pages were fetched one at a time; submit them all to the pool first."
+        )
     if site.peak > workers:
-        raise Wrong(
+        raise checks.Wrong(
             f"{site.peak} fetches ran at once, but max_workers was {workers}: create the pool "
             "with max_workers=max_workers."
         )
     if left:
-        raise Wrong(
+        raise checks.Wrong(
             f"{len(left)} thread(s) still running after fetch_all returned: use "
             "`with ThreadPoolExecutor(...) as pool:` so the pool is shut down."
         )
-    return passed(
+    return checks.passed(
         f"all {len(pages)} pages, in order, with at most {site.peak} fetches in flight, and the "
         "pool shut down."
     )
@@ -178,31 +180,30 @@ class _Parser:
 _TEXTS = ["12", "x", "7", "3.5", "40"]
 
 
-@checker
-def check_results_or_errors(results_or_errors: object) -> Feedback:
+@checks.checker
+def check_results_or_errors(results_or_errors: object) -> checks.Feedback:
     """``results_or_errors(fn, items, max_workers)``: one entry per item, in order: ``fn(item)``
     or, if it raised, the exception object itself."""
     if results_or_errors is None:
-        raise Wrong("define results_or_errors first (it is still None).")
-    expect_callable(results_or_errors, "results_or_errors")
-    assert callable(results_or_errors)
+        raise checks.Wrong("define results_or_errors first (it is still None).")
+    results_or_errors = checks.expect_callable(results_or_errors, "results_or_errors")
     before = {t.ident for t in threading.enumerate() if t.ident is not None}
     try:
         parser = _Parser(_TEXTS[0])
-        result = call_with_timeout(
+        result = checks.call_with_timeout(
             results_or_errors, parser.parse, list(_TEXTS), 3, timeout=_TIMEOUT
         )
     except ValueError as error:
-        raise Wrong(
+        raise checks.Wrong(
             f"your function raised ValueError ({error}). pool.map and future.result() re-raise "
             "a task's exception; catch it, or ask future.exception() instead."
         ) from None
     finally:
         _wait_for_threads_to_end(before)
     if not isinstance(result, list):
-        raise Wrong(f"return a list; got {type(result).__name__}.")
+        raise checks.Wrong(f"return a list; got {type(result).__name__}.")
     if len(result) != len(_TEXTS):
-        raise Wrong(
+        raise checks.Wrong(
             f"expected {len(_TEXTS)} entries (one per item, errors included); got {len(result)}. "
             "An error must not vanish from the results."
         )
@@ -211,19 +212,19 @@ def check_results_or_errors(results_or_errors: object) -> Feedback:
             expected: object = int(text)
         except ValueError:
             if isinstance(entry, str):
-                raise Wrong(
+                raise checks.Wrong(
                     f"for {text!r} you returned the string {entry!r}; keep the exception "
                     "object itself (it carries the type and the traceback)."
                 ) from None
             if not isinstance(entry, ValueError):
-                raise Wrong(
+                raise checks.Wrong(
                     f"for {text!r} the entry should be the ValueError raised by int(); "
                     f"got {entry!r}."
                 ) from None
             continue
         if entry != expected:
-            raise Wrong(f"for {text!r} the entry should be {expected!r}; got {entry!r}.")
-    return passed("every item has its entry, in order, and no exception vanished.")
+            raise checks.Wrong(f"for {text!r} the entry should be {expected!r}; got {entry!r}.")
+    return checks.passed("every item has its entry, in order, and no exception vanished.")
 
 
 # --- Exercise 4: the sentinel relay, proven over every interleaving ---------------------------
@@ -281,14 +282,13 @@ def prove_relay(worker: Annotated[Callable[[Any], Any], Fn()]) -> Verdict:
     )
 
 
-@checker
-def check_relay_worker(worker: object) -> Feedback:
+@checks.checker
+def check_relay_worker(worker: object) -> checks.Feedback:
     """``worker(q)``: run callables from ``q``; on ``None``, put ``None`` back and return.
     Checked by the interleaving lab's search, not by real runs: no timing involved."""
     if worker is None:
-        raise Wrong("define worker first (it is still None).")
-    expect_callable(worker, "worker")
-    assert callable(worker)
+        raise checks.Wrong("define worker first (it is still None).")
+    worker = checks.expect_callable(worker, "worker")
     verdict = prove_relay(worker)
     ce = verdict.counterexample
     if ce is not None:
@@ -296,24 +296,24 @@ def check_relay_worker(worker: object) -> Feedback:
             if error.type == "NotImplementedError":
                 raise NotImplementedError  # the stub is still there: "not started yet"
         if any(error.type == "Empty" for error in ce.outcome.errors):
-            raise Wrong(
+            raise checks.Wrong(
                 "a worker's get(timeout=...) ran out before the work arrived, and the worker "
                 "died of queue.Empty. An idle pool worker must wait for as long as work takes to "
                 "come: its bound is the sentinel, which shutdown always sends (CPython's _worker "
                 f"blocks in get() too).\n{verdict.message}:\n{ce.table()}"
             )
         if ce.outcome.kind == "deadlock":
-            raise Wrong(
+            raise checks.Wrong(
                 "a worker waits in q.get() forever: the first worker to take the None must "
                 f"put it back for the next one.\n{verdict.message}:\n{ce.table()}"
             )
         values = ce.replay.snapshot.values
-        raise Wrong(
+        raise checks.Wrong(
             f"each of the {_RELAY_TASKS} tasks must run exactly once and exactly one None must "
             f"be left; this run ended with ran={values.get('ran')} and {values.get('queued')} "
             f"item(s) still queued. {verdict.message}:\n{ce.table()}"
         )
-    return passed(
+    return checks.passed(
         "one None woke both workers in turn, every task ran once, one None is left: "
         f"{verdict.message}. This is the relay CPython's _worker uses."
     )

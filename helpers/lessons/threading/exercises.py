@@ -20,15 +20,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from ...core.checks import (
-    CheckTimeout,
-    Feedback,
-    Wrong,
-    call_with_timeout,
-    checker,
-    expect_callable,
-    passed,
-)
+from ...core import checks
 from ...core.lifecycle import Stopped, stop
 from .web import PageNotFound, SimulatedWeb, page_urls
 
@@ -40,8 +32,8 @@ HOLD_S = 1.0
 
 def _defined(answer: object, name: str) -> None:
     if answer is None:
-        raise Wrong(f"define {name} first (it is still None).")
-    expect_callable(answer, name)
+        raise checks.Wrong(f"define {name} first (it is still None).")
+    checks.expect_callable(answer, name)
 
 
 def _stop_learner_threads(threads: Sequence[threading.Thread]) -> Stopped:
@@ -115,14 +107,14 @@ _FETCH_CASES: tuple[tuple[int, int, tuple[int, ...], int | None], ...] = (
 )
 
 
-@checker
-def check_fetch_all(fetch_all: object) -> Feedback:
+@checks.checker
+def check_fetch_all(fetch_all: object) -> checks.Feedback:
     """``fetch_all(urls, n_threads, fetch)`` → ``(pages, errors)``, fetched on threads that run
     at the same time, never more than ``n_threads`` of them at once, all joined."""
     _defined(fetch_all, "fetch_all")
     for count, n_threads, missing_at, held_at in _FETCH_CASES:
         _check_fetch_case(fetch_all, count, n_threads, missing_at, held_at)
-    return passed(
+    return checks.passed(
         "every page fetched once, by threads that overlapped, never more than n_threads at "
         "the same time, each joined, and every error caught inside its thread and handed back."
     )
@@ -158,19 +150,19 @@ def _check_fetch_case(
             watch.end()
 
     try:
-        returned = call_with_timeout(call, timeout=10)
+        returned = checks.call_with_timeout(call, timeout=10)
     finally:
         stopped = _stop_learner_threads(watch.learner_threads())
     where = f"with {count} URLs and n_threads={n_threads}"
     if watch.alive_at_return:
-        raise Wrong(
+        raise checks.Wrong(
             f"{where}, fetch_all returned while {watch.alive_at_return[0].name!r} was still "
             "fetching a slow page: join every thread before returning, and after a "
             "join(timeout) check is_alive(). Waiting a fixed time with sleep is a guess that a "
             "slower page or a busier machine proves wrong." + _still_running(stopped)
         )
     if watch.peak > n_threads:
-        raise Wrong(
+        raise checks.Wrong(
             f"{where}, {watch.peak} of your threads were alive at the same time; at most "
             "n_threads may be. Give each thread several URLs (or start new threads only after "
             "earlier ones have been joined)."
@@ -192,57 +184,61 @@ def _verify_fetch(
         and len(returned) == 2
         and all(isinstance(part, dict) for part in returned)
     ):
-        raise Wrong(f"fetch_all should return two dicts, (pages, errors); got {returned!r:.80}.")
+        raise checks.Wrong(
+            f"fetch_all should return two dicts, (pages, errors); got {returned!r:.80}."
+        )
     pages, errors = returned
     calls = web.calls
     twice = [url for url, n in calls.items() if n > 1]
     if twice:
-        raise Wrong(f"{where}, {twice[0]} was fetched {calls[twice[0]]} times; fetch each once.")
+        raise checks.Wrong(
+            f"{where}, {twice[0]} was fetched {calls[twice[0]]} times; fetch each once."
+        )
     workers = [t for t in web.threads if t is not caller]
     if len(urls) > 1 and n_threads > 1 and not workers:
-        raise Wrong(
+        raise checks.Wrong(
             "every page was fetched on the calling thread, so no thread did any work. Pass the "
             "function itself (target=worker, not target=worker()) and call start(), not run()."
         )
     if n_threads > 1 and len(urls) > 1 and web.peak_in_flight == 1:
-        raise Wrong(
+        raise checks.Wrong(
             f"{where}, the requests ran one at a time. Did you join each thread right after "
             "starting it? Start them all first, then join them all."
         )
     lost = [url for url in urls if url not in pages and url not in errors]
     if lost and not errors and missing:
-        raise Wrong(
+        raise checks.Wrong(
             f"{where}, {len(lost)} URL(s) are in neither dict and errors is empty. An exception "
             "inside a thread ends that thread, and join() never sees it: catch it in the "
             "worker and store it in errors."
         )
     if lost:
-        raise Wrong(f"{where}, these URLs are in neither dict: {lost[:3]}.")
+        raise checks.Wrong(f"{where}, these URLs are in neither dict: {lost[:3]}.")
     for url in missing:
         if url in pages:
-            raise Wrong(f"{url} failed (404), so it belongs in errors, not in pages.")
+            raise checks.Wrong(f"{url} failed (404), so it belongs in errors, not in pages.")
         if not isinstance(errors.get(url), PageNotFound):
-            raise Wrong(
+            raise checks.Wrong(
                 f"errors[{url!r}] should be the exception fetch raised (a PageNotFound); "
                 f"got {errors.get(url)!r}."
             )
     extra = sorted(set(errors) - set(missing))
     if extra:
-        raise Wrong(f"{extra[0]} did not fail, yet it is in errors.")
+        raise checks.Wrong(f"{extra[0]} did not fail, yet it is in errors.")
     for url in urls:
         if url not in missing and pages.get(url) != web.page(url):
-            raise Wrong(
+            raise checks.Wrong(
                 f"pages[{url!r}] should be the text fetch returned; got {pages.get(url)!r:.60}."
             )
     if len(pages) != len(urls) - len(missing):
-        raise Wrong(f"pages holds keys that are not URLs of this call: {sorted(pages)[:3]}.")
+        raise checks.Wrong(f"pages holds keys that are not URLs of this call: {sorted(pages)[:3]}.")
 
 
 # --- exercise 2: a result or an error, back from a thread -------------------------------------
 
 
-@checker
-def check_call_in_thread(call_in_thread: object) -> Feedback:
+@checks.checker
+def check_call_in_thread(call_in_thread: object) -> checks.Feedback:
     """``call_in_thread(fn, *args)``: run ``fn(*args)`` in a new thread, wait for it, and
     return its result or raise the very exception it raised (whatever it raised)."""
     _defined(call_in_thread, "call_in_thread")
@@ -267,45 +263,47 @@ def check_call_in_thread(call_in_thread: object) -> Feedback:
             watch.end()
 
     try:
-        result = call_with_timeout(call, timeout=5)
+        result = checks.call_with_timeout(call, timeout=5)
     finally:
         stopped = _stop_learner_threads(ran_on)
     if not ran_on:
-        raise Wrong("fn was never called. Start a Thread whose target calls fn(*args).")
+        raise checks.Wrong("fn was never called. Start a Thread whose target calls fn(*args).")
     if ran_on[0] is watch.caller:
-        raise Wrong(
+        raise checks.Wrong(
             "fn ran on the calling thread. Create a threading.Thread and call start() "
             "(run() runs the target in the current thread)."
         )
     if not fn_done_at_return[0]:
-        raise Wrong(
+        raise checks.Wrong(
             "call_in_thread returned while fn was still running. Wait with join(), and after a "
             "join(timeout) check is_alive(): sleeping a while, or a short timeout, only works "
             "when fn happens to be quick." + _still_running(stopped)
         )
     if not stopped.clean:
-        raise Wrong(
+        raise checks.Wrong(
             f"the thread that ran fn did not end within {_JOIN_GRACE:g} s after call_in_thread "
             "returned" + _still_running(stopped) + ". Let the thread end once fn has returned."
         )
     if result is None:
-        raise Wrong(
+        raise checks.Wrong(
             "call_in_thread(add, 2, 3) returned None. A thread's return value is thrown away: "
             "store it somewhere the caller can read (a list, a dict, an attribute), join the "
             "thread, then return it."
         )
     if result != 5:
-        raise Wrong(f"call_in_thread(add, 2, 3) should return 5; got {result!r}.")
+        raise checks.Wrong(f"call_in_thread(add, 2, 3) should return 5; got {result!r}.")
 
-    zero = call_with_timeout(call_in_thread, int, timeout=5)  # int() returns 0: falsy, not None
+    zero = checks.call_with_timeout(
+        call_in_thread, int, timeout=5
+    )  # int() returns 0: falsy, not None
     if zero != 0 or zero is None:
-        raise Wrong(
+        raise checks.Wrong(
             f"call_in_thread(int) should return 0 (what int() returns); got {zero!r}. Do not "
             "use the truth of the result to decide whether fn failed."
         )
     _check_reraises(call_in_thread, ValueError("bad input"))
     _check_reraises(call_in_thread, SystemExit(3))
-    return passed(
+    return checks.passed(
         "results and errors, even SystemExit, come back to the caller. That is exactly what a "
         "concurrent.futures.Future does for you (notebook 07)."
     )
@@ -319,26 +317,26 @@ def _check_reraises(call_in_thread: Callable[..., Any], problem: BaseException) 
         raise problem
 
     try:
-        outcome = call_with_timeout(call_in_thread, fail, timeout=5)
+        outcome = checks.call_with_timeout(call_in_thread, fail, timeout=5)
     except BaseException as error:  # SystemExit too: it is what fn raised
         if error is problem:
             return
         if isinstance(problem, SystemExit) and isinstance(error, (KeyError, AttributeError)):
-            raise Wrong(
+            raise checks.Wrong(
                 "fn raised SystemExit, your thread ended without storing anything, and then "
                 f"call_in_thread raised {type(error).__name__}. SystemExit is not an "
                 "Exception: `except Exception:` lets it through, and the thread's except hook "
                 "ignores it silently. Catch BaseException in the thread."
             ) from None
         if type(error) is type(problem):
-            raise Wrong(
+            raise checks.Wrong(
                 f"raise the very exception fn raised (keep it and `raise` it), not a new {kind}."
             ) from None
-        raise Wrong(
+        raise checks.Wrong(
             f"fn raised {kind}, but call_in_thread raised {type(error).__name__}. Re-raise the "
             "original exception."
         ) from None
-    raise Wrong(
+    raise checks.Wrong(
         f"fn raised {kind}, but call_in_thread returned {outcome!r}. An exception in a thread "
         "never reaches join(): catch it in the thread, keep it, and raise it again in the "
         "caller after join()."
@@ -372,17 +370,17 @@ class _Ticks(list):  # type: ignore[type-arg]
         super().append(item)
 
 
-def _busy(ticks: _Ticks) -> Wrong:
+def _busy(ticks: _Ticks) -> checks.Wrong:
     gaps = [b - a for a, b in itertools.pairwise(ticks.times)]
-    return Wrong(
+    return checks.Wrong(
         f"{len(ticks)} ticks already, some {min(gaps) * 1e3:.2f} ms apart: the loop never "
         "pauses and keeps a core busy. Wait between ticks with stop.wait(0.01), which also "
         "wakes up at once when stop is set."
     )
 
 
-@checker
-def check_start_ticker(start_ticker: object) -> Feedback:
+@checks.checker
+def check_start_ticker(start_ticker: object) -> checks.Feedback:
     """``start_ticker(stop, ticks)`` starts and returns a thread that appends to ``ticks`` about
     every 10 ms until ``stop`` is set, and ends promptly once it is."""
     _defined(start_ticker, "start_ticker")
@@ -391,7 +389,7 @@ def check_start_ticker(start_ticker: object) -> Feedback:
         ticks = _run_ticker(start_ticker, stop_after)
     gaps = [b - a for a, b in itertools.pairwise(ticks.times)]
     if len(gaps) < 2:
-        raise Wrong(
+        raise checks.Wrong(
             f"only {len(ticks)} tick(s) in {_STOP_AFTER_S[-1]:g} s. Append one tick each time "
             "round the loop, about every 10 ms."
         )
@@ -399,11 +397,11 @@ def check_start_ticker(start_ticker: object) -> Feedback:
     if shortest < _SHORTEST_GAP_S[0]:
         raise _busy(ticks)
     if shortest > _SHORTEST_GAP_S[1]:
-        raise Wrong(
+        raise checks.Wrong(
             f"the ticks came at best {shortest * 1e3:.0f} ms apart (typically "
             f"{statistics.median(gaps) * 1e3:.0f} ms); the exercise asks for about every 10 ms."
         )
-    return passed(
+    return checks.passed(
         "the thread starts at once, ticks while it runs, and ends promptly when asked: "
         "Event.wait(timeout) is both the pause and the stop signal."
     )
@@ -415,18 +413,18 @@ def _run_ticker(start_ticker: Callable[..., Any], stop_after: float) -> _Ticks:
     ticks = _Ticks()
     try:
         try:
-            thread = call_with_timeout(start_ticker, stop_signal, ticks, timeout=2)
-        except CheckTimeout:
-            raise Wrong(
+            thread = checks.call_with_timeout(start_ticker, stop_signal, ticks, timeout=2)
+        except checks.CheckTimeout:
+            raise checks.Wrong(
                 "start_ticker did not return within 2 s. It should start the thread and return "
                 "it at once; joining it inside would wait forever, as nobody has set stop yet."
             ) from None
         if not isinstance(thread, threading.Thread):
-            raise Wrong(
+            raise checks.Wrong(
                 f"start_ticker should return the Thread it started; got {type(thread).__name__}."
             )
         if thread.ident is None:
-            raise Wrong("the thread was never started: call start() before returning it.")
+            raise checks.Wrong("the thread was never started: call start() before returning it.")
         started = time.monotonic()
         while thread.is_alive() and time.monotonic() - started < stop_after:
             if len(ticks) > _BUSY_TICKS:
@@ -435,14 +433,14 @@ def _run_ticker(start_ticker: Callable[..., Any], stop_after: float) -> _Ticks:
                 raise _busy(ticks)
             time.sleep(0.01)
         if not thread.is_alive():
-            raise Wrong(
+            raise checks.Wrong(
                 f"the thread ended on its own after {time.monotonic() - started:.2f} s, with "
                 f"{len(ticks)} tick(s), before stop was set. Loop until stop is set, appending "
                 "one tick each time round."
             )
         stop_signal.set()
         if not stop([thread], _PROMPT_S).clean:
-            raise Wrong(
+            raise checks.Wrong(
                 f"{_PROMPT_S:g} s after stop.set() the thread is still running: check the event "
                 "in the loop (`while not stop.wait(0.01):`). It may keep running in the "
                 "background; restart the kernel to clear it."
