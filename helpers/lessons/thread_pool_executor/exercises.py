@@ -22,6 +22,7 @@ from ...lab import Verdict, answer_modules, prove
 
 _TIMEOUT = 10.0
 _HOLD_S = 1.0  # the first item waits at most this long for another to finish first
+_SETTLE_S = 0.15  # a fetch waits at most this long after the latest start for more to join
 
 
 def _started_by_learner(before: set[int]) -> list[threading.Thread]:
@@ -82,13 +83,20 @@ class _FakeSite:
     """A fake ``fetch`` that counts calls in flight. Page 0 answers only after another page has
     answered (or after ``_HOLD_S``, if nothing else runs), so on any pool it finishes after
     some other page: finishing order differs from input order on every run, not by luck of
-    timing, and a pool always has two fetches in flight at that moment."""
+    timing, and a pool always has two fetches in flight at that moment.
 
-    def __init__(self, pages: int) -> None:
+    Each fetch also holds until more than ``limit`` fetches are in flight, or until none has
+    started for ``_SETTLE_S``: so a pool with too many threads shows it on every run, not only
+    when its threads happen to start faster than the fetches end (a loaded machine's threads
+    start slowly)."""
+
+    def __init__(self, pages: int, limit: int) -> None:
         self.pages = pages
-        self.lock = threading.Lock()
+        self.limit = limit
+        self.lock = threading.Condition()
         self.in_flight = 0
         self.peak = 0
+        self.latest_start = 0.0
         self.calls: list[int] = []
         self.another_answered = threading.Event()
 
@@ -97,6 +105,13 @@ class _FakeSite:
             self.in_flight += 1
             self.peak = max(self.peak, self.in_flight)
             self.calls.append(page)
+            self.latest_start = time.monotonic()
+            self.lock.notify_all()
+            while self.in_flight <= self.limit:
+                left = self.latest_start + _SETTLE_S - time.monotonic()
+                if left <= 0:
+                    break
+                self.lock.wait(left)
         try:
             if page == 0:
                 self.another_answered.wait(_HOLD_S)
@@ -117,7 +132,7 @@ def check_fetch_all(fetch_all: object) -> checks.Feedback:
         raise checks.Wrong("define fetch_all first (it is still None).")
     fetch_all = checks.expect_callable(fetch_all, "fetch_all")
     pages, workers = list(range(8)), 4
-    site = _FakeSite(len(pages))
+    site = _FakeSite(len(pages), workers)
     before = {t.ident for t in threading.enumerate() if t.ident is not None}
     result = checks.call_with_timeout(fetch_all, site.fetch, pages, workers, timeout=_TIMEOUT)
     left = _wait_for_threads_to_end(before)
