@@ -17,7 +17,6 @@ import math
 import operator
 import threading
 from _thread import allocate_lock, get_ident
-from types import TracebackType
 
 
 def _check_arguments(blocking: bool, timeout: float) -> None:
@@ -76,16 +75,10 @@ class RLock:
             self._owner = None  # ...and cleared before _block is given back
             self._block.release()
 
-    def __enter__(self) -> bool:
-        return self.acquire()
+    __enter__ = acquire  # ``with lock:`` acquires ...
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.release()
+    def __exit__(self, *exc_info: object) -> None:
+        self.release()  # ... and releases, also when the block raised
 
     def locked(self) -> bool:
         """Whether any thread holds the lock (``threading.RLock`` has this from 3.14)."""

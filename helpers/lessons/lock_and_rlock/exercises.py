@@ -12,7 +12,6 @@ from __future__ import annotations
 import functools
 import threading
 from collections.abc import Callable
-from types import TracebackType
 from typing import Annotated
 
 from ...core import checks, learner
@@ -79,16 +78,10 @@ class CheckedLock:
     def held_by_me(self) -> bool:
         return self._owner == threading.get_ident()
 
-    def __enter__(self) -> bool:
-        return self.acquire()
+    __enter__ = acquire  # ``with lock:`` acquires ...
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        self.release()
+    def __exit__(self, *exc_info: object) -> None:
+        self.release()  # ... and releases, also when the block raised
 
     def __repr__(self) -> str:
         return f"<CheckedLock {self.name} {'locked' if self.locked() else 'unlocked'}>"
