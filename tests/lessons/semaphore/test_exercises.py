@@ -9,27 +9,14 @@ import time
 from typing import Any
 
 import pytest
+from checker_cases import assert_rejected, checker_cases  # tests/support/
 
-from helpers.core import learner
-from helpers.core.checks import Feedback
 from helpers.core.lifecycle import wait_until
 from helpers.lab import support
 from helpers.lessons.semaphore import exercises as ex6
 
 # Learner threads stuck in a wrong answer are rescued by the checkers themselves.
-pytestmark = pytest.mark.usefixtures("nothing_left")
-
-
-@pytest.fixture(autouse=True)
-def quick_checkers(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Wrong answers cost the checker PATIENCE_S each; the correct ones take milliseconds."""
-    monkeypatch.setattr(learner, "PATIENCE_S", 0.6)
-
-
-def fails_with(feedback: Feedback, *words: str) -> None:
-    assert not feedback, f"expected a failure, got: {feedback}"
-    for word in words:
-        assert word in feedback.message, f"{word!r} not in {feedback.message!r}"
+pytestmark = pytest.mark.usefixtures("nothing_left", "quick_checkers")
 
 
 # --- Notebook 06 ------------------------------------------------------------------------------
@@ -104,12 +91,6 @@ def worker_try_finally(sem: Any, fetch: Any, i: int, results: list[Any]) -> None
         sem.release()
 
 
-@pytest.mark.parametrize("answer", [worker_reference, worker_try_finally])
-def test_worker_accepts_correct_answers(answer: Any) -> None:
-    feedback = ex6.check_worker(answer)
-    assert feedback, feedback.message
-
-
 def test_the_probe_counts_concurrency_not_threads() -> None:
     """Six calls one after another on six threads: six threads, but one at a time."""
     probe = ex6.FetchProbe(limit=2, gate=0.01)
@@ -119,33 +100,32 @@ def test_the_probe_counts_concurrency_not_threads() -> None:
     assert (probe.calls, probe.peak) == (6, 1)
 
 
-@pytest.mark.parametrize(
-    ("answer", "words"),
-    [
-        (None, ("function",)),
-        (worker_stub, ("not started",)),
+test_worker_accepts_correct_answers, test_worker_rejects = checker_cases(
+    ex6.check_worker,
+    correct=[worker_reference, worker_try_finally],
+    wrong=[
+        (None, "function"),
+        (worker_stub, "not started"),
         (worker_no_semaphore, ("downloads ran at the same time", "inside")),
-        (worker_fetch_outside, ("downloads ran at the same time",)),
-        (worker_never_releases, ("never given back",)),
-        (worker_release_not_in_finally, ("kept its permit",)),
-        (worker_with_a_lock, ("only one download",)),
-        (worker_forgets_result, ("results should be",)),
+        (worker_fetch_outside, "downloads ran at the same time"),
+        (worker_never_releases, "never given back"),
+        (worker_release_not_in_finally, "kept its permit"),
+        (worker_with_a_lock, "only one download"),
+        (worker_forgets_result, "results should be"),
         (worker_semaphore_of_three, ("3 downloads ran at the same time", "allows 2")),
-        (worker_releases_twice, ("at the same time",)),
+        (worker_releases_twice, "at the same time"),
     ],
 )
-def test_worker_rejects(answer: Any, words: tuple[str, ...]) -> None:
-    fails_with(ex6.check_worker(answer), *words)
 
 
 def test_throughput() -> None:
     assert ex6.check_throughput(60)
     assert ex6.check_throughput(60.0)
-    fails_with(ex6.check_throughput(None), "None")
-    fails_with(ex6.check_throughput(160), "only 3")
-    fails_with(ex6.check_throughput(20), "one connection")
-    fails_with(ex6.check_throughput(0.06), "per millisecond")
-    fails_with(ex6.check_throughput(100), "not it")
+    assert_rejected(ex6.check_throughput(None), "None")
+    assert_rejected(ex6.check_throughput(160), "only 3")
+    assert_rejected(ex6.check_throughput(20), "one connection")
+    assert_rejected(ex6.check_throughput(0.06), "per millisecond")
+    assert_rejected(ex6.check_throughput(100), "not it")
 
 
 def acquire_reference(sem: ex6.CountingState, timeout: float) -> bool:
@@ -222,14 +202,6 @@ def acquire_with_deadline(sem: ex6.CountingState, timeout: float) -> bool:
         return True
 
 
-@pytest.mark.parametrize("answer", [acquire_reference, acquire_with_deadline])
-def test_acquire_accepts_correct_answers(answer: Any) -> None:
-    feedback = ex6.check_acquire(answer)
-    assert feedback, feedback.message
-    if support().ok:
-        assert "under every schedule" in feedback.message
-
-
 @pytest.mark.skipif(not support().ok, reason="the interleaving lab cannot run here")
 def test_the_lucky_fast_path_passes_real_threads_but_not_the_search() -> None:
     """The race is real but rare with real threads (a load test of six threads usually lets
@@ -240,17 +212,20 @@ def test_the_lucky_fast_path_passes_real_threads_but_not_the_search() -> None:
     assert ex6.prove_acquire(acquire_reference).ok
 
 
-@pytest.mark.parametrize(
-    ("answer", "words"),
-    [
-        (None, ("function",)),
-        (acquire_stub, ("not started",)),
+test_acquire_accepts_correct_answers, test_acquire_rejects = checker_cases(
+    ex6.check_acquire,
+    correct=[acquire_reference, acquire_with_deadline],
+    # Without the lab, the checker tests real threads only and does not claim every schedule.
+    says=("under every schedule",) if support().ok else (),
+    wrong=[
+        (None, "function"),
+        (acquire_stub, "not started"),
         (acquire_with_if, ("went to -1", "while")),
-        (acquire_without_lock, ("holding the condition's lock",)),
-        (acquire_forgets_to_count, ("value 1 → 0",)),
+        (acquire_without_lock, "holding the condition's lock"),
+        (acquire_forgets_to_count, "value 1 → 0"),
         (acquire_ignores_timeout, ("still waiting", "give up")),
-        (acquire_returns_nothing, ("returned None",)),
-        (acquire_takes_on_timeout, ("give up and return False",)),
+        (acquire_returns_nothing, "returned None"),
+        (acquire_takes_on_timeout, "give up and return False"),
         pytest.param(
             acquire_checks_first,
             ("both took it", "shortest schedule"),
@@ -258,8 +233,6 @@ def test_the_lucky_fast_path_passes_real_threads_but_not_the_search() -> None:
         ),
     ],
 )
-def test_acquire_rejects(answer: Any, words: tuple[str, ...]) -> None:
-    fails_with(ex6.check_acquire(answer), *words)
 
 
 def test_counting_state_release_and_repr() -> None:
