@@ -2,13 +2,22 @@
 correct answer, and it rejects each wrong one with a message that says what is wrong), and the
 check that a lesson's own folded solutions pass their checkers.
 
-    test_deposit_accepts, test_deposit_rejects = checker_cases(
-        check_deposit,
-        correct=[deposit_no_await_between, deposit_with_lock],
-        wrong=[(None, "still None"), (deposit_original, ("was lost", "lock"))],
-    )
+Each answer is marked where it is defined, so a mistake and the message it must get stand
+together:
 
-pytest collects the two functions under the names they are assigned to.
+    deposit = Checker(check_deposit)
+    deposit.also_rejects(None, "still None")
+
+    @deposit.accepts
+    async def deposit_with_lock(account, amount): ...
+
+    @deposit.rejects("was lost", "lock")
+    async def deposit_original(account, amount): ...
+
+    test_deposit_accepts, test_deposit_rejects = deposit.tests()
+
+pytest collects the two functions under the names they are assigned to. (``checker_cases``
+builds the same two tests from lists.)
 """
 
 from __future__ import annotations
@@ -16,7 +25,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 from _pytest.mark.structures import ParameterSet
@@ -25,6 +34,7 @@ LESSONS = Path(__file__).resolve().parents[2] / "lessons"
 
 #: What a rejection's message must contain: one fragment, or several.
 Fragments = str | tuple[str, ...]
+Answer = TypeVar("Answer")
 
 
 def not_started(*args: object) -> object:
@@ -96,6 +106,47 @@ def checker_cases(
         uses = pytest.mark.usefixtures(*fixtures)
         return uses(accepts), uses(rejects)
     return accepts, rejects
+
+
+class Checker:
+    """One exercise's checker and the answers its two tests try, each registered where it is
+    defined (the decorators return the answer unchanged)."""
+
+    def __init__(
+        self, check: Callable[[Any], Any], *, says: Sequence[str] = (), fixtures: Sequence[str] = ()
+    ) -> None:
+        self.check, self.says, self.fixtures = check, says, fixtures
+        self.correct: list[Any] = []
+        self.wrong: list[ParameterSet] = []
+
+    def accepts(self, answer: Answer) -> Answer:
+        """Mark ``answer`` as one the checker must accept."""
+        self.correct.append(answer)
+        return answer
+
+    def rejects(self, *fragments: str, marks: Any = ()) -> Callable[[Answer], Answer]:
+        """Mark an answer as one the checker must reject, with every fragment in its message."""
+
+        def mark(answer: Answer) -> Answer:
+            self.also_rejects(answer, *fragments, marks=marks)
+            return answer
+
+        return mark
+
+    def also_rejects(self, answer: Any, *fragments: str, marks: Any = ()) -> None:
+        """An answer that is not a definition here (None, a number, a lambda) must be rejected
+        with every fragment in its message."""
+        self.wrong.append(pytest.param(answer, fragments, marks=marks))
+
+    def tests(self) -> tuple[Callable[..., None], Callable[..., None]]:
+        """The two tests, over every answer registered so far."""
+        return checker_cases(
+            self.check,
+            correct=self.correct,
+            wrong=self.wrong,
+            says=self.says,
+            fixtures=self.fixtures,
+        )
 
 
 def lesson_solutions(lesson: str, namespace: dict[str, Any]) -> dict[str, Any]:
