@@ -149,18 +149,15 @@ class Checker:
         )
 
 
-def lesson_solutions(lesson: str, namespace: dict[str, Any]) -> dict[str, Any]:
+def assert_solutions_pass(
+    lesson: str, namespace: dict[str, Any], checks: Mapping[str, Callable[[Any], Any]]
+) -> None:
     """Run every folded solution of ``lessons/<lesson>`` in ``namespace`` (what the lesson's
-    cells would have imported by then); return what they define."""
+    cells would have imported by then); each checker in ``checks`` (by the name of the answer
+    it checks) accepts the solution of that name."""
     text = (LESSONS / lesson).read_text()
     for block in re.findall(r"<summary>Solution</summary>.*?```python\n(.*?)```", text, re.S):
         exec(compile(block, "solution", "exec"), namespace)
-    return namespace
-
-
-def assert_solutions_pass(solutions: Mapping[str, Any], checks: Mapping[str, Any]) -> None:
-    """Each checker in ``checks`` (by the name of the answer it checks) accepts the solution of
-    that name."""
     for name, check in checks.items():
-        feedback = check(solutions[name])
+        feedback = check(namespace[name])
         assert feedback, f"{name}: {feedback.message}"

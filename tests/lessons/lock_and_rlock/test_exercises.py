@@ -81,7 +81,7 @@ def try_update_acquiring(acquire: Callable[[Any, float], bool]) -> TryUpdate:
     """The notebook's try_update, taking the lock with ``acquire(lock, timeout)``: the reference
     waits at most ``timeout``, the typical mistake not at all."""
 
-    def try_update(lock: Any, update: Any, timeout: float) -> bool:
+    def answer(lock: Any, update: Any, timeout: float) -> bool:
         if not acquire(lock, timeout):
             return False
         try:
@@ -90,14 +90,21 @@ def try_update_acquiring(acquire: Callable[[Any, float], bool]) -> TryUpdate:
             lock.release()
         return True
 
-    return try_update
+    answer.__name__ = f"try_update_{acquire.__name__}"  # its test's id
+    return answer
 
 
-try_update_reference = try_update.accepts(
-    try_update_acquiring(lambda lock, timeout: lock.acquire(timeout=timeout))
-)
+def acquire_within_timeout(lock: Any, timeout: float) -> bool:
+    return bool(lock.acquire(timeout=timeout))
+
+
+def acquire_without_waiting(lock: Any, timeout: float) -> bool:
+    return bool(lock.acquire(blocking=False))
+
+
+try_update_reference = try_update.accepts(try_update_acquiring(acquire_within_timeout))
 try_update_non_blocking = try_update.rejects("not blocking=False")(
-    try_update_acquiring(lambda lock, timeout: lock.acquire(blocking=False))
+    try_update_acquiring(acquire_without_waiting)
 )
 
 
