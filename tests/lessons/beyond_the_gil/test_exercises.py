@@ -8,6 +8,7 @@ import sysconfig
 import threading
 
 import pytest
+from checker_cases import checker_cases  # tests/support/
 
 from helpers.lessons.beyond_the_gil import exercises, forced
 

@@ -8,6 +8,7 @@ import threading
 from typing import Any
 
 import pytest
+from checker_cases import Checker  # tests/support/
 
 from helpers.lab import patched_now
 from helpers.lessons.shared_state_and_queues import exercises as ex03
@@ -40,6 +41,12 @@ def test_safe_operations_rejects(answer: object, message: str) -> None:
     assert message in feedback.message
 
 
+consumer = Checker(ex03.check_consumer)
+consumer.also_rejects(None, "write the function")
+consumer.also_rejects(42, "should be a function")
+
+
+@consumer.accepts
 def consume_reference(q: queue.Queue[Any], results: list[int]) -> None:
     while True:
         item = q.get(timeout=5)  # the sentinel ends the loop; the timeout is a safety net
@@ -50,6 +57,7 @@ def consume_reference(q: queue.Queue[Any], results: list[int]) -> None:
         q.task_done()
 
 
+@consumer.rejects("still waiting in q.get()")
 def consume_ignores_sentinel(q: queue.Queue[Any], results: list[int]) -> None:
     while True:  # the textbook consumer: no way out
         item = q.get()
@@ -58,6 +66,7 @@ def consume_ignores_sentinel(q: queue.Queue[Any], results: list[int]) -> None:
         q.task_done()
 
 
+@consumer.rejects("treated the sentinel None as an item")
 def consume_processes_sentinel(q: queue.Queue[Any], results: list[int]) -> None:
     while True:
         item = q.get()
@@ -67,6 +76,7 @@ def consume_processes_sentinel(q: queue.Queue[Any], results: list[int]) -> None:
             return
 
 
+@consumer.rejects("stopped before it got its sentinel")
 def consume_until_empty(q: queue.Queue[Any], results: list[int]) -> None:
     """Wrong, and lucky with timing: with a producer faster than its consumers (as in most
     quick tests) the queue is never empty before the end. The checker's producer is slower."""
@@ -82,22 +92,26 @@ def consume_until_empty(q: queue.Queue[Any], results: list[int]) -> None:
         q.task_done()
 
 
+@consumer.rejects("never marked done")
 def consume_without_task_done(q: queue.Queue[Any], results: list[int]) -> None:
     while (item := q.get()) is not None:
         results.append(item * item)
 
 
+@consumer.rejects("the sentinel included")
 def consume_forgets_sentinel_task_done(q: queue.Queue[Any], results: list[int]) -> None:
     while (item := q.get()) is not None:
         results.append(item * item)
         q.task_done()
 
 
+@consumer.rejects("left in the queue")
 def consume_puts_sentinel_back(q: queue.Queue[Any], results: list[int]) -> None:
     consume_reference(q, results)
     q.put(None)
 
 
+@consumer.rejects("item * item")
 def consume_wrong_value(q: queue.Queue[Any], results: list[int]) -> None:
     while (item := q.get()) is not None:
         results.append(item + item)
@@ -105,6 +119,7 @@ def consume_wrong_value(q: queue.Queue[Any], results: list[int]) -> None:
     q.task_done()
 
 
+@consumer.accepts
 def consume_task_done_in_finally(q: queue.Queue[Any], results: list[int]) -> None:
     """Correct, and not the reference: one task_done() per get(), in a finally."""
     while True:
@@ -117,30 +132,7 @@ def consume_task_done_in_finally(q: queue.Queue[Any], results: list[int]) -> Non
             q.task_done()
 
 
-@pytest.mark.parametrize("consume", [consume_reference, consume_task_done_in_finally])
-def test_consumer_accepts_correct_answers(consume: Any) -> None:
-    feedback = ex03.check_consumer(consume)
-    assert feedback, feedback.message
-
-
-@pytest.mark.parametrize(
-    ("consume", "message"),
-    [
-        (None, "write the function"),
-        (42, "should be a function"),
-        (consume_ignores_sentinel, "still waiting in q.get()"),
-        (consume_processes_sentinel, "treated the sentinel None as an item"),
-        (consume_until_empty, "stopped before it got its sentinel"),
-        (consume_without_task_done, "never marked done"),
-        (consume_forgets_sentinel_task_done, "the sentinel included"),
-        (consume_puts_sentinel_back, "left in the queue"),
-        (consume_wrong_value, "item * item"),
-    ],
-)
-def test_consumer_rejects(consume: object, message: str) -> None:
-    feedback = ex03.check_consumer(consume)
-    assert not feedback
-    assert message in feedback.message
+test_consumer_accepts_correct_answers, test_consumer_rejects = consumer.tests()
 
 
 def _not_started(*args: object) -> None:

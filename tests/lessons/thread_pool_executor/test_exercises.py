@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from typing import Any
 
 import pytest
+from checker_cases import checker_cases  # tests/support/
 
 from helpers.lessons.thread_pool_executor.exercises import (
     check_fetch_all,
