@@ -86,10 +86,12 @@ def checker_cases(
     wrong: Sequence[tuple[Any, Fragments] | ParameterSet],
     says: Sequence[str] = (),
     fixtures: Sequence[str] = (),
+    after_rejecting: Callable[[], None] | None = None,
 ) -> tuple[Callable[..., None], Callable[..., None]]:
     """A test that ``check`` accepts every answer in ``correct`` (its message saying each of
     ``says``), and one that it rejects every ``(answer, fragments)`` in ``wrong`` with each
-    fragment in its message. Either kind of case may be a ``pytest.param`` (for marks or an id);
+    fragment in its message (then runs ``after_rejecting``, which asserts what a rejection must
+    leave behind). Either kind of case may be a ``pytest.param`` (for marks or an id);
     ``fixtures`` are used by both tests."""
 
     @pytest.mark.parametrize("answer", [_as_param(a, with_fragments=False) for a in correct])
@@ -101,6 +103,8 @@ def checker_cases(
     )
     def rejects(answer: Any, fragments: tuple[str, ...]) -> None:
         assert_rejected(check(answer), *fragments)
+        if after_rejecting is not None:
+            after_rejecting()
 
     if fixtures:
         uses = pytest.mark.usefixtures(*fixtures)
@@ -113,9 +117,15 @@ class Checker:
     defined (the decorators return the answer unchanged)."""
 
     def __init__(
-        self, check: Callable[[Any], Any], *, says: Sequence[str] = (), fixtures: Sequence[str] = ()
+        self,
+        check: Callable[[Any], Any],
+        *,
+        says: Sequence[str] = (),
+        fixtures: Sequence[str] = (),
+        after_rejecting: Callable[[], None] | None = None,
     ) -> None:
         self.check, self.says, self.fixtures = check, says, fixtures
+        self.after_rejecting = after_rejecting
         self.correct: list[Any] = []
         self.wrong: list[ParameterSet] = []
 
@@ -146,6 +156,7 @@ class Checker:
             wrong=self.wrong,
             says=self.says,
             fixtures=self.fixtures,
+            after_rejecting=self.after_rejecting,
         )
 
 

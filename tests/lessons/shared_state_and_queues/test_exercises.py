@@ -8,7 +8,7 @@ import threading
 from typing import Any
 
 import pytest
-from checker_cases import Checker  # tests/support/
+from checker_cases import Checker, assert_rejected, not_started  # tests/support/
 
 from helpers.lab import patched_now
 from helpers.lessons.shared_state_and_queues import exercises as ex03
@@ -36,14 +36,13 @@ def test_safe_operations_reference() -> None:
     ],
 )
 def test_safe_operations_rejects(answer: object, message: str) -> None:
-    feedback = ex03.check_safe_operations(answer)
-    assert not feedback
-    assert message in feedback.message
+    assert_rejected(ex03.check_safe_operations(answer), message)
 
 
 consumer = Checker(ex03.check_consumer)
 consumer.also_rejects(None, "write the function")
 consumer.also_rejects(42, "should be a function")
+consumer.also_rejects(not_started, "not started yet")
 
 
 @consumer.accepts
@@ -135,17 +134,6 @@ def consume_task_done_in_finally(q: queue.Queue[Any], results: list[int]) -> Non
 test_consumer_accepts_correct_answers, test_consumer_rejects = consumer.tests()
 
 
-def _not_started(*args: object) -> None:
-    raise NotImplementedError
-
-
-@pytest.mark.parametrize("check", [ex03.check_consumer])
-def test_placeholders_say_not_started(check: Any) -> None:
-    feedback = check(_not_started)
-    assert not feedback
-    assert "not started yet" in feedback.message
-
-
 def test_bottleneck_reference() -> None:
     assert ex03.check_bottleneck(30, "consumers", 10)
     assert ex03.check_bottleneck(30.0, " Consumers ", 10)
@@ -167,9 +155,7 @@ def test_bottleneck_reference() -> None:
     ],
 )
 def test_bottleneck_rejects(answer: tuple[object, object, object], message: str) -> None:
-    feedback = ex03.check_bottleneck(*answer)
-    assert not feedback
-    assert message in feedback.message
+    assert_rejected(ex03.check_bottleneck(*answer), message)
 
 
 # --- Exercise 4: one connection, proven over every interleaving ----------------------------
@@ -179,14 +165,27 @@ def test_bottleneck_rejects(answer: tuple[object, object, object], message: str)
 A_LOCK_MADE_IN_A_CELL = threading.Lock()
 
 
+def nothing_patched() -> None:
+    assert not patched_now()
+
+
+connection = Checker(
+    ex03.check_connection, says=("explored", "no violation"), after_rejecting=nothing_patched
+)
+connection.also_rejects(None, "write the function")
+
+
+@connection.rejects("2 connections were opened")
 def connection_as_given(pool: Pool, name: str) -> Any:
     """Wrong, and lucky with timing: one call at a time (as a quick test runs it) it is right,
-    and two real threads almost never meet in the window between the check and the insert."""
+    and two real threads almost never meet in the window between the check and the insert.
+    The other answers wrap it in a lock, or not quite."""
     if name not in pool.connections:
         pool.connections[name] = pool.open(name)
     return pool.connections[name]
 
 
+@connection.rejects("2 connections were opened")
 def connection_lock_around_the_check_only(pool: Pool, name: str) -> Any:
     with pool.lock:
         missing = name not in pool.connections
@@ -195,6 +194,7 @@ def connection_lock_around_the_check_only(pool: Pool, name: str) -> Any:
     return pool.connections[name]
 
 
+@connection.rejects("2 connections were opened")
 def connection_checks_once_outside_the_lock(pool: Pool, name: str) -> Any:
     if name not in pool.connections:  # both threads can pass this check ...
         with pool.lock:  # ... and then open one each, one after the other
@@ -202,17 +202,18 @@ def connection_checks_once_outside_the_lock(pool: Pool, name: str) -> Any:
     return pool.connections[name]
 
 
+@connection.rejects("2 connections were opened")
 def connection_new_lock_per_call(pool: Pool, name: str) -> Any:
     with threading.Lock():  # nobody else ever waits for this one
-        if name not in pool.connections:
-            pool.connections[name] = pool.open(name)
-        return pool.connections[name]
+        return connection_as_given(pool, name)
 
 
+@connection.rejects("opens one on every call")
 def connection_setdefault(pool: Pool, name: str) -> Any:
     return pool.connections.setdefault(name, pool.open(name))  # opens one on every call
 
 
+@connection.rejects("pool.lock was still locked")
 def connection_returns_holding_the_lock(pool: Pool, name: str) -> Any:
     pool.lock.acquire()
     if name in pool.connections:
@@ -222,29 +223,26 @@ def connection_returns_holding_the_lock(pool: Pool, name: str) -> Any:
     return pool.connections[name]
 
 
+@connection.rejects("Use pool.lock")
 def connection_with_a_cell_lock(pool: Pool, name: str) -> Any:
     with A_LOCK_MADE_IN_A_CELL:  # shared by every thread, but made before the check
-        if name not in pool.connections:
-            pool.connections[name] = pool.open(name)
-        return pool.connections[name]
+        return connection_as_given(pool, name)
 
 
+@connection.accepts
 def connection_model(pool: Pool, name: str) -> Any:
     with pool.lock:
-        if name not in pool.connections:
-            pool.connections[name] = pool.open(name)
-        return pool.connections[name]
+        return connection_as_given(pool, name)
 
 
+@connection.accepts
 def connection_double_checked(pool: Pool, name: str) -> Any:
     """Correct, and not the model answer: a lock-free fast path, then check again inside."""
     found = pool.connections.get(name)
     if found is not None:
         return found
     with pool.lock:
-        if name not in pool.connections:
-            pool.connections[name] = pool.open(name)
-        return pool.connections[name]
+        return connection_as_given(pool, name)
 
 
 def test_the_lucky_answer_is_right_one_call_at_a_time() -> None:
@@ -253,31 +251,7 @@ def test_the_lucky_answer_is_right_one_call_at_a_time() -> None:
     assert first is second and pool.opened == 1  # what a quick test sees
 
 
-@pytest.mark.parametrize("connection", [connection_model, connection_double_checked])
-def test_connection_accepts_correct_answers_with_a_proof(connection: Any) -> None:
-    feedback = ex03.check_connection(connection)
-    assert feedback, feedback.message
-    assert "explored" in feedback.message and "no violation" in feedback.message
-
-
-@pytest.mark.parametrize(
-    ("connection", "message"),
-    [
-        (None, "write the function"),
-        (connection_as_given, "2 connections were opened"),
-        (connection_lock_around_the_check_only, "2 connections were opened"),
-        (connection_checks_once_outside_the_lock, "2 connections were opened"),
-        (connection_new_lock_per_call, "2 connections were opened"),
-        (connection_setdefault, "opens one on every call"),
-        (connection_returns_holding_the_lock, "pool.lock was still locked"),
-        (connection_with_a_cell_lock, "Use pool.lock"),
-    ],
-)
-def test_connection_rejects(connection: object, message: str) -> None:
-    feedback = ex03.check_connection(connection)
-    assert not feedback
-    assert message in feedback.message
-    assert not patched_now()
+test_connection_accepts_correct_answers_with_a_proof, test_connection_rejects = connection.tests()
 
 
 def test_a_race_is_shown_with_its_schedule_the_same_every_time() -> None:
