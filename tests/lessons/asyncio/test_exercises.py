@@ -152,6 +152,12 @@ pipeline = Checker(check_pipeline)
 pipeline.also_rejects(None, "still None")
 
 
+async def produce_into(queue: asyncio.Queue[Any], source: Any) -> None:
+    """The producer of the answers that run it as a task of its own (until_empty, get_timeout)."""
+    async for item in source:
+        await queue.put(item)
+
+
 @pipeline.accepts
 async def pipeline_sentinels(source: Any, handle: Any, consumers: int) -> None:
     queue: asyncio.Queue[Any] = asyncio.Queue(maxsize=consumers)
@@ -199,16 +205,12 @@ async def pipeline_until_empty(source: Any, handle: Any, consumers: int) -> None
     # falls behind the consumers.
     queue: asyncio.Queue[Any] = asyncio.Queue()
 
-    async def produce() -> None:
-        async for item in source:
-            await queue.put(item)
-
     async def consume() -> None:
         await asyncio.sleep(0.001)
         while not queue.empty():
             await handle(await queue.get())
 
-    producer = asyncio.create_task(produce())
+    producer = asyncio.create_task(produce_into(queue, source))
     await asyncio.gather(*(consume() for _ in range(consumers)))
     await producer
 
@@ -216,10 +218,6 @@ async def pipeline_until_empty(source: Any, handle: Any, consumers: int) -> None
 @pipeline.rejects("paused")
 async def pipeline_get_timeout(source: Any, handle: Any, consumers: int) -> None:
     queue: asyncio.Queue[Any] = asyncio.Queue()
-
-    async def produce() -> None:
-        async for item in source:
-            await queue.put(item)
 
     async def consume() -> None:
         while True:
@@ -229,7 +227,7 @@ async def pipeline_get_timeout(source: Any, handle: Any, consumers: int) -> None
                 return  # "nothing for 0.1 s: the producer must be done"
             await handle(item)
 
-    producer = asyncio.create_task(produce())
+    producer = asyncio.create_task(produce_into(queue, source))
     await asyncio.gather(*(consume() for _ in range(consumers)))
     await producer
 

@@ -202,11 +202,7 @@ class LatchNoCondition:
 
 
 @latch.rejects("not started")
-class LatchStub:
-    def __init__(self, count: int) -> None:
-        self.count = count
-        self.cond = threading.Condition()
-
+class LatchStub(LatchReference):
     def count_down(self) -> None:
         raise NotImplementedError
 
