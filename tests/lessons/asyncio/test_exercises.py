@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -152,10 +153,23 @@ pipeline = Checker(check_pipeline)
 pipeline.also_rejects(None, "still None")
 
 
-async def produce_into(queue: asyncio.Queue[Any], source: Any) -> None:
-    """The producer of the answers that run it as a task of its own (until_empty, get_timeout)."""
-    async for item in source:
-        await queue.put(item)
+async def alongside_a_producer(
+    queue: asyncio.Queue[Any],
+    source: Any,
+    consume: Callable[[], Awaitable[None]],
+    consumers: int,
+) -> None:
+    """Run ``consumers`` copies of ``consume`` while a task of its own puts every item of
+    ``source`` into ``queue``: the two answers that do so (pipeline_until_empty and
+    pipeline_get_timeout) differ only in when their consumers stop."""
+
+    async def produce() -> None:
+        async for item in source:
+            await queue.put(item)
+
+    producer = asyncio.create_task(produce())
+    await asyncio.gather(*(consume() for _ in range(consumers)))
+    await producer
 
 
 @pipeline.accepts
@@ -210,9 +224,7 @@ async def pipeline_until_empty(source: Any, handle: Any, consumers: int) -> None
         while not queue.empty():
             await handle(await queue.get())
 
-    producer = asyncio.create_task(produce_into(queue, source))
-    await asyncio.gather(*(consume() for _ in range(consumers)))
-    await producer
+    await alongside_a_producer(queue, source, consume, consumers)
 
 
 @pipeline.rejects("paused")
@@ -227,9 +239,7 @@ async def pipeline_get_timeout(source: Any, handle: Any, consumers: int) -> None
                 return  # "nothing for 0.1 s: the producer must be done"
             await handle(item)
 
-    producer = asyncio.create_task(produce_into(queue, source))
-    await asyncio.gather(*(consume() for _ in range(consumers)))
-    await producer
+    await alongside_a_producer(queue, source, consume, consumers)
 
 
 @pipeline.rejects("never learns")
