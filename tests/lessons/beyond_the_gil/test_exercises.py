@@ -8,7 +8,6 @@ import sysconfig
 import threading
 
 import pytest
-from checker_cases import checker_cases  # tests/support/
 
 from helpers.lessons.beyond_the_gil import exercises, forced
 

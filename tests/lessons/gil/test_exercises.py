@@ -7,7 +7,6 @@ import contextlib
 import sys
 
 import pytest
-from checker_cases import checker_cases  # tests/support/
 
 from helpers.lessons.gil import exercises as ex01
 

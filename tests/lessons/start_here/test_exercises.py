@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from checker_cases import checker_cases  # tests/support/
 
 from helpers.lessons.start_here import exercises as start_here
 
