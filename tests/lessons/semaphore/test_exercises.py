@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -50,13 +51,28 @@ def worker_release_not_in_finally(sem: Any, fetch: Any, i: int, results: list[An
     sem.release()
 
 
-_one_at_a_time = threading.Lock()
+Worker = Callable[[Any, Any, int, list[Any]], None]
 
 
-@worker.rejects("only one download")
-def worker_with_a_lock(sem: Any, fetch: Any, i: int, results: list[Any]) -> None:
-    with _one_at_a_time:
-        results[i] = fetch(i)
+def worker_guarded_by(own: Any, name: str) -> Worker:
+    """Wrong: a worker that guards the download with a primitive of its own, made once for
+    every thread, instead of ``sem``."""
+
+    def answer(sem: Any, fetch: Any, i: int, results: list[Any]) -> None:
+        with own:
+            results[i] = fetch(i)
+
+    answer.__name__ = name  # its test's id
+    return answer
+
+
+worker_with_a_lock = worker.rejects("only one download")(
+    worker_guarded_by(threading.Lock(), "worker_with_a_lock")
+)
+#: Its own Semaphore(k + 1), so three downloads can run at once.
+worker_semaphore_of_three = worker.rejects("3 downloads ran at the same time", "allows 2")(
+    worker_guarded_by(threading.Semaphore(3), "worker_semaphore_of_three")
+)
 
 
 @worker.rejects("downloads ran at the same time")
@@ -75,16 +91,6 @@ def worker_forgets_result(sem: Any, fetch: Any, i: int, results: list[Any]) -> N
 @worker.rejects("not started")
 def worker_stub(sem: Any, fetch: Any, i: int, results: list[Any]) -> None:
     raise NotImplementedError
-
-
-_one_too_many = threading.Semaphore(3)
-
-
-@worker.rejects("3 downloads ran at the same time", "allows 2")
-def worker_semaphore_of_three(sem: Any, fetch: Any, i: int, results: list[Any]) -> None:
-    """Wrong: its own Semaphore(k + 1), so three downloads can run at once."""
-    with _one_too_many:
-        results[i] = fetch(i)
 
 
 @worker.rejects("at the same time")
