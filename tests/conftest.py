@@ -8,6 +8,7 @@ test folder uses (defined here once).
 - ``nothing_left``: fail a test that leaves a thread, a child process or a shared-memory
   segment behind (the notebooks' last-cell check, per test).
 - ``no_new_threads``: the same, for threads only, with a short grace for threads told to stop.
+- ``quick_checkers``: checkers give up on a stuck answer after 0.6 s, not the learner's patience.
 
 A file opts in with ``pytestmark = pytest.mark.usefixtures("nothing_left")``.
 """
@@ -129,3 +130,11 @@ def no_new_threads() -> Iterator[None]:
     while time.monotonic() < deadline and any(t not in before for t in threading.enumerate()):
         time.sleep(0.01)
     assert [t.name for t in threading.enumerate() if t not in before] == []
+
+
+@pytest.fixture
+def quick_checkers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Wrong answers cost the checker PATIENCE_S each; the correct ones take milliseconds."""
+    from helpers.core import learner
+
+    monkeypatch.setattr(learner, "PATIENCE_S", 0.6)

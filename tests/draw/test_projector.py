@@ -9,8 +9,8 @@ import absolute_sizes
 import pytest
 from matplotlib.figure import Figure
 from matplotlib.text import Text
+from sample_spans import two_rows_of_spans  # tests/support/
 
-from helpers.core.spans import Span
 from helpers.draw import plots, style
 from helpers.draw.timeline import draw_spans, finish_timeline
 from helpers.draw.widgets import Explorer, int_slider
@@ -26,11 +26,7 @@ def restore_mode() -> Iterator[None]:
 def timeline(projector: bool) -> Figure:
     """A two-worker timeline, as the lessons draw them, with a speedup panel next to it."""
     style.set_projector(projector)
-    spans = [
-        Span(index=i, start=i * 0.02, end=i * 0.02 + 0.03, running=((i * 0.02, i * 0.02 + 0.01),),
-             row=f"thread {i % 2 + 1}")
-        for i in range(6)
-    ]  # fmt: skip
+    spans = two_rows_of_spans("thread")
     fig, (left, right) = plots.new_figure(ncols=2, width=6.25, height=2.4)
     draw_spans(left, spans, 0.0)
     finish_timeline(left, right_ms=130, xlabel="time (ms)", ylabel="worker", title="6 tasks")

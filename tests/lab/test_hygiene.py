@@ -5,19 +5,9 @@ from __future__ import annotations
 import threading
 
 import pytest
+from programs import Counter, increment_locked  # tests/lab/
 
 from helpers.lab import Run, explore, patched_now, program, prove
-
-
-class Counter:
-    def __init__(self) -> None:
-        self.value = 0
-        self.lock = threading.Lock()
-
-
-def increment_locked(c: Counter) -> None:
-    with c.lock:
-        c.value += 1
 
 
 def three(**options):  # type: ignore[no-untyped-def]

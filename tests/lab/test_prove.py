@@ -1,4 +1,3 @@
-# ruff: noqa: SIM117  -- nested `with` on purpose: at one line per step, each lock is its own step
 """Checkers that prove: wrong answers fail every time (with the schedule that breaks them), a
 correct answer other than the model one passes every time. No timing anywhere."""
 
@@ -10,27 +9,29 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from programs import Counter, increment, increment_locked  # tests/lab/
 
 from helpers.core.checks import Feedback, checker
 from helpers.lab import feedback, prove, require
+from helpers.lessons.condition.levels import (
+    Buffer,
+    consume_with_if,
+    consume_with_wait_for,
+    consume_with_while,
+    produce_two,
+)
+from helpers.lessons.lock_and_rlock.levels import (
+    Accounts,
+    transfer_a_to_b,
+    transfer_b_to_a,
+    transfer_by_id,
+)
 from helpers.sketches.semaphore import BrokenSemaphore
 
 # --- 1. An update under a lock ------------------------------------------------------------------
 
 
-class Counter:
-    def __init__(self) -> None:
-        self.value = 0
-        self.lock = threading.Lock()
-
-
-def model_increment(c: Counter) -> None:
-    with c.lock:
-        c.value += 1
-
-
-def no_lock(c: Counter) -> None:
-    c.value += 1
+# The counter, the unlocked increment and the model (locked) one are tests/lab/programs.py's.
 
 
 def lock_around_the_read_only(c: Counter) -> None:
@@ -53,9 +54,9 @@ def acquire_try_finally(c: Counter) -> None:  # correct, and not the model answe
         c.lock.release()
 
 
-def prove_counter(increment: Callable[[Counter], None]) -> Any:
+def prove_counter(answer: Callable[[Counter], None]) -> Any:
     return prove(
-        {"A": increment, "B": increment},
+        {"A": answer, "B": answer},
         setup=Counter,
         check=lambda c: c.value == 2,
         show=lambda c: {"value": c.value},
@@ -63,27 +64,7 @@ def prove_counter(increment: Callable[[Counter], None]) -> Any:
 
 
 # --- 2. A consumer that waits -------------------------------------------------------------------
-
-
-class Buffer:
-    def __init__(self) -> None:
-        self.items: list[str] = []
-        self.cond = threading.Condition()
-        self.got: list[str] = []
-
-
-def model_consume(b: Buffer) -> None:
-    with b.cond:
-        while not b.items:
-            b.cond.wait()
-        b.got.append(b.items.pop())
-
-
-def consume_with_if(b: Buffer) -> None:
-    with b.cond:
-        if not b.items:
-            b.cond.wait()
-        b.got.append(b.items.pop())
+# The buffer, its producer and the if/while/wait_for consumers are lesson 05's level's own.
 
 
 def wait_once_with_a_timeout(b: Buffer) -> None:
@@ -101,70 +82,37 @@ def check_outside_the_lock(b: Buffer) -> None:
         b.got.append(b.items.pop())
 
 
-def consume_with_wait_for(b: Buffer) -> None:  # correct, and not the model answer
-    with b.cond:
-        b.cond.wait_for(lambda: b.items)
-        b.got.append(b.items.pop())
-
-
-def produce_two(b: Buffer) -> None:
-    with b.cond:
-        b.items.append("one")
-        b.cond.notify()
-    with b.cond:
-        b.items.append("two")
-        b.cond.notify()
-
-
 def prove_consumer(consume: Callable[[Buffer], None]) -> Any:
     return prove(
         {"C1": consume, "C2": consume, "P": produce_two},
         setup=Buffer,
-        check=lambda b: sorted(b.got) == ["one", "two"],
+        check=lambda b: sorted(b.got) == ["item 1", "item 2"],
         preemptions=1,
         granularity="line",
     )
 
 
 # --- 3. Two locks -------------------------------------------------------------------------------
+# The accounts and the a-then-b, b-then-a and by-id transfers are lesson 04's level's own.
 
 
-class Accounts:
-    def __init__(self, make: Callable[[], Any] | None = None) -> None:
-        make = make or (lambda: threading.Lock())  # looked up during the run: the lab's
-        self.a = make()
-        self.b = make()
-        self.moved = 0
+def with_rlocks() -> Accounts:
+    """The same accounts with re-entrant locks ("RLocks fix deadlocks"), made during the run so
+    that they are the lab's."""
+    accounts = Accounts()
+    accounts.lock_a, accounts.lock_b = threading.RLock(), threading.RLock()
+    return accounts
 
 
-def model_a_then_b(s: Accounts) -> None:
-    with s.a:
-        with s.b:
-            s.moved += 1
+def give_up_on_the_second(accounts: Accounts) -> None:
+    with accounts.lock_b:
+        if accounts.lock_a.acquire(timeout=0.1):  # no deadlock, but the transfer may not happen
+            accounts.moved += 1
+            accounts.lock_a.release()
 
 
-def b_then_a(s: Accounts) -> None:
-    with s.b:
-        with s.a:
-            s.moved += 1
-
-
-def give_up_on_the_second(s: Accounts) -> None:
-    with s.b:
-        if s.a.acquire(timeout=0.1):  # no deadlock, but the transfer may not happen
-            s.moved += 1
-            s.a.release()
-
-
-def by_id(s: Accounts) -> None:  # correct, and not the model answer
-    first, second = sorted((s.b, s.a), key=id)
-    with first, second:
-        s.moved += 1
-
-
-def prove_transfers(second: Callable[[Accounts], None], make: Any = None) -> Any:
-    setup = (lambda: Accounts(make)) if make else Accounts
-    first = model_a_then_b if second is not by_id else by_id
+def prove_transfers(second: Callable[[Accounts], None], setup: Any = Accounts) -> Any:
+    first = transfer_a_to_b if second is not transfer_by_id else transfer_by_id
     return prove(
         {"A": first, "B": second}, setup=setup, check=lambda s: s.moved == 2, granularity="line"
     )
@@ -278,23 +226,23 @@ def in_time(f: Flag) -> bool:
 CASES = [
     pytest.param(
         prove_counter,
-        [no_lock, lock_around_the_read_only, a_new_lock_each_time],
+        [increment, lock_around_the_read_only, a_new_lock_each_time],
         acquire_try_finally,
-        model_increment,
+        increment_locked,
         id="update under a lock",
     ),
     pytest.param(
         prove_consumer,
         [consume_with_if, wait_once_with_a_timeout, check_outside_the_lock],
         consume_with_wait_for,
-        model_consume,
+        consume_with_while,
         id="wait in a loop",
     ),
     pytest.param(
         prove_transfers,
-        [b_then_a, give_up_on_the_second, "rlock"],
-        by_id,
-        model_a_then_b,
+        [transfer_b_to_a, give_up_on_the_second, "rlock"],
+        transfer_by_id,
+        transfer_a_to_b,
         id="lock order",
     ),
     pytest.param(
@@ -313,7 +261,7 @@ CASES = [
 
 def _verdict(check: Any, answer: Any) -> Any:
     if answer == "rlock":  # "RLocks fix deadlocks": they do not, in opposite order
-        return check(b_then_a, make=lambda: threading.RLock())
+        return check(transfer_b_to_a, setup=with_rlocks)
     return check(answer)
 
 
@@ -336,12 +284,12 @@ def test_the_model_and_another_correct_answer_pass_every_time(check, wrong, othe
 
 def test_a_checker_built_on_prove_gives_feedback_not_tracebacks() -> None:
     @checker
-    def check_increment(increment: Callable[[Counter], None]) -> Feedback:
-        verdict = prove_counter(increment)
+    def check_increment(answer: Callable[[Counter], None]) -> Feedback:
+        verdict = prove_counter(answer)
         require(verdict, "two increments add 2")
         return feedback(verdict, "two increments add 2")
 
-    good, bad = check_increment(acquire_try_finally), check_increment(no_lock)
+    good, bad = check_increment(acquire_try_finally), check_increment(increment)
     assert good.ok and "no violation" in good.message
     assert not bad.ok and "does not hold" in bad.message and "⇄" in bad.message
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 from helpers.lab import patched_now, program
 from helpers.lab.unsteered import capped, run_once, runs_to_failure
@@ -16,20 +17,24 @@ class Two:
         self.b_taken = threading.Event()
 
 
-def ab(s: Two) -> None:
-    with s.a:
-        s.a_taken.set()
-        s.b_taken.wait(1.0)
-        with s.b:
+def hold_then_take(
+    first: Any, held: threading.Event, other_held: threading.Event, second: Any
+) -> None:
+    """Hold ``first``, say so, wait (bounded) until the other thread holds its own, then take
+    ``second``: with both threads doing this in opposite orders, a real deadlock every time."""
+    with first:
+        held.set()
+        other_held.wait(1.0)
+        with second:
             pass
+
+
+def ab(s: Two) -> None:
+    hold_then_take(s.a, s.a_taken, s.b_taken, s.b)
 
 
 def ba(s: Two) -> None:
-    with s.b:
-        s.b_taken.set()
-        s.a_taken.wait(1.0)
-        with s.a:
-            pass
+    hold_then_take(s.b, s.b_taken, s.a_taken, s.a)
 
 
 def test_a_real_deadlock_is_cut_at_the_cap_and_counted() -> None:

@@ -19,8 +19,8 @@ from typing import Any
 import build_slides
 import pytest
 from matplotlib.figure import Figure
+from sample_spans import two_rows_of_spans  # tests/support/
 
-from helpers.core.spans import Span
 from helpers.draw import plots, style
 from helpers.draw.timeline import draw_spans, finish_timeline
 
@@ -136,11 +136,7 @@ def test_a_projector_slide_with_a_timeline_fits_the_screen(tab: Tab, decks: dict
 def _timeline(projector: bool) -> Figure:
     """A timeline drawn the way lesson 00's are (rows of bars, legend, labelled axes)."""
     style.set_projector(projector)
-    spans = [
-        Span(index=i, start=i * 0.02, end=i * 0.02 + 0.03, running=((i * 0.02, i * 0.02 + 0.01),),
-             row=f"worker {i % 2 + 1}")
-        for i in range(6)
-    ]  # fmt: skip
+    spans = two_rows_of_spans("worker")
     fig, (ax,) = plots.new_figure(height=2.0)
     draw_spans(ax, spans, 0.0)
     finish_timeline(ax, right_ms=130, xlabel=f"{TIMELINE} (ms)", ylabel="worker", title="a run")

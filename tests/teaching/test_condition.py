@@ -13,11 +13,10 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from threads import BOUND, join_all, start  # tests/support/
 
 from helpers.core.lifecycle import wait_until, waiting_count
 from helpers.teaching.condition import Condition as TeachingCondition
-
-BOUND = 10.0  # the longest any wait in this file may take
 
 CLASSES = {"threading": threading.Condition, "teaching": TeachingCondition}
 
@@ -25,19 +24,6 @@ CLASSES = {"threading": threading.Condition, "teaching": TeachingCondition}
 @pytest.fixture(params=list(CLASSES), ids=list(CLASSES))
 def make(request: pytest.FixtureRequest) -> Callable[..., Any]:
     return CLASSES[request.param]
-
-
-def start(target: Callable[[], Any], name: str = "test-thread") -> threading.Thread:
-    thread = threading.Thread(target=target, name=name, daemon=True)
-    thread.start()
-    return thread
-
-
-def join_all(threads: list[threading.Thread], timeout: float = BOUND) -> None:
-    deadline = time.monotonic() + timeout
-    for thread in threads:
-        thread.join(max(0.0, deadline - time.monotonic()))
-    assert not [t.name for t in threads if t.is_alive()], "threads did not finish in time"
 
 
 def start_waiters(cond: Any, count: int, body: Callable[[int], Any]) -> list[threading.Thread]:

@@ -85,6 +85,20 @@ def blocked(gate: threading.Event, value: object = None) -> object:
     return value
 
 
+def submit_running(pool: Any, gate: threading.Event, value: object) -> Future[Any]:
+    """Submit a task that blocks on ``gate`` and then returns ``value``; return its future once
+    the task has started (so it is running, not queued)."""
+    started = threading.Event()
+
+    def task() -> object:
+        started.set()
+        return blocked(gate, value)
+
+    future = pool.submit(task)
+    assert started.wait(T)
+    return future
+
+
 def wait_idle(pool: Any) -> None:
     """Wait until a worker has marked itself idle (it does so just after finishing a task)."""
     deadline = time.monotonic() + T
@@ -184,14 +198,7 @@ def test_a_running_task_cannot_be_cancelled(
     make: Callable[..., Any], gate: threading.Event
 ) -> None:
     pool = make(max_workers=1)
-    started = threading.Event()
-
-    def task() -> str:
-        started.set()
-        return str(blocked(gate, "done"))
-
-    future = pool.submit(task)
-    assert started.wait(T)
+    future = submit_running(pool, gate, "done")
     assert future.running()
     assert future.cancel() is False
     gate.set()
@@ -335,15 +342,8 @@ def test_shutdown_cancel_futures_cancels_pending_work_without_waiting(
     make: Callable[..., Any], gate: threading.Event
 ) -> None:
     pool = make(max_workers=1)
-    started = threading.Event()
-
-    def first() -> str:
-        started.set()
-        return str(blocked(gate, "finished"))
-
-    running = pool.submit(first)
+    running = submit_running(pool, gate, "finished")
     pending = [pool.submit(pow, n, 2) for n in range(3)]
-    assert started.wait(T)
     pool.shutdown(wait=False, cancel_futures=True)  # returns while a task still runs
     assert all(f.cancelled() for f in pending)
     assert not running.done()

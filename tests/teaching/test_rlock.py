@@ -97,23 +97,31 @@ def test_recursion_count_is_per_owner(factory: Factory) -> None:
     assert lock._recursion_count() == 0
 
 
-def test_is_owned_only_for_the_owner(factory: Factory) -> None:
+@pytest.mark.parametrize(
+    ("question", "held_for_another_thread"),
+    [
+        pytest.param("_is_owned", False, id="is_owned_only_for_the_owner"),
+        pytest.param(
+            "locked",
+            True,
+            id="locked_for_any_holder",
+            marks=pytest.mark.skipif(
+                not hasattr(threading.RLock(), "locked"), reason="RLock.locked() is 3.14+"
+            ),
+        ),
+    ],
+)
+def test_who_sees_the_lock_held(
+    factory: Factory, question: str, held_for_another_thread: bool
+) -> None:
+    """``_is_owned()`` answers for the calling thread; ``locked()`` for any holder."""
     lock = factory()
-    assert lock._is_owned() is False
+    held = getattr(lock, question)
+    assert held() is False
     with lock:
-        assert lock._is_owned() is True
-        assert in_other_thread(lock._is_owned) is False
-    assert lock._is_owned() is False
-
-
-@pytest.mark.skipif(not hasattr(threading.RLock(), "locked"), reason="RLock.locked() is 3.14+")
-def test_locked_reports_any_holder(factory: Factory) -> None:
-    lock = factory()
-    assert lock.locked() is False
-    with lock:
-        assert lock.locked() is True
-        assert in_other_thread(lock.locked) is True
-    assert lock.locked() is False
+        assert held() is True
+        assert in_other_thread(held) is held_for_another_thread
+    assert held() is False
 
 
 # -- ownership errors -----------------------------------------------------------------------

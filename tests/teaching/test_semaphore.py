@@ -13,11 +13,10 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from threads import BOUND, join_all, start  # tests/support/
 
 from helpers.core.lifecycle import wait_until, waiting_count
 from helpers.teaching import semaphore as teaching
-
-BOUND = 10.0
 
 PLAIN = {"threading": threading.Semaphore, "teaching": teaching.Semaphore}
 BOUNDED = {"threading": threading.BoundedSemaphore, "teaching": teaching.BoundedSemaphore}
@@ -40,19 +39,6 @@ def make_plain(request: pytest.FixtureRequest) -> Callable[..., Any]:
 @pytest.fixture(params=list(BOUNDED), ids=list(BOUNDED))
 def make_bounded(request: pytest.FixtureRequest) -> Callable[..., Any]:
     return BOUNDED[request.param]
-
-
-def start(target: Callable[[], Any], name: str = "test-thread") -> threading.Thread:
-    thread = threading.Thread(target=target, name=name, daemon=True)
-    thread.start()
-    return thread
-
-
-def join_all(threads: list[threading.Thread], timeout: float = BOUND) -> None:
-    deadline = time.monotonic() + timeout
-    for thread in threads:
-        thread.join(max(0.0, deadline - time.monotonic()))
-    assert not [t.name for t in threads if t.is_alive()], "threads did not finish in time"
 
 
 def start_blocked(sem: Any, count: int, results: list[Any]) -> list[threading.Thread]:
@@ -246,22 +232,23 @@ def test_bounded_release_n_up_to_the_limit(make_bounded: Callable[..., Any]) -> 
 # --- repr -----------------------------------------------------------------------------------
 
 
-def test_repr_shows_the_counter(make_plain: Callable[..., Any]) -> None:
-    if make_plain is threading.Semaphore and "value=" not in repr(threading.Semaphore()):
-        pytest.skip("threading.Semaphore has a counter in its repr from Python 3.11")
-    sem = make_plain(3)
-    assert re.search(r"<\w+\.Semaphore at 0x[0-9a-f]+: value=3>", repr(sem))
-    sem.acquire()
-    assert re.search(r": value=2>$", repr(sem))
+#: Each kind's repr when made with 3 permits, and after one acquire.
+REPRS = {
+    "Semaphore": (r"<\w+\.Semaphore at 0x[0-9a-f]+: value=3>", r": value=2>$"),
+    "BoundedSemaphore": (r"<\w+\.BoundedSemaphore at 0x[0-9a-f]+: value=3/3>", r": value=2/3>$"),
+}
 
 
-def test_bounded_repr_shows_counter_and_limit(make_bounded: Callable[..., Any]) -> None:
-    if make_bounded is threading.BoundedSemaphore and "value=" not in repr(make_bounded()):
-        pytest.skip("threading.BoundedSemaphore has a counter in its repr from Python 3.11")
-    sem = make_bounded(3)
-    assert re.search(r"<\w+\.BoundedSemaphore at 0x[0-9a-f]+: value=3/3>", repr(sem))
+def test_repr_shows_the_counter(make: Callable[..., Any]) -> None:
+    """A BoundedSemaphore's repr shows its limit as well."""
+    kind = "BoundedSemaphore" if make in BOUNDED.values() else "Semaphore"
+    if make is getattr(threading, kind) and "value=" not in repr(make()):
+        pytest.skip(f"threading.{kind} has a counter in its repr from Python 3.11")
+    full, after_one_acquire = REPRS[kind]
+    sem = make(3)
+    assert re.search(full, repr(sem))
     sem.acquire()
-    assert re.search(r": value=2/3>$", repr(sem))
+    assert re.search(after_one_acquire, repr(sem))
 
 
 # --- Contention under load ---------------------------------------------------------------------

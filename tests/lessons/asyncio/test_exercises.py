@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
-from checker_cases import assert_rejected, checker_cases  # tests/support/
+from checker_cases import Checker, assert_rejected, assert_solutions_pass  # tests/support/
 
 from helpers.lessons.asyncio.exercises import check_deposit, check_lookup_all, check_pipeline
 
@@ -18,6 +19,11 @@ pytestmark = pytest.mark.usefixtures("nothing_left")
 # --- Exercise 1: the lost deposit ---------------------------------------------------------------
 
 
+deposit = Checker(check_deposit)
+deposit.also_rejects(None, "still None")
+
+
+@deposit.accepts
 async def deposit_no_await_between(account: Any, amount: int) -> None:
     await account.audit(amount)
     account.balance += amount  # read and write with no await in between
@@ -26,6 +32,7 @@ async def deposit_no_await_between(account: Any, amount: int) -> None:
 _lock = asyncio.Lock()
 
 
+@deposit.accepts
 async def deposit_with_lock(account: Any, amount: int) -> None:
     async with _lock:
         balance = account.balance
@@ -33,12 +40,14 @@ async def deposit_with_lock(account: Any, amount: int) -> None:
         account.balance = balance + amount
 
 
+@deposit.rejects("was lost")
 async def deposit_original(account: Any, amount: int) -> None:
     balance = account.balance
     await account.audit(amount)
     account.balance = balance + amount
 
 
+@deposit.rejects("was lost")
 async def deposit_sleep_zero(account: Any, amount: int) -> None:
     await asyncio.sleep(0)  # "give the others a turn first"
     balance = account.balance
@@ -46,6 +55,7 @@ async def deposit_sleep_zero(account: Any, amount: int) -> None:
     account.balance = balance + amount
 
 
+@deposit.rejects("was lost")
 async def deposit_staggered(account: Any, amount: int) -> None:
     # Luck of timing: each deposit starts a little later than the one before, which works
     # only while every audit is shorter than the gap (the checker's first audits are).
@@ -65,21 +75,12 @@ async def deposit_thread_lock(account: Any, amount: int) -> None:
         account.balance = balance + amount
 
 
+@deposit.rejects("async def")
 def deposit_not_async(account: Any, amount: int) -> None:
     account.balance += amount
 
 
-test_deposit_accepts_correct_answers, test_deposit_rejects_mistakes = checker_cases(
-    check_deposit,
-    correct=[deposit_no_await_between, deposit_with_lock],
-    wrong=[
-        (None, "still None"),
-        (deposit_not_async, "async def"),
-        (deposit_original, "was lost"),
-        (deposit_sleep_zero, "was lost"),
-        (deposit_staggered, "was lost"),
-    ],
-)
+test_deposit_accepts_correct_answers, test_deposit_rejects_mistakes = deposit.tests()
 
 
 def test_a_threading_lock_is_rejected_and_the_stuck_loop_freed() -> None:
@@ -90,11 +91,17 @@ def test_a_threading_lock_is_rejected_and_the_stuck_loop_freed() -> None:
 # --- Exercise 2: unblock the loop ---------------------------------------------------------------
 
 
+lookup_all = Checker(check_lookup_all)
+lookup_all.also_rejects(None, "still None")
+
+
+@lookup_all.accepts
 async def lookup_all_to_thread(lookup: Any, names: list[str]) -> list[Any]:
     calls = [asyncio.to_thread(lookup, name) for name in names]
     return list(await asyncio.wait_for(asyncio.gather(*calls), timeout=10))
 
 
+@lookup_all.accepts
 async def lookup_all_executor(lookup: Any, names: list[str]) -> list[Any]:
     from concurrent.futures import ThreadPoolExecutor
 
@@ -104,14 +111,17 @@ async def lookup_all_executor(lookup: Any, names: list[str]) -> list[Any]:
         return list(await asyncio.wait_for(asyncio.gather(*futures), timeout=10))
 
 
+@lookup_all.rejects("one at a time")
 async def lookup_all_blocking(lookup: Any, names: list[str]) -> list[Any]:
     return [lookup(name) for name in names]
 
 
+@lookup_all.rejects("one at a time")
 async def lookup_all_one_by_one(lookup: Any, names: list[str]) -> list[Any]:
     return [await asyncio.to_thread(lookup, name) for name in names]
 
 
+@lookup_all.rejects("one at a time")
 async def lookup_all_fake_async(lookup: Any, names: list[str]) -> list[Any]:
     async def one(name: str) -> Any:
         return lookup(name)  # still a blocking call on the loop's thread
@@ -119,6 +129,7 @@ async def lookup_all_fake_async(lookup: Any, names: list[str]) -> list[Any]:
     return list(await asyncio.gather(*(one(name) for name in names)))
 
 
+@lookup_all.rejects("fixed time")
 async def lookup_all_guessing(lookup: Any, names: list[str]) -> list[Any]:
     # Luck of timing: start threads, then wait "long enough" instead of waiting for them.
     results: list[Any] = [None] * len(names)
@@ -132,22 +143,36 @@ async def lookup_all_guessing(lookup: Any, names: list[str]) -> list[Any]:
     return results
 
 
-test_lookup_all_accepts_correct_answers, test_lookup_all_rejects_mistakes = checker_cases(
-    check_lookup_all,
-    correct=[lookup_all_to_thread, lookup_all_executor],
-    wrong=[
-        (None, "still None"),
-        (lookup_all_blocking, "one at a time"),
-        (lookup_all_one_by_one, "one at a time"),
-        (lookup_all_fake_async, "one at a time"),
-        (lookup_all_guessing, "fixed time"),
-    ],
-)
+test_lookup_all_accepts_correct_answers, test_lookup_all_rejects_mistakes = lookup_all.tests()
 
 
 # --- Exercise 3: a pipeline that stops cleanly ---------------------------------------------
 
 
+pipeline = Checker(check_pipeline)
+pipeline.also_rejects(None, "still None")
+
+
+async def alongside_a_producer(
+    queue: asyncio.Queue[Any],
+    source: Any,
+    consume: Callable[[], Awaitable[None]],
+    consumers: int,
+) -> None:
+    """Run ``consumers`` copies of ``consume`` while a task of its own puts every item of
+    ``source`` into ``queue``: the two answers that do so (pipeline_until_empty and
+    pipeline_get_timeout) differ only in when their consumers stop."""
+
+    async def produce() -> None:
+        async for item in source:
+            await queue.put(item)
+
+    producer = asyncio.create_task(produce())
+    await asyncio.gather(*(consume() for _ in range(consumers)))
+    await producer
+
+
+@pipeline.accepts
 async def pipeline_sentinels(source: Any, handle: Any, consumers: int) -> None:
     queue: asyncio.Queue[Any] = asyncio.Queue(maxsize=consumers)
     done = object()
@@ -167,6 +192,7 @@ async def pipeline_sentinels(source: Any, handle: Any, consumers: int) -> None:
     await asyncio.wait_for(asyncio.gather(*workers), timeout=10)
 
 
+@pipeline.accepts
 async def pipeline_join_then_cancel(source: Any, handle: Any, consumers: int) -> None:
     queue: asyncio.Queue[Any] = asyncio.Queue()
 
@@ -187,31 +213,23 @@ async def pipeline_join_then_cancel(source: Any, handle: Any, consumers: int) ->
     await asyncio.gather(*workers, return_exceptions=True)
 
 
+@pipeline.rejects("never handled")
 async def pipeline_until_empty(source: Any, handle: Any, consumers: int) -> None:
     # Luck of timing: "the queue is empty, so we are done" holds only if the producer never
     # falls behind the consumers.
     queue: asyncio.Queue[Any] = asyncio.Queue()
-
-    async def produce() -> None:
-        async for item in source:
-            await queue.put(item)
 
     async def consume() -> None:
         await asyncio.sleep(0.001)
         while not queue.empty():
             await handle(await queue.get())
 
-    producer = asyncio.create_task(produce())
-    await asyncio.gather(*(consume() for _ in range(consumers)))
-    await producer
+    await alongside_a_producer(queue, source, consume, consumers)
 
 
+@pipeline.rejects("paused")
 async def pipeline_get_timeout(source: Any, handle: Any, consumers: int) -> None:
     queue: asyncio.Queue[Any] = asyncio.Queue()
-
-    async def produce() -> None:
-        async for item in source:
-            await queue.put(item)
 
     async def consume() -> None:
         while True:
@@ -221,11 +239,10 @@ async def pipeline_get_timeout(source: Any, handle: Any, consumers: int) -> None
                 return  # "nothing for 0.1 s: the producer must be done"
             await handle(item)
 
-    producer = asyncio.create_task(produce())
-    await asyncio.gather(*(consume() for _ in range(consumers)))
-    await producer
+    await alongside_a_producer(queue, source, consume, consumers)
 
 
+@pipeline.rejects("never learns")
 async def pipeline_one_sentinel(source: Any, handle: Any, consumers: int) -> None:
     queue: asyncio.Queue[Any] = asyncio.Queue()
 
@@ -243,11 +260,13 @@ async def pipeline_one_sentinel(source: Any, handle: Any, consumers: int) -> Non
     await asyncio.gather(*workers)
 
 
+@pipeline.rejects("one at a time")
 async def pipeline_serial(source: Any, handle: Any, consumers: int) -> None:
     async for item in source:
         await handle(item)
 
 
+@pipeline.rejects("still running")
 async def pipeline_leaves_consumers(source: Any, handle: Any, consumers: int) -> None:
     queue: asyncio.Queue[Any] = asyncio.Queue()
 
@@ -264,18 +283,7 @@ async def pipeline_leaves_consumers(source: Any, handle: Any, consumers: int) ->
     await queue.join()
 
 
-test_pipeline_accepts_correct_answers, test_pipeline_rejects_mistakes = checker_cases(
-    check_pipeline,
-    correct=[pipeline_sentinels, pipeline_join_then_cancel],
-    wrong=[
-        (None, "still None"),
-        (pipeline_until_empty, "never handled"),
-        (pipeline_get_timeout, "paused"),
-        (pipeline_one_sentinel, "never learns"),
-        (pipeline_serial, "one at a time"),
-        (pipeline_leaves_consumers, "still running"),
-    ],
-)
+test_pipeline_accepts_correct_answers, test_pipeline_rejects_mistakes = pipeline.tests()
 
 
 def test_the_stubs_say_not_started_yet() -> None:
@@ -286,24 +294,13 @@ def test_the_stubs_say_not_started_yet() -> None:
         assert_rejected(check(stub), "not started yet")
 
 
-def solutions_in_the_lesson() -> dict[str, Any]:
-    """Run every folded solution of lessons/11_asyncio.md; return what they define."""
-    import re
-    from pathlib import Path
-
-    text = (Path(__file__).resolve().parents[3] / "lessons" / "11_asyncio.md").read_text()
-    namespace: dict[str, Any] = {"asyncio": asyncio}
-    for block in re.findall(r"<summary>Solution</summary>.*?```python\n(.*?)```", text, re.S):
-        exec(compile(block, "solution", "exec"), namespace)
-    return namespace
-
-
 def test_the_solutions_in_the_lesson_pass() -> None:
-    solutions = solutions_in_the_lesson()
-    for check, name in (
-        (check_deposit, "deposit"),
-        (check_lookup_all, "lookup_all"),
-        (check_pipeline, "pipeline"),
-    ):
-        feedback = check(solutions[name])
-        assert feedback, f"{name}: {feedback.message}"
+    assert_solutions_pass(
+        "11_asyncio.md",
+        {"asyncio": asyncio},
+        {
+            "deposit": check_deposit,
+            "lookup_all": check_lookup_all,
+            "pipeline": check_pipeline,
+        },
+    )

@@ -11,7 +11,7 @@ from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, as_completed
 from typing import Any
 
 import pytest
-from checker_cases import assert_rejected, checker_cases  # tests/support/
+from checker_cases import Checker, assert_rejected, assert_solutions_pass  # tests/support/
 
 from helpers.lessons.beyond_one_machine.exercises import (
     ScriptedExecutor,
@@ -26,47 +26,47 @@ pytestmark = pytest.mark.usefixtures("nothing_left")
 # --- Exercise 1 ----------------------------------------------------------------------------------
 
 
+in_order = Checker(check_results_in_order)
+in_order.also_rejects(None, "still None")
+
+
+@in_order.accepts
 def in_order_submit(executor: Any, fn: Any, items: list[Any], timeout: float) -> list[Any]:
     futures = [executor.submit(fn, item) for item in items]
     deadline = time.monotonic() + timeout
     return [f.result(timeout=max(0.0, deadline - time.monotonic())) for f in futures]
 
 
+@in_order.accepts
 def in_order_map(executor: Any, fn: Any, items: list[Any], timeout: float) -> list[Any]:
     return list(executor.map(fn, items, timeout=timeout))
 
 
+@in_order.rejects("order the tasks finished")
 def in_finishing_order(executor: Any, fn: Any, items: list[Any], timeout: float) -> list[Any]:
     # Luck of timing: right only when the tasks happen to finish in the order submitted.
     futures = [executor.submit(fn, item) for item in items]
     return [f.result() for f in as_completed(futures, timeout=timeout)]
 
 
+@in_order.rejects("no bound")
 def without_a_bound(executor: Any, fn: Any, items: list[Any], timeout: float) -> list[Any]:
     futures = [executor.submit(fn, item) for item in items]
     return [f.result() for f in futures]
 
 
+@in_order.rejects("shut the executor down")
 def shuts_it_down(executor: Any, fn: Any, items: list[Any], timeout: float) -> list[Any]:
     with executor:
         return list(executor.map(fn, items, timeout=timeout))
 
 
+@in_order.rejects("one task per item")
 def serial(executor: Any, fn: Any, items: list[Any], timeout: float) -> list[Any]:
     return [fn(item) for item in items]
 
 
-test_in_order_accepts_correct_answers, test_in_order_rejects_mistakes = checker_cases(
-    check_results_in_order,
-    correct=[in_order_submit, in_order_map],
-    wrong=[
-        (None, "still None"),
-        (in_finishing_order, "order the tasks finished"),
-        (without_a_bound, "no bound"),
-        (shuts_it_down, "shut the executor down"),
-        (serial, "one task per item"),
-    ],
-)
+test_in_order_accepts_correct_answers, test_in_order_rejects_mistakes = in_order.tests()
 
 
 def test_the_reference_runs_on_a_real_pool_too() -> None:
@@ -77,6 +77,11 @@ def test_the_reference_runs_on_a_real_pool_too() -> None:
 # --- Exercise 2 ----------------------------------------------------------------------------------
 
 
+first_done = Checker(check_first_done)
+first_done.also_rejects(None, "still None")
+
+
+@first_done.accepts
 def first_with_wait(executor: Any, fn: Any, items: list[Any], timeout: float) -> Any:
     futures = {executor.submit(fn, item): item for item in items}
     done, not_done = wait(futures, timeout=timeout, return_when=FIRST_COMPLETED)
@@ -88,6 +93,7 @@ def first_with_wait(executor: Any, fn: Any, items: list[Any], timeout: float) ->
     return futures[winner], winner.result()
 
 
+@first_done.accepts
 def first_with_as_completed(executor: Any, fn: Any, items: list[Any], timeout: float) -> Any:
     futures = {executor.submit(fn, item): item for item in items}
     try:
@@ -98,6 +104,7 @@ def first_with_as_completed(executor: Any, fn: Any, items: list[Any], timeout: f
     return futures[winner], winner.result()
 
 
+@first_done.rejects("first task it submitted")
 def first_submitted(executor: Any, fn: Any, items: list[Any], timeout: float) -> Any:
     # Luck of timing: the first task submitted is not always the first to finish.
     futures = [executor.submit(fn, item) for item in items]
@@ -108,6 +115,7 @@ def first_submitted(executor: Any, fn: Any, items: list[Any], timeout: float) ->
             future.cancel()
 
 
+@first_done.rejects("not cancelled")
 def first_without_cancel(executor: Any, fn: Any, items: list[Any], timeout: float) -> Any:
     futures = {executor.submit(fn, item): item for item in items}
     done, _ = wait(futures, timeout=timeout, return_when=FIRST_COMPLETED)
@@ -115,6 +123,7 @@ def first_without_cancel(executor: Any, fn: Any, items: list[Any], timeout: floa
     return futures[winner], winner.result()
 
 
+@first_done.rejects("first to finish")
 def waits_for_all(executor: Any, fn: Any, items: list[Any], timeout: float) -> Any:
     futures = {executor.submit(fn, item): item for item in items}
     done, not_done = wait(futures, timeout=timeout)
@@ -124,21 +133,17 @@ def waits_for_all(executor: Any, fn: Any, items: list[Any], timeout: float) -> A
     return futures[winner], winner.result()
 
 
-test_first_done_accepts_correct_answers, test_first_done_rejects_mistakes = checker_cases(
-    check_first_done,
-    correct=[first_with_wait, first_with_as_completed],
-    wrong=[
-        (None, "still None"),
-        (first_submitted, "first task it submitted"),
-        (first_without_cancel, "not cancelled"),
-        (waits_for_all, "first to finish"),
-    ],
-)
+test_first_done_accepts_correct_answers, test_first_done_rejects_mistakes = first_done.tests()
 
 
 # --- Exercise 3 ----------------------------------------------------------------------------------
 
 
+chunked_sum = Checker(check_chunked_sum)
+chunked_sum.also_rejects(None, "still None")
+
+
+@chunked_sum.accepts
 def chunked_slices(executor: Any, fn: Any, numbers: list[int], chunks: int, timeout: float) -> int:
     size = -(-len(numbers) // chunks)  # rounded up: the last chunk takes the rest
     futures = [executor.submit(fn, numbers[i : i + size]) for i in range(0, len(numbers), size)]
@@ -146,22 +151,26 @@ def chunked_slices(executor: Any, fn: Any, numbers: list[int], chunks: int, time
     return sum(f.result(timeout=max(0.0, deadline - time.monotonic())) for f in futures)
 
 
+@chunked_sum.accepts
 def chunked_stride(executor: Any, fn: Any, numbers: list[int], chunks: int, timeout: float) -> int:
     parts = [numbers[i::chunks] for i in range(chunks)]
     return sum(executor.map(fn, parts, timeout=timeout))
 
 
+@chunked_sum.rejects("103 tasks")
 def one_task_each(executor: Any, fn: Any, numbers: list[int], chunks: int, timeout: float) -> int:
     futures = [executor.submit(fn, [n]) for n in numbers]
     return sum(f.result(timeout=timeout) for f in futures)
 
 
+@chunked_sum.rejects("exactly once")
 def drops_the_rest(executor: Any, fn: Any, numbers: list[int], chunks: int, timeout: float) -> int:
     size = len(numbers) // chunks
     futures = [executor.submit(fn, numbers[i * size : (i + 1) * size]) for i in range(chunks)]
     return sum(f.result(timeout=timeout) for f in futures)
 
 
+@chunked_sum.rejects("slow tasks")
 def sums_what_is_done(
     executor: Any, fn: Any, numbers: list[int], chunks: int, timeout: float
 ) -> int:
@@ -172,16 +181,7 @@ def sums_what_is_done(
     return sum(f.result() for f in done)
 
 
-test_chunked_sum_accepts_correct_answers, test_chunked_sum_rejects_mistakes = checker_cases(
-    check_chunked_sum,
-    correct=[chunked_slices, chunked_stride],
-    wrong=[
-        (None, "still None"),
-        (one_task_each, "103 tasks"),
-        (drops_the_rest, "exactly once"),
-        (sums_what_is_done, "slow tasks"),
-    ],
-)
+test_chunked_sum_accepts_correct_answers, test_chunked_sum_rejects_mistakes = chunked_sum.tests()
 
 
 def test_the_stubs_say_not_started_yet() -> None:
@@ -200,26 +200,13 @@ def test_the_scripted_executor_ends_every_future() -> None:
     assert all(f.cancelled() for f in futures[1:])
 
 
-def solutions_in_the_lesson() -> dict[str, Any]:
-    """Run every folded solution of lessons/12_beyond_one_machine.md; return what they define."""
-    import re
-    from pathlib import Path
-
-    text = (
-        Path(__file__).resolve().parents[3] / "lessons" / "12_beyond_one_machine.md"
-    ).read_text()
-    namespace: dict[str, Any] = {"time": time}
-    for block in re.findall(r"<summary>Solution</summary>.*?```python\n(.*?)```", text, re.S):
-        exec(compile(block, "solution", "exec"), namespace)
-    return namespace
-
-
 def test_the_solutions_in_the_lesson_pass() -> None:
-    solutions = solutions_in_the_lesson()
-    for check, name in (
-        (check_results_in_order, "results_in_order"),
-        (check_first_done, "first_done"),
-        (check_chunked_sum, "chunked_sum"),
-    ):
-        feedback = check(solutions[name])
-        assert feedback, f"{name}: {feedback.message}"
+    assert_solutions_pass(
+        "12_beyond_one_machine.md",
+        {"time": time},
+        {
+            "results_in_order": check_results_in_order,
+            "first_done": check_first_done,
+            "chunked_sum": check_chunked_sum,
+        },
+    )

@@ -6,28 +6,16 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 import pytest
+from checker_cases import Checker, assert_rejected  # tests/support/
 
-from helpers.core import learner
-from helpers.core.checks import Feedback
 from helpers.lessons.condition import exercises as ex5
 
 # Learner threads stuck in a wrong answer are rescued by the checkers themselves.
-pytestmark = pytest.mark.usefixtures("nothing_left")
-
-
-@pytest.fixture(autouse=True)
-def quick_checkers(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Wrong answers cost the checker PATIENCE_S each; the correct ones take milliseconds."""
-    monkeypatch.setattr(learner, "PATIENCE_S", 0.6)
-
-
-def fails_with(feedback: Feedback, *words: str) -> None:
-    assert not feedback, f"expected a failure, got: {feedback}"
-    for word in words:
-        assert word in feedback.message, f"{word!r} not in {feedback.message!r}"
+pytestmark = pytest.mark.usefixtures("nothing_left", "quick_checkers")
 
 
 # --- Notebook 05 ------------------------------------------------------------------------------
@@ -35,95 +23,108 @@ def fails_with(feedback: Feedback, *words: str) -> None:
 
 def test_woken() -> None:
     assert ex5.check_woken(3)
-    fails_with(ex5.check_woken(None), "None")
-    fails_with(ex5.check_woken("3"), "number")
-    fails_with(ex5.check_woken(5), "notify_all")
-    fails_with(ex5.check_woken(2), "one more")
-    fails_with(ex5.check_woken(0), "they do wake")
-    fails_with(ex5.check_woken(4), "up to n")
+    assert_rejected(ex5.check_woken(None), "None")
+    assert_rejected(ex5.check_woken("3"), "number")
+    assert_rejected(ex5.check_woken(5), "notify_all")
+    assert_rejected(ex5.check_woken(2), "one more")
+    assert_rejected(ex5.check_woken(0), "they do wake")
+    assert_rejected(ex5.check_woken(4), "up to n")
 
 
-def take_turns_reference(turns: ex5.Turns, me: int, rounds: int, timeout: float) -> bool:
-    for _ in range(rounds):
-        with turns.cond:
-            if not turns.cond.wait_for(lambda: turns.current == me, timeout):
-                return False
-            turns.log.append(me)
-            turns.current = (me + 1) % turns.players
-            turns.cond.notify_all()
+take_turns = Checker(ex5.check_take_turns)
+take_turns.also_rejects(None, "function")
+
+TakeTurns = Callable[[ex5.Turns, int, int, float], bool]
+WaitForTurn = Callable[[ex5.Turns, int, float], bool]
+
+
+def take_turns_with(wait: WaitForTurn, wake: Callable[[threading.Condition], None]) -> TakeTurns:
+    """The notebook's take_turns, built from how a player waits for its turn (False: gave up)
+    and how it wakes the others: the typical mistakes change one of the two."""
+
+    def answer(turns: ex5.Turns, me: int, rounds: int, timeout: float) -> bool:
+        for _ in range(rounds):
+            with turns.cond:
+                if not wait(turns, me, timeout):
+                    return False
+                turns.log.append(me)
+                turns.current = (me + 1) % turns.players
+                wake(turns.cond)
+        return True
+
+    answer.__name__ = f"take_turns_{wait.__name__}_{wake.__name__}"  # its test's id
+    return answer
+
+
+def wait_for_my_turn(turns: ex5.Turns, me: int, timeout: float) -> bool:
+    return turns.cond.wait_for(lambda: turns.current == me, timeout)
+
+
+def wait_once(turns: ex5.Turns, me: int, timeout: float) -> bool:
+    # Wrong: `if`, not a loop, so a wake-up meant for another player counts as my turn.
+    if turns.current != me:
+        turns.cond.wait(timeout)
     return True
 
 
-def take_turns_notify_one(turns: ex5.Turns, me: int, rounds: int, timeout: float) -> bool:
-    for _ in range(rounds):
-        with turns.cond:
-            if not turns.cond.wait_for(lambda: turns.current == me, timeout):
-                return False
-            turns.log.append(me)
-            turns.current = (me + 1) % turns.players
-            turns.cond.notify()
-    return True
+def wait_without_timeout(turns: ex5.Turns, me: int, timeout: float) -> bool:
+    return turns.cond.wait_for(lambda: turns.current == me)
 
 
-def take_turns_if(turns: ex5.Turns, me: int, rounds: int, timeout: float) -> bool:
-    for _ in range(rounds):
-        with turns.cond:
-            if turns.current != me:
-                turns.cond.wait(timeout)
-            turns.log.append(me)
-            turns.current = (me + 1) % turns.players
-            turns.cond.notify_all()
-    return True
+notify, notify_all = threading.Condition.notify, threading.Condition.notify_all
+take_turns_reference = take_turns.accepts(take_turns_with(wait_for_my_turn, notify_all))
+take_turns_notify_one = take_turns.rejects("stopped after", "notify_all")(
+    take_turns_with(wait_for_my_turn, notify)
+)
+take_turns_if = take_turns.rejects("turns.current == me")(take_turns_with(wait_once, notify_all))
+take_turns_no_timeout = take_turns.rejects("timeout")(take_turns_with(wait_without_timeout, notify))
 
 
+@take_turns.rejects("holding the condition's lock")
 def take_turns_no_lock(turns: ex5.Turns, me: int, rounds: int, timeout: float) -> bool:
     turns.cond.wait_for(lambda: turns.current == me, timeout)
     return True
 
 
-def take_turns_no_timeout(turns: ex5.Turns, me: int, rounds: int, timeout: float) -> bool:
-    for _ in range(rounds):
-        with turns.cond:
-            turns.cond.wait_for(lambda: turns.current == me)
-            turns.log.append(me)
-            turns.current = (me + 1) % turns.players
-            turns.cond.notify()
-    return True
-
-
+@take_turns.rejects("return True")
 def take_turns_returns_nothing(turns: ex5.Turns, me: int, rounds: int, timeout: float) -> None:
     take_turns_reference(turns, me, rounds, timeout)
 
 
+@take_turns.rejects("not started")
 def take_turns_stub(turns: ex5.Turns, me: int, rounds: int, timeout: float) -> bool:
     raise NotImplementedError
 
 
-def test_take_turns_accepts_the_reference() -> None:
-    feedback = ex5.check_take_turns(take_turns_reference)
-    assert feedback, feedback.message
+@take_turns.accepts
+def take_turns_while_loop(turns: ex5.Turns, me: int, rounds: int, timeout: float) -> bool:
+    """Correct, but not the notebook's: a `while` loop with its own deadline."""
+    for _ in range(rounds):
+        deadline = time.monotonic() + timeout
+        with turns.cond:
+            while turns.current != me:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                turns.cond.wait(remaining)  # woken or timed out: the loop checks again
+            turns.log.append(me)
+            turns.current = (me + 1) % turns.players
+            turns.cond.notify_all()
+    return True
 
 
-@pytest.mark.parametrize(
-    ("answer", "words"),
-    [
-        (None, ("function",)),
-        (take_turns_stub, ("not started",)),
-        (take_turns_notify_one, ("stopped after", "notify_all")),
-        (take_turns_if, ("turns.current == me",)),
-        (take_turns_no_lock, ("holding the condition's lock",)),
-        (take_turns_no_timeout, ("timeout",)),
-        (take_turns_returns_nothing, ("return True",)),
-    ],
-)
-def test_take_turns_rejects(answer: Any, words: tuple[str, ...]) -> None:
-    fails_with(ex5.check_take_turns(answer), *words)
+test_take_turns_accepts_correct_answers, test_take_turns_rejects = take_turns.tests()
 
 
 def test_turns_repr_shows_the_state() -> None:
     assert repr(ex5.Turns(3)) == "Turns(players=3, current=0, log=[])"
 
 
+latch = Checker(ex5.check_latch)
+latch.also_rejects(None, "class")
+
+
+@latch.accepts
 class LatchReference:
     def __init__(self, count: int) -> None:
         self.count = count
@@ -140,6 +141,7 @@ class LatchReference:
             return self.cond.wait_for(lambda: self.count == 0, timeout)
 
 
+@latch.rejects("only 1", "notify_all")
 class LatchNotifyOne(LatchReference):
     def count_down(self) -> None:
         with self.cond:
@@ -147,6 +149,7 @@ class LatchNotifyOne(LatchReference):
             self.cond.notify()
 
 
+@latch.rejects("stays open")
 class LatchGoesNegative(LatchReference):
     def count_down(self) -> None:
         with self.cond:
@@ -154,12 +157,14 @@ class LatchGoesNegative(LatchReference):
             self.cond.notify_all()
 
 
+@latch.rejects("return False", "wait_for")
 class LatchReturnsNone(LatchReference):
     def wait(self, timeout: float | None = None) -> Any:
         with self.cond:
             self.cond.wait_for(lambda: self.count <= 0, timeout)
 
 
+@latch.rejects("holding the condition's lock")
 class LatchNoLock(LatchReference):
     def count_down(self) -> None:
         self.count -= 1
@@ -167,18 +172,21 @@ class LatchNoLock(LatchReference):
             self.cond.notify_all()
 
 
+@latch.rejects("still waiting", "give up")
 class LatchNoTimeout(LatchReference):
     def wait(self, timeout: float | None = None) -> bool:
         with self.cond:
             return self.cond.wait_for(lambda: self.count == 0)
 
 
+@latch.rejects("still closed")
 class LatchOffByOne(LatchReference):
     def wait(self, timeout: float | None = None) -> bool:
         with self.cond:
             return self.cond.wait_for(lambda: self.count <= 1, timeout)
 
 
+@latch.rejects("store the condition")
 class LatchNoCondition:
     def __init__(self, count: int) -> None:
         self.count = count
@@ -193,11 +201,8 @@ class LatchNoCondition:
         return self.event.wait(timeout) or self.count <= 0
 
 
-class LatchStub:
-    def __init__(self, count: int) -> None:
-        self.count = count
-        self.cond = threading.Condition()
-
+@latch.rejects("not started")
+class LatchStub(LatchReference):
     def count_down(self) -> None:
         raise NotImplementedError
 
@@ -205,32 +210,38 @@ class LatchStub:
         raise NotImplementedError
 
 
-def test_latch_accepts_the_reference() -> None:
-    feedback = ex5.check_latch(LatchReference)
-    assert feedback, feedback.message
+@latch.accepts
+class LatchWhileLoop(LatchReference):
+    """Correct, but not the notebook's: notify_all() on every count_down(), a `while` loop."""
+
+    def count_down(self) -> None:
+        with self.cond:
+            if self.count > 0:
+                self.count -= 1
+            self.cond.notify_all()  # waiters re-check; only count == 0 lets them out
+
+    def wait(self, timeout: float | None = None) -> bool:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        with self.cond:
+            while self.count > 0:
+                remaining = None if deadline is None else deadline - time.monotonic()
+                if remaining is not None and remaining <= 0:
+                    return False
+                self.cond.wait(remaining)
+            return True
 
 
-@pytest.mark.parametrize(
-    ("answer", "words"),
-    [
-        (None, ("class",)),
-        (LatchStub, ("not started",)),
-        (LatchNotifyOne, ("only 1", "notify_all")),
-        (LatchReturnsNone, ("return False", "wait_for")),
-        (LatchGoesNegative, ("stays open",)),
-        (LatchNoLock, ("holding the condition's lock",)),
-        (LatchNoTimeout, ("still waiting", "give up")),
-        (LatchOffByOne, ("still closed",)),
-        (LatchNoCondition, ("store the condition",)),
-    ],
-)
-def test_latch_rejects(answer: Any, words: tuple[str, ...]) -> None:
-    fails_with(ex5.check_latch(answer), *words)
+test_latch_accepts_correct_answers, test_latch_rejects = latch.tests()
 
 
 # --- Exercise 4: fix the one-item buffer (proven by the lab's search) ----------------------------
 
 
+slot = Checker(ex5.check_slot, says=("no violation", "every interleaving"))
+slot.also_rejects(42, "class")
+
+
+@slot.rejects("`while` loop", "final check failed", "step")
 class SlotAsGiven:
     """The notebook's broken Slot: `if` around wait, notify() with two kinds of waiters.
     The wrong answers below change one thing each: how they wait, or how they wake."""
@@ -259,6 +270,7 @@ class SlotAsGiven:
             return item
 
 
+@slot.accepts
 class SlotReference(SlotAsGiven):
     """The notebook's solution: wait_for, and notify_all() for both kinds of waiters."""
 
@@ -281,6 +293,7 @@ class SlotReference(SlotAsGiven):
             return item
 
 
+@slot.accepts
 class SlotTwoConditions:
     """A different correct answer: one lock, a condition per kind of waiter, `while` loops."""
 
@@ -309,6 +322,7 @@ class SlotTwoConditions:
             return item
 
 
+@slot.rejects("`while` loop", "None", "step")
 class SlotIfNotifyAll(SlotAsGiven):
     """Wrong: notify_all() fixed, but `if` kept: a consumer woken for an item another
     consumer took goes on and takes None."""
@@ -317,6 +331,7 @@ class SlotIfNotifyAll(SlotAsGiven):
         self.cond.notify_all()
 
 
+@slot.rejects("notify_all()", "deadlock", "step")
 class SlotWhileNotifyOne(SlotReference):
     """Wrong, and lucky by timing: wait_for fixed, notify() kept. On real threads it almost
     always finishes; the search finds the schedule where a consumer wakes the other consumer
@@ -326,6 +341,7 @@ class SlotWhileNotifyOne(SlotReference):
         self.cond.notify()
 
 
+@slot.rejects("notify after every change", "deadlock")
 class SlotNoNotify(SlotReference):
     """Wrong: waits right, but nobody is ever told (passes every one-thread check)."""
 
@@ -333,6 +349,7 @@ class SlotNoNotify(SlotReference):
         pass
 
 
+@slot.rejects("with")
 class SlotNotifyOutsideLock(SlotReference):
     """Wrong: notify_all() after leaving `with self.cond:`."""
 
@@ -344,6 +361,7 @@ class SlotNotifyOutsideLock(SlotReference):
         self.wake()
 
 
+@slot.rejects("TimeoutError")
 class SlotIgnoresTimeout(SlotReference):
     """Wrong: a put into a full slot overwrites the item after its wait times out."""
 
@@ -354,27 +372,7 @@ class SlotIgnoresTimeout(SlotReference):
             self.wake()
 
 
-@pytest.mark.parametrize("answer", [SlotReference, SlotTwoConditions])
-def test_slot_accepts_correct_answers_with_a_whole_search(answer: type) -> None:
-    feedback = ex5.check_slot(answer)
-    assert feedback, feedback.message
-    assert "no violation" in feedback.message and "every interleaving" in feedback.message
-
-
-@pytest.mark.parametrize(
-    ("answer", "words"),
-    [
-        (SlotAsGiven, ("`while` loop", "final check failed", "step")),
-        (SlotIfNotifyAll, ("`while` loop", "None", "step")),
-        (SlotWhileNotifyOne, ("notify_all()", "deadlock", "step")),
-        (SlotNoNotify, ("notify after every change", "deadlock")),
-        (SlotNotifyOutsideLock, ("with",)),
-        (SlotIgnoresTimeout, ("TimeoutError",)),
-        (42, ("class",)),
-    ],
-)
-def test_slot_rejects(answer: Any, words: tuple[str, ...]) -> None:
-    fails_with(ex5.check_slot(answer), *words)
+test_slot_accepts_correct_answers_with_a_whole_search, test_slot_rejects = slot.tests()
 
 
 def test_the_lucky_answer_is_rejected_by_the_search_not_by_luck() -> None:
@@ -384,52 +382,3 @@ def test_the_lucky_answer_is_rejected_by_the_search_not_by_luck() -> None:
     assert first.counterexample is not None and again.counterexample is not None
     assert first.counterexample.schedule == again.counterexample.schedule
     assert first.counterexample.outcome.kind == "deadlock"
-
-
-# --- Different correct answers for exercises 2 and 3 --------------------------------------------
-
-
-def take_turns_while_loop(turns: ex5.Turns, me: int, rounds: int, timeout: float) -> bool:
-    """Correct, but not the notebook's: a `while` loop with its own deadline."""
-    for _ in range(rounds):
-        deadline = time.monotonic() + timeout
-        with turns.cond:
-            while turns.current != me:
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    return False
-                turns.cond.wait(remaining)  # woken or timed out: the loop checks again
-            turns.log.append(me)
-            turns.current = (me + 1) % turns.players
-            turns.cond.notify_all()
-    return True
-
-
-class LatchWhileLoop(LatchReference):
-    """Correct, but not the notebook's: notify_all() on every count_down(), a `while` loop."""
-
-    def count_down(self) -> None:
-        with self.cond:
-            if self.count > 0:
-                self.count -= 1
-            self.cond.notify_all()  # waiters re-check; only count == 0 lets them out
-
-    def wait(self, timeout: float | None = None) -> bool:
-        deadline = None if timeout is None else time.monotonic() + timeout
-        with self.cond:
-            while self.count > 0:
-                remaining = None if deadline is None else deadline - time.monotonic()
-                if remaining is not None and remaining <= 0:
-                    return False
-                self.cond.wait(remaining)
-            return True
-
-
-def test_take_turns_accepts_a_different_correct_answer() -> None:
-    feedback = ex5.check_take_turns(take_turns_while_loop)
-    assert feedback, feedback.message
-
-
-def test_latch_accepts_a_different_correct_answer() -> None:
-    feedback = ex5.check_latch(LatchWhileLoop)
-    assert feedback, feedback.message

@@ -7,27 +7,23 @@ Checkers that run processes are tested under the platform's default start method
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
+from collections.abc import Iterator
 from multiprocessing import shared_memory
 from typing import Any
 
 import pytest
+from checker_cases import assert_rejected  # tests/support/
 
 from helpers.core import leftovers
-from helpers.core.checks import Feedback
 from helpers.core.lifecycle import stop
 from helpers.lessons.ipc import child
 from helpers.lessons.ipc import exercises as ex09
 from helpers.lessons.ipc.standins import CopyingDict, raw_value, synchronized_int
 
 pytestmark = pytest.mark.usefixtures("nothing_left")
-
-
-def rejected(feedback: Feedback, *words: str) -> None:
-    assert not feedback.ok, feedback.message
-    for word in words:
-        assert word in feedback.message, feedback.message
 
 
 # --- Exercise 1: append_to -----------------------------------------------------------------------
@@ -61,10 +57,10 @@ def test_append_to_rejects_the_copy_trap_and_overwrites(start_method: str) -> No
         append_to(shared, lock, key, item)
         append_to(shared, lock, "other", item)
 
-    rejected(ex09.check_append_to(on_the_copy), "copy")
-    rejected(ex09.check_append_to(overwrite), "['start', 'step 1', 'step 2']")
-    rejected(ex09.check_append_to(touches_everything), "only shared[key]")
-    rejected(ex09.check_append_to(None), "still None")
+    assert_rejected(ex09.check_append_to(on_the_copy), "copy")
+    assert_rejected(ex09.check_append_to(overwrite), "['start', 'step 1', 'step 2']")
+    assert_rejected(ex09.check_append_to(touches_everything), "only shared[key]")
+    assert_rejected(ex09.check_append_to(None), "still None")
 
 
 def without_lock(shared: Any, lock: Any, key: str, item: object) -> None:
@@ -76,7 +72,7 @@ def without_lock(shared: Any, lock: Any, key: str, item: object) -> None:
 def test_append_to_rejects_an_unlocked_update_that_usually_survives(start_method: str) -> None:
     # Lucky timing: one call at a time it is right, and two real appenders rarely collide in
     # the microseconds between the read and the write. The lab finds the schedule that loses one.
-    rejected(ex09.check_append_to(without_lock), "does not hold", "interleavings")
+    assert_rejected(ex09.check_append_to(without_lock), "does not hold", "interleavings")
 
 
 def test_append_to_rejects_partial_and_useless_locks(start_method: str) -> None:
@@ -94,7 +90,7 @@ def test_append_to_rejects_partial_and_useless_locks(start_method: str) -> None:
             without_lock(shared, lock, key, item)
 
     for wrong in (lock_the_write_only, one_line, a_lock_of_its_own):
-        rejected(ex09.check_append_to(wrong), "keep both items does not hold")
+        assert_rejected(ex09.check_append_to(wrong), "keep both items does not hold")
 
 
 def test_the_stand_in_copies_like_a_proxy() -> None:
@@ -110,13 +106,13 @@ def test_mechanisms() -> None:
     right = {scenario: best for scenario, (best, _, _) in ex09.MECHANISM_SCENARIOS.items()}
     assert ex09.check_mechanisms(right).ok
     first, second, third, fourth = list(right)[:4]
-    rejected(ex09.check_mechanisms({**right, first: "Pipe"}), "one Pipe end")
-    rejected(ex09.check_mechanisms({**right, second: "Queue"}), "feeder thread")
-    rejected(ex09.check_mechanisms({**right, third: "Queue"}), "800 MB")
-    rejected(ex09.check_mechanisms({**right, fourth: "Manager"}), "round trip")
-    rejected(ex09.check_mechanisms({**right, first: "pigeon"}), "choose one of")
-    rejected(ex09.check_mechanisms(None), "still None")
-    rejected(ex09.check_mechanisms({first: "Queue"}), "missing")
+    assert_rejected(ex09.check_mechanisms({**right, first: "Pipe"}), "one Pipe end")
+    assert_rejected(ex09.check_mechanisms({**right, second: "Queue"}), "feeder thread")
+    assert_rejected(ex09.check_mechanisms({**right, third: "Queue"}), "800 MB")
+    assert_rejected(ex09.check_mechanisms({**right, fourth: "Manager"}), "round trip")
+    assert_rejected(ex09.check_mechanisms({**right, first: "pigeon"}), "choose one of")
+    assert_rejected(ex09.check_mechanisms(None), "still None")
+    assert_rejected(ex09.check_mechanisms({first: "Queue"}), "missing")
 
 
 # --- Exercise 3: record_max ----------------------------------------------------------------------
@@ -145,7 +141,7 @@ def unlocked(best: Any, candidate: int) -> None:
 def test_record_max_rejects_check_then_act_that_usually_works() -> None:
     # Lucky timing: run for real, two processes almost never interleave between the
     # comparison and the write. The lab shows the schedule where 7 is overwritten by 5.
-    rejected(ex09.check_record_max(unlocked), "ends at 7 does not hold", "step")
+    assert_rejected(ex09.check_record_max(unlocked), "ends at 7 does not hold", "step")
 
 
 def test_record_max_rejects_half_locks_one_liners_and_deadlocks() -> None:
@@ -162,11 +158,11 @@ def test_record_max_rejects_half_locks_one_liners_and_deadlocks() -> None:
         if candidate > best.value:
             best.value = candidate
 
-    rejected(ex09.check_record_max(lock_the_write_only), "does not hold")
-    rejected(ex09.check_record_max(one_line), "does not hold")
-    rejected(ex09.check_record_max(never_releases), "deadlock")
-    rejected(ex09.check_record_max(lambda best, candidate: None), "one call at a time")
-    rejected(ex09.check_record_max(None), "still None")
+    assert_rejected(ex09.check_record_max(lock_the_write_only), "does not hold")
+    assert_rejected(ex09.check_record_max(one_line), "does not hold")
+    assert_rejected(ex09.check_record_max(never_releases), "deadlock")
+    assert_rejected(ex09.check_record_max(lambda best, candidate: None), "one call at a time")
+    assert_rejected(ex09.check_record_max(None), "still None")
 
 
 def test_the_synchronized_stand_in_takes_its_lock() -> None:
@@ -179,12 +175,25 @@ def test_the_synchronized_stand_in_takes_its_lock() -> None:
 # --- Exercise 4: filled_by_child -----------------------------------------------------------------
 
 
+@contextlib.contextmanager
+def block_and_writer(
+    ctx: Any, size: int, value: int, filler: Any
+) -> Iterator[tuple[shared_memory.SharedMemory, Any]]:
+    """What every answer below does alike: a new block, a started child that fills it, and the
+    block closed and unlinked at the end whatever happens. They differ in how they wait."""
+    block = shared_memory.SharedMemory(create=True, size=size)
+    try:
+        writer = ctx.Process(target=filler, args=(block.name, size, value))
+        writer.start()
+        yield block, writer
+    finally:
+        block.close()
+        block.unlink()
+
+
 def solution(ctx: Any) -> Any:
     def filled_by_child(size: int, value: int, filler: Any, timeout: float) -> bytes:
-        block = shared_memory.SharedMemory(create=True, size=size)
-        try:
-            writer = ctx.Process(target=filler, args=(block.name, size, value))
-            writer.start()
+        with block_and_writer(ctx, size, value, filler) as (block, writer):
             writer.join(timeout)
             if writer.is_alive():
                 writer.terminate()
@@ -193,9 +202,6 @@ def solution(ctx: Any) -> Any:
             if writer.exitcode != 0:
                 raise RuntimeError(f"the child failed: exit code {writer.exitcode}")
             return bytes(block.buf[:size])
-        finally:
-            block.close()
-            block.unlink()
 
     return filled_by_child
 
@@ -206,17 +212,11 @@ def test_filled_by_child_accepts_the_solution(ctx: Any) -> None:
 
 def test_filled_by_child_accepts_stop_and_its_report(ctx: Any) -> None:
     def with_stop(size: int, value: int, filler: Any, timeout: float) -> bytes:
-        block = shared_memory.SharedMemory(create=True, size=size)
-        try:
-            writer = ctx.Process(target=filler, args=(block.name, size, value))
-            writer.start()
+        with block_and_writer(ctx, size, value, filler) as (block, writer):
             stopped = stop([writer], timeout)
             if not stopped.clean or stopped.exitcodes != (0,):
                 raise RuntimeError(f"the child did not end well: {stopped} {stopped.exitcodes}")
             return bytes(block.buf[:size])
-        finally:
-            block.close()
-            block.unlink()
 
     assert ex09.check_filled_by_child(with_stop).ok
 
@@ -224,36 +224,28 @@ def test_filled_by_child_accepts_stop_and_its_report(ctx: Any) -> None:
 def test_filled_by_child_rejects_reading_after_a_short_sleep(ctx: Any) -> None:
     # Lucky timing: a child that writes at once has usually finished after 0.5 s.
     def sleeps(size: int, value: int, filler: Any, timeout: float) -> bytes:
-        block = shared_memory.SharedMemory(create=True, size=size)
-        try:
-            writer = ctx.Process(target=filler, args=(block.name, size, value))
-            writer.start()
+        with block_and_writer(ctx, size, value, filler) as (block, writer):
             time.sleep(min(timeout, 0.5))
             data = bytes(block.buf[:size])
             stop([writer], 0)
             return data
-        finally:
-            block.close()
-            block.unlink()
 
-    rejected(ex09.check_filled_by_child(sleeps), "was the child finished")
+    assert_rejected(ex09.check_filled_by_child(sleeps), "was the child finished")
 
 
 def test_filled_by_child_rejects_ignoring_how_the_child_ended(ctx: Any) -> None:
     def trusts_the_child(size: int, value: int, filler: Any, timeout: float) -> bytes:
-        block = shared_memory.SharedMemory(create=True, size=size)
-        try:
-            writer = ctx.Process(target=filler, args=(block.name, size, value))
-            writer.start()
-            writer.join(timeout)
-            return bytes(block.buf[:size])
-        finally:
-            writer.terminate()
-            writer.join(5)
-            block.close()
-            block.unlink()
+        with block_and_writer(ctx, size, value, filler) as (block, writer):
+            try:
+                writer.join(timeout)
+                return bytes(block.buf[:size])
+            finally:
+                writer.terminate()
+                writer.join(5)
 
-    rejected(ex09.check_filled_by_child(trusts_the_child), "instead of raising", "written by")
+    assert_rejected(
+        ex09.check_filled_by_child(trusts_the_child), "instead of raising", "written by"
+    )
 
 
 def test_filled_by_child_rejects_cleanup_on_success_only(ctx: Any) -> None:
@@ -271,55 +263,37 @@ def test_filled_by_child_rejects_cleanup_on_success_only(ctx: Any) -> None:
         return data
 
     before = leftovers.shared_memory_segments()
-    rejected(ex09.check_filled_by_child(no_finally), "left in /dev/shm", "finally")
+    assert_rejected(ex09.check_filled_by_child(no_finally), "left in /dev/shm", "finally")
     assert not leftovers.new_segments(before)  # the checker removed the leak
 
 
 def test_filled_by_child_rejects_unbounded_waits(ctx: Any) -> None:
     def waits_forever(size: int, value: int, filler: Any, timeout: float) -> bytes:
-        block = shared_memory.SharedMemory(create=True, size=size)
-        try:
-            writer = ctx.Process(target=filler, args=(block.name, size, value))
-            writer.start()
+        with block_and_writer(ctx, size, value, filler) as (block, writer):
             writer.join()
             if writer.exitcode != 0:
                 raise RuntimeError(f"exit code {writer.exitcode}")
             return bytes(block.buf[:size])
-        finally:
-            block.close()
-            block.unlink()
 
-    rejected(ex09.check_filled_by_child(waits_forever), "still waiting", "join(timeout)")
+    assert_rejected(ex09.check_filled_by_child(waits_forever), "still waiting", "join(timeout)")
 
 
 def test_filled_by_child_rejects_returning_a_view_and_leaving_a_child(ctx: Any) -> None:
     def returns_a_view(size: int, value: int, filler: Any, timeout: float) -> Any:
-        block = shared_memory.SharedMemory(create=True, size=size)
-        try:
-            writer = ctx.Process(target=filler, args=(block.name, size, value))
-            writer.start()
+        with block_and_writer(ctx, size, value, filler) as (block, writer):
             stop([writer], timeout)
-            return block.buf[:size]  # a view into the block: close() below refuses
-        finally:
-            block.close()
-            block.unlink()
+            return block.buf[:size]  # a view into the block: close() at the end refuses
 
     def leaves_it_running(size: int, value: int, filler: Any, timeout: float) -> bytes:
-        block = shared_memory.SharedMemory(create=True, size=size)
-        try:
-            writer = ctx.Process(target=filler, args=(block.name, size, value))
-            writer.start()
+        with block_and_writer(ctx, size, value, filler) as (block, writer):
             writer.join(timeout)
             if writer.exitcode != 0:
                 raise RuntimeError(f"exit code {writer.exitcode}")  # None: still running
             return bytes(block.buf[:size])
-        finally:
-            block.close()
-            block.unlink()
 
-    rejected(ex09.check_filled_by_child(returns_a_view), "BufferError")
-    rejected(ex09.check_filled_by_child(leaves_it_running), "still running")
-    rejected(ex09.check_filled_by_child(None), "still None")
+    assert_rejected(ex09.check_filled_by_child(returns_a_view), "BufferError")
+    assert_rejected(ex09.check_filled_by_child(leaves_it_running), "still running")
+    assert_rejected(ex09.check_filled_by_child(None), "still None")
 
 
 def test_the_injected_fillers_are_real(ctx: Any) -> None:

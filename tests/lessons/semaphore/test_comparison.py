@@ -6,6 +6,7 @@ from __future__ import annotations
 import threading
 
 import pytest
+from fact_tables import sketch_column  # tests/support/
 
 from helpers.lessons.semaphore import comparison
 from helpers.sketches.semaphore import BrokenSemaphore
@@ -15,12 +16,13 @@ pytestmark = pytest.mark.usefixtures("nothing_left")
 
 
 def test_semaphore_fact_table_separates_correct_from_sketch() -> None:
-    table = comparison.compare_semaphores(
-        {"threading": threading.Semaphore, "teaching": TeachingSemaphore, "sketch": BrokenSemaphore}
+    _, sketch = sketch_column(
+        comparison.compare_semaphores,
+        real=threading.Semaphore,
+        teaching=TeachingSemaphore,
+        sketch=BrokenSemaphore,
     )
-    assert all(table.column("threading").values())
-    assert table.column("teaching") == table.column("threading")
-    failed = {fact for fact, ok in table.column("sketch").items() if not ok}
+    failed = {fact for fact, ok in sketch.items() if not ok}
     assert failed == {
         "`with sem:` takes a permit and gives it back",
         "release(n) gives back n permits at once",

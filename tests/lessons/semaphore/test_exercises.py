@@ -6,87 +6,94 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 import pytest
+from checker_cases import Checker, assert_rejected  # tests/support/
 
-from helpers.core import learner
-from helpers.core.checks import Feedback
 from helpers.core.lifecycle import wait_until
 from helpers.lab import support
 from helpers.lessons.semaphore import exercises as ex6
 
 # Learner threads stuck in a wrong answer are rescued by the checkers themselves.
-pytestmark = pytest.mark.usefixtures("nothing_left")
-
-
-@pytest.fixture(autouse=True)
-def quick_checkers(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Wrong answers cost the checker PATIENCE_S each; the correct ones take milliseconds."""
-    monkeypatch.setattr(learner, "PATIENCE_S", 0.6)
-
-
-def fails_with(feedback: Feedback, *words: str) -> None:
-    assert not feedback, f"expected a failure, got: {feedback}"
-    for word in words:
-        assert word in feedback.message, f"{word!r} not in {feedback.message!r}"
+pytestmark = pytest.mark.usefixtures("nothing_left", "quick_checkers")
 
 
 # --- Notebook 06 ------------------------------------------------------------------------------
 
 
+worker = Checker(ex6.check_worker)
+worker.also_rejects(None, "function")
+
+
+@worker.accepts
 def worker_reference(sem: Any, fetch: Any, i: int, results: list[Any]) -> None:
     with sem:
         results[i] = fetch(i)
 
 
+@worker.rejects("downloads ran at the same time", "inside")
 def worker_no_semaphore(sem: Any, fetch: Any, i: int, results: list[Any]) -> None:
     results[i] = fetch(i)
 
 
+@worker.rejects("never given back")
 def worker_never_releases(sem: Any, fetch: Any, i: int, results: list[Any]) -> None:
     sem.acquire()
     results[i] = fetch(i)
 
 
+@worker.rejects("kept its permit")
 def worker_release_not_in_finally(sem: Any, fetch: Any, i: int, results: list[Any]) -> None:
     sem.acquire()
     results[i] = fetch(i)
     sem.release()
 
 
-_one_at_a_time = threading.Lock()
+Worker = Callable[[Any, Any, int, list[Any]], None]
 
 
-def worker_with_a_lock(sem: Any, fetch: Any, i: int, results: list[Any]) -> None:
-    with _one_at_a_time:
-        results[i] = fetch(i)
+def worker_guarded_by(own: Any, name: str) -> Worker:
+    """Wrong: a worker that guards the download with a primitive of its own, made once for
+    every thread, instead of ``sem``."""
+
+    def answer(sem: Any, fetch: Any, i: int, results: list[Any]) -> None:
+        with own:
+            results[i] = fetch(i)
+
+    answer.__name__ = name  # its test's id
+    return answer
 
 
+worker_with_a_lock = worker.rejects("only one download")(
+    worker_guarded_by(threading.Lock(), "worker_with_a_lock")
+)
+#: Its own Semaphore(k + 1), so three downloads can run at once.
+worker_semaphore_of_three = worker.rejects("3 downloads ran at the same time", "allows 2")(
+    worker_guarded_by(threading.Semaphore(3), "worker_semaphore_of_three")
+)
+
+
+@worker.rejects("downloads ran at the same time")
 def worker_fetch_outside(sem: Any, fetch: Any, i: int, results: list[Any]) -> None:
     with sem:
         pass
     results[i] = fetch(i)
 
 
+@worker.rejects("results should be")
 def worker_forgets_result(sem: Any, fetch: Any, i: int, results: list[Any]) -> None:
     with sem:
         fetch(i)
 
 
+@worker.rejects("not started")
 def worker_stub(sem: Any, fetch: Any, i: int, results: list[Any]) -> None:
     raise NotImplementedError
 
 
-_one_too_many = threading.Semaphore(3)
-
-
-def worker_semaphore_of_three(sem: Any, fetch: Any, i: int, results: list[Any]) -> None:
-    """Wrong: its own Semaphore(k + 1), so three downloads can run at once."""
-    with _one_too_many:
-        results[i] = fetch(i)
-
-
+@worker.rejects("at the same time")
 def worker_releases_twice(sem: Any, fetch: Any, i: int, results: list[Any]) -> None:
     """Wrong: one release too many; a plain Semaphore grows silently."""
     with sem:
@@ -94,6 +101,7 @@ def worker_releases_twice(sem: Any, fetch: Any, i: int, results: list[Any]) -> N
     sem.release()
 
 
+@worker.accepts
 def worker_try_finally(sem: Any, fetch: Any, i: int, results: list[Any]) -> None:
     """Right, another way: a bounded acquire and try/finally."""
     if not sem.acquire(timeout=10):
@@ -102,12 +110,6 @@ def worker_try_finally(sem: Any, fetch: Any, i: int, results: list[Any]) -> None
         results[i] = fetch(i)
     finally:
         sem.release()
-
-
-@pytest.mark.parametrize("answer", [worker_reference, worker_try_finally])
-def test_worker_accepts_correct_answers(answer: Any) -> None:
-    feedback = ex6.check_worker(answer)
-    assert feedback, feedback.message
 
 
 def test_the_probe_counts_concurrency_not_threads() -> None:
@@ -119,35 +121,24 @@ def test_the_probe_counts_concurrency_not_threads() -> None:
     assert (probe.calls, probe.peak) == (6, 1)
 
 
-@pytest.mark.parametrize(
-    ("answer", "words"),
-    [
-        (None, ("function",)),
-        (worker_stub, ("not started",)),
-        (worker_no_semaphore, ("downloads ran at the same time", "inside")),
-        (worker_fetch_outside, ("downloads ran at the same time",)),
-        (worker_never_releases, ("never given back",)),
-        (worker_release_not_in_finally, ("kept its permit",)),
-        (worker_with_a_lock, ("only one download",)),
-        (worker_forgets_result, ("results should be",)),
-        (worker_semaphore_of_three, ("3 downloads ran at the same time", "allows 2")),
-        (worker_releases_twice, ("at the same time",)),
-    ],
-)
-def test_worker_rejects(answer: Any, words: tuple[str, ...]) -> None:
-    fails_with(ex6.check_worker(answer), *words)
+test_worker_accepts_correct_answers, test_worker_rejects = worker.tests()
 
 
 def test_throughput() -> None:
     assert ex6.check_throughput(60)
     assert ex6.check_throughput(60.0)
-    fails_with(ex6.check_throughput(None), "None")
-    fails_with(ex6.check_throughput(160), "only 3")
-    fails_with(ex6.check_throughput(20), "one connection")
-    fails_with(ex6.check_throughput(0.06), "per millisecond")
-    fails_with(ex6.check_throughput(100), "not it")
+    assert_rejected(ex6.check_throughput(None), "None")
+    assert_rejected(ex6.check_throughput(160), "only 3")
+    assert_rejected(ex6.check_throughput(20), "one connection")
+    assert_rejected(ex6.check_throughput(0.06), "per millisecond")
+    assert_rejected(ex6.check_throughput(100), "not it")
 
 
+acquire = Checker(ex6.check_acquire, says=("under every schedule",) if support().ok else ())
+acquire.also_rejects(None, "function")
+
+
+@acquire.accepts
 def acquire_reference(sem: ex6.CountingState, timeout: float) -> bool:
     with sem.cond:
         if not sem.cond.wait_for(lambda: sem.value > 0, timeout):
@@ -156,6 +147,7 @@ def acquire_reference(sem: ex6.CountingState, timeout: float) -> bool:
         return True
 
 
+@acquire.rejects("went to -1", "while")
 def acquire_with_if(sem: ex6.CountingState, timeout: float) -> bool:
     with sem.cond:
         if sem.value == 0 and not sem.cond.wait(timeout):
@@ -164,6 +156,7 @@ def acquire_with_if(sem: ex6.CountingState, timeout: float) -> bool:
         return True
 
 
+@acquire.rejects("holding the condition's lock")
 def acquire_without_lock(sem: ex6.CountingState, timeout: float) -> bool:
     if not sem.cond.wait_for(lambda: sem.value > 0, timeout):
         return False
@@ -171,11 +164,13 @@ def acquire_without_lock(sem: ex6.CountingState, timeout: float) -> bool:
     return True
 
 
+@acquire.rejects("value 1 → 0")
 def acquire_forgets_to_count(sem: ex6.CountingState, timeout: float) -> bool:
     with sem.cond:
         return sem.cond.wait_for(lambda: sem.value > 0, timeout)
 
 
+@acquire.rejects("still waiting", "give up")
 def acquire_ignores_timeout(sem: ex6.CountingState, timeout: float) -> bool:
     with sem.cond:
         sem.cond.wait_for(lambda: sem.value > 0)
@@ -183,14 +178,21 @@ def acquire_ignores_timeout(sem: ex6.CountingState, timeout: float) -> bool:
         return True
 
 
+@acquire.rejects("returned None")
 def acquire_returns_nothing(sem: ex6.CountingState, timeout: float) -> None:
     acquire_reference(sem, timeout)
 
 
+@acquire.rejects("not started")
 def acquire_stub(sem: ex6.CountingState, timeout: float) -> bool:
     raise NotImplementedError
 
 
+@acquire.rejects(
+    "both took it",
+    "shortest schedule",
+    marks=pytest.mark.skipif(not support().ok, reason="needs the interleaving lab"),
+)
 def acquire_checks_first(sem: ex6.CountingState, timeout: float) -> bool:
     """Wrong, and lucky with real threads: a fast path that checks the counter without the
     lock, then takes from it. Another thread can take the same permit in between."""
@@ -201,6 +203,7 @@ def acquire_checks_first(sem: ex6.CountingState, timeout: float) -> bool:
     return acquire_reference(sem, timeout)
 
 
+@acquire.rejects("give up and return False")
 def acquire_takes_on_timeout(sem: ex6.CountingState, timeout: float) -> bool:
     """Wrong: takes a permit even when the wait timed out."""
     with sem.cond:
@@ -209,6 +212,7 @@ def acquire_takes_on_timeout(sem: ex6.CountingState, timeout: float) -> bool:
         return got
 
 
+@acquire.accepts
 def acquire_with_deadline(sem: ex6.CountingState, timeout: float) -> bool:
     """Right, another way: CPython's own shape, a while loop and one deadline."""
     deadline = time.monotonic() + timeout
@@ -222,14 +226,6 @@ def acquire_with_deadline(sem: ex6.CountingState, timeout: float) -> bool:
         return True
 
 
-@pytest.mark.parametrize("answer", [acquire_reference, acquire_with_deadline])
-def test_acquire_accepts_correct_answers(answer: Any) -> None:
-    feedback = ex6.check_acquire(answer)
-    assert feedback, feedback.message
-    if support().ok:
-        assert "under every schedule" in feedback.message
-
-
 @pytest.mark.skipif(not support().ok, reason="the interleaving lab cannot run here")
 def test_the_lucky_fast_path_passes_real_threads_but_not_the_search() -> None:
     """The race is real but rare with real threads (a load test of six threads usually lets
@@ -240,26 +236,7 @@ def test_the_lucky_fast_path_passes_real_threads_but_not_the_search() -> None:
     assert ex6.prove_acquire(acquire_reference).ok
 
 
-@pytest.mark.parametrize(
-    ("answer", "words"),
-    [
-        (None, ("function",)),
-        (acquire_stub, ("not started",)),
-        (acquire_with_if, ("went to -1", "while")),
-        (acquire_without_lock, ("holding the condition's lock",)),
-        (acquire_forgets_to_count, ("value 1 → 0",)),
-        (acquire_ignores_timeout, ("still waiting", "give up")),
-        (acquire_returns_nothing, ("returned None",)),
-        (acquire_takes_on_timeout, ("give up and return False",)),
-        pytest.param(
-            acquire_checks_first,
-            ("both took it", "shortest schedule"),
-            marks=pytest.mark.skipif(not support().ok, reason="needs the interleaving lab"),
-        ),
-    ],
-)
-def test_acquire_rejects(answer: Any, words: tuple[str, ...]) -> None:
-    fails_with(ex6.check_acquire(answer), *words)
+test_acquire_accepts_correct_answers, test_acquire_rejects = acquire.tests()
 
 
 def test_counting_state_release_and_repr() -> None:

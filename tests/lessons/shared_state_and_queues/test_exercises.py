@@ -8,6 +8,7 @@ import threading
 from typing import Any
 
 import pytest
+from checker_cases import Checker, assert_rejected, not_started  # tests/support/
 
 from helpers.lab import patched_now
 from helpers.lessons.shared_state_and_queues import exercises as ex03
@@ -35,11 +36,16 @@ def test_safe_operations_reference() -> None:
     ],
 )
 def test_safe_operations_rejects(answer: object, message: str) -> None:
-    feedback = ex03.check_safe_operations(answer)
-    assert not feedback
-    assert message in feedback.message
+    assert_rejected(ex03.check_safe_operations(answer), message)
 
 
+consumer = Checker(ex03.check_consumer)
+consumer.also_rejects(None, "write the function")
+consumer.also_rejects(42, "should be a function")
+consumer.also_rejects(not_started, "not started yet")
+
+
+@consumer.accepts
 def consume_reference(q: queue.Queue[Any], results: list[int]) -> None:
     while True:
         item = q.get(timeout=5)  # the sentinel ends the loop; the timeout is a safety net
@@ -50,6 +56,7 @@ def consume_reference(q: queue.Queue[Any], results: list[int]) -> None:
         q.task_done()
 
 
+@consumer.rejects("still waiting in q.get()")
 def consume_ignores_sentinel(q: queue.Queue[Any], results: list[int]) -> None:
     while True:  # the textbook consumer: no way out
         item = q.get()
@@ -58,6 +65,7 @@ def consume_ignores_sentinel(q: queue.Queue[Any], results: list[int]) -> None:
         q.task_done()
 
 
+@consumer.rejects("treated the sentinel None as an item")
 def consume_processes_sentinel(q: queue.Queue[Any], results: list[int]) -> None:
     while True:
         item = q.get()
@@ -67,6 +75,7 @@ def consume_processes_sentinel(q: queue.Queue[Any], results: list[int]) -> None:
             return
 
 
+@consumer.rejects("stopped before it got its sentinel")
 def consume_until_empty(q: queue.Queue[Any], results: list[int]) -> None:
     """Wrong, and lucky with timing: with a producer faster than its consumers (as in most
     quick tests) the queue is never empty before the end. The checker's producer is slower."""
@@ -82,22 +91,26 @@ def consume_until_empty(q: queue.Queue[Any], results: list[int]) -> None:
         q.task_done()
 
 
+@consumer.rejects("never marked done")
 def consume_without_task_done(q: queue.Queue[Any], results: list[int]) -> None:
     while (item := q.get()) is not None:
         results.append(item * item)
 
 
+@consumer.rejects("the sentinel included")
 def consume_forgets_sentinel_task_done(q: queue.Queue[Any], results: list[int]) -> None:
     while (item := q.get()) is not None:
         results.append(item * item)
         q.task_done()
 
 
+@consumer.rejects("left in the queue")
 def consume_puts_sentinel_back(q: queue.Queue[Any], results: list[int]) -> None:
     consume_reference(q, results)
     q.put(None)
 
 
+@consumer.rejects("item * item")
 def consume_wrong_value(q: queue.Queue[Any], results: list[int]) -> None:
     while (item := q.get()) is not None:
         results.append(item + item)
@@ -105,6 +118,7 @@ def consume_wrong_value(q: queue.Queue[Any], results: list[int]) -> None:
     q.task_done()
 
 
+@consumer.accepts
 def consume_task_done_in_finally(q: queue.Queue[Any], results: list[int]) -> None:
     """Correct, and not the reference: one task_done() per get(), in a finally."""
     while True:
@@ -117,41 +131,7 @@ def consume_task_done_in_finally(q: queue.Queue[Any], results: list[int]) -> Non
             q.task_done()
 
 
-@pytest.mark.parametrize("consume", [consume_reference, consume_task_done_in_finally])
-def test_consumer_accepts_correct_answers(consume: Any) -> None:
-    feedback = ex03.check_consumer(consume)
-    assert feedback, feedback.message
-
-
-@pytest.mark.parametrize(
-    ("consume", "message"),
-    [
-        (None, "write the function"),
-        (42, "should be a function"),
-        (consume_ignores_sentinel, "still waiting in q.get()"),
-        (consume_processes_sentinel, "treated the sentinel None as an item"),
-        (consume_until_empty, "stopped before it got its sentinel"),
-        (consume_without_task_done, "never marked done"),
-        (consume_forgets_sentinel_task_done, "the sentinel included"),
-        (consume_puts_sentinel_back, "left in the queue"),
-        (consume_wrong_value, "item * item"),
-    ],
-)
-def test_consumer_rejects(consume: object, message: str) -> None:
-    feedback = ex03.check_consumer(consume)
-    assert not feedback
-    assert message in feedback.message
-
-
-def _not_started(*args: object) -> None:
-    raise NotImplementedError
-
-
-@pytest.mark.parametrize("check", [ex03.check_consumer])
-def test_placeholders_say_not_started(check: Any) -> None:
-    feedback = check(_not_started)
-    assert not feedback
-    assert "not started yet" in feedback.message
+test_consumer_accepts_correct_answers, test_consumer_rejects = consumer.tests()
 
 
 def test_bottleneck_reference() -> None:
@@ -175,9 +155,7 @@ def test_bottleneck_reference() -> None:
     ],
 )
 def test_bottleneck_rejects(answer: tuple[object, object, object], message: str) -> None:
-    feedback = ex03.check_bottleneck(*answer)
-    assert not feedback
-    assert message in feedback.message
+    assert_rejected(ex03.check_bottleneck(*answer), message)
 
 
 # --- Exercise 4: one connection, proven over every interleaving ----------------------------
@@ -187,14 +165,27 @@ def test_bottleneck_rejects(answer: tuple[object, object, object], message: str)
 A_LOCK_MADE_IN_A_CELL = threading.Lock()
 
 
+def nothing_patched() -> None:
+    assert not patched_now()
+
+
+connection = Checker(
+    ex03.check_connection, says=("explored", "no violation"), after_rejecting=nothing_patched
+)
+connection.also_rejects(None, "write the function")
+
+
+@connection.rejects("2 connections were opened")
 def connection_as_given(pool: Pool, name: str) -> Any:
     """Wrong, and lucky with timing: one call at a time (as a quick test runs it) it is right,
-    and two real threads almost never meet in the window between the check and the insert."""
+    and two real threads almost never meet in the window between the check and the insert.
+    The other answers wrap it in a lock, or not quite."""
     if name not in pool.connections:
         pool.connections[name] = pool.open(name)
     return pool.connections[name]
 
 
+@connection.rejects("2 connections were opened")
 def connection_lock_around_the_check_only(pool: Pool, name: str) -> Any:
     with pool.lock:
         missing = name not in pool.connections
@@ -203,6 +194,7 @@ def connection_lock_around_the_check_only(pool: Pool, name: str) -> Any:
     return pool.connections[name]
 
 
+@connection.rejects("2 connections were opened")
 def connection_checks_once_outside_the_lock(pool: Pool, name: str) -> Any:
     if name not in pool.connections:  # both threads can pass this check ...
         with pool.lock:  # ... and then open one each, one after the other
@@ -210,17 +202,18 @@ def connection_checks_once_outside_the_lock(pool: Pool, name: str) -> Any:
     return pool.connections[name]
 
 
+@connection.rejects("2 connections were opened")
 def connection_new_lock_per_call(pool: Pool, name: str) -> Any:
     with threading.Lock():  # nobody else ever waits for this one
-        if name not in pool.connections:
-            pool.connections[name] = pool.open(name)
-        return pool.connections[name]
+        return connection_as_given(pool, name)
 
 
+@connection.rejects("opens one on every call")
 def connection_setdefault(pool: Pool, name: str) -> Any:
     return pool.connections.setdefault(name, pool.open(name))  # opens one on every call
 
 
+@connection.rejects("pool.lock was still locked")
 def connection_returns_holding_the_lock(pool: Pool, name: str) -> Any:
     pool.lock.acquire()
     if name in pool.connections:
@@ -230,29 +223,26 @@ def connection_returns_holding_the_lock(pool: Pool, name: str) -> Any:
     return pool.connections[name]
 
 
+@connection.rejects("Use pool.lock")
 def connection_with_a_cell_lock(pool: Pool, name: str) -> Any:
     with A_LOCK_MADE_IN_A_CELL:  # shared by every thread, but made before the check
-        if name not in pool.connections:
-            pool.connections[name] = pool.open(name)
-        return pool.connections[name]
+        return connection_as_given(pool, name)
 
 
+@connection.accepts
 def connection_model(pool: Pool, name: str) -> Any:
     with pool.lock:
-        if name not in pool.connections:
-            pool.connections[name] = pool.open(name)
-        return pool.connections[name]
+        return connection_as_given(pool, name)
 
 
+@connection.accepts
 def connection_double_checked(pool: Pool, name: str) -> Any:
     """Correct, and not the model answer: a lock-free fast path, then check again inside."""
     found = pool.connections.get(name)
     if found is not None:
         return found
     with pool.lock:
-        if name not in pool.connections:
-            pool.connections[name] = pool.open(name)
-        return pool.connections[name]
+        return connection_as_given(pool, name)
 
 
 def test_the_lucky_answer_is_right_one_call_at_a_time() -> None:
@@ -261,31 +251,7 @@ def test_the_lucky_answer_is_right_one_call_at_a_time() -> None:
     assert first is second and pool.opened == 1  # what a quick test sees
 
 
-@pytest.mark.parametrize("connection", [connection_model, connection_double_checked])
-def test_connection_accepts_correct_answers_with_a_proof(connection: Any) -> None:
-    feedback = ex03.check_connection(connection)
-    assert feedback, feedback.message
-    assert "explored" in feedback.message and "no violation" in feedback.message
-
-
-@pytest.mark.parametrize(
-    ("connection", "message"),
-    [
-        (None, "write the function"),
-        (connection_as_given, "2 connections were opened"),
-        (connection_lock_around_the_check_only, "2 connections were opened"),
-        (connection_checks_once_outside_the_lock, "2 connections were opened"),
-        (connection_new_lock_per_call, "2 connections were opened"),
-        (connection_setdefault, "opens one on every call"),
-        (connection_returns_holding_the_lock, "pool.lock was still locked"),
-        (connection_with_a_cell_lock, "Use pool.lock"),
-    ],
-)
-def test_connection_rejects(connection: object, message: str) -> None:
-    feedback = ex03.check_connection(connection)
-    assert not feedback
-    assert message in feedback.message
-    assert not patched_now()
+test_connection_accepts_correct_answers_with_a_proof, test_connection_rejects = connection.tests()
 
 
 def test_a_race_is_shown_with_its_schedule_the_same_every_time() -> None:

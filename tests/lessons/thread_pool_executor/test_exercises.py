@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from typing import Any
 
 import pytest
+from checker_cases import Checker, assert_rejected, not_started  # tests/support/
 
 from helpers.lessons.thread_pool_executor.exercises import (
     check_fetch_all,
@@ -19,12 +20,6 @@ from helpers.lessons.thread_pool_executor.exercises import (
 )
 
 pytestmark = pytest.mark.usefixtures("nothing_left")  # a checker must leave no thread running
-
-
-def assert_rejected(feedback: Any, *fragments: str) -> None:
-    assert not feedback, feedback.message
-    for fragment in fragments:
-        assert fragment in feedback.message, feedback.message
 
 
 # --- Exercise 1 --------------------------------------------------------------------------------
@@ -53,29 +48,31 @@ def test_workers_needed_rejects_mistakes(answer: object, fragment: str) -> None:
 # --- Exercise 2 --------------------------------------------------------------------------------
 
 
+fetch_all_pages = Checker(check_fetch_all)
+fetch_all_pages.also_rejects(None, "still None")
+fetch_all_pages.also_rejects(42, "should be a function")
+fetch_all_pages.also_rejects(not_started, "not started yet")
+
+
+@fetch_all_pages.accepts
 def fetch_all(fetch: Callable[[Any], Any], pages: list[Any], max_workers: int) -> list[Any]:
     with ThreadPoolExecutor(max_workers=max_workers) as pool:
         return list(pool.map(fetch, pages))
 
 
-def test_fetch_all_accepts_the_reference() -> None:
-    feedback = check_fetch_all(fetch_all)
-    assert feedback, feedback.message
+@fetch_all_pages.accepts
+def with_submit(fetch: Callable[[Any], Any], pages: list[Any], max_workers: int) -> list[Any]:
+    with ThreadPoolExecutor(max_workers=max_workers) as pool:
+        submitted = [pool.submit(fetch, page) for page in pages]
+        return [f.result() for f in submitted]
 
 
-def test_fetch_all_accepts_submit_in_order() -> None:
-    def with_submit(fetch: Callable[[Any], Any], pages: list[Any], max_workers: int) -> list[Any]:
-        with ThreadPoolExecutor(max_workers=max_workers) as pool:
-            submitted = [pool.submit(fetch, page) for page in pages]
-            return [f.result() for f in submitted]
-
-    assert check_fetch_all(with_submit)
-
-
+@fetch_all_pages.rejects("one at a time")
 def serial(fetch: Callable[[Any], Any], pages: list[Any], max_workers: int) -> list[Any]:
     return [fetch(page) for page in pages]
 
 
+@fetch_all_pages.rejects("out of order")
 def completion_order(fetch: Callable[[Any], Any], pages: list[Any], max_workers: int) -> list[Any]:
     """Lucky by timing: right whenever the pages happen to finish in input order. The checker's
     page 0 always answers after another page, so it never is."""
@@ -83,11 +80,13 @@ def completion_order(fetch: Callable[[Any], Any], pages: list[Any], max_workers:
         return [f.result() for f in as_completed([pool.submit(fetch, p) for p in pages])]
 
 
+@fetch_all_pages.rejects("max_workers was 4")
 def too_many_workers(fetch: Callable[[Any], Any], pages: list[Any], max_workers: int) -> list[Any]:
     with ThreadPoolExecutor(max_workers=len(pages)) as pool:
         return list(pool.map(fetch, pages))
 
 
+@fetch_all_pages.rejects("iterator")
 def lazy(fetch: Callable[[Any], Any], pages: list[Any], max_workers: int) -> Any:
     with ThreadPoolExecutor(max_workers=max_workers) as pool:
         return pool.map(fetch, pages)
@@ -102,19 +101,7 @@ def never_shut_down(fetch: Callable[[Any], Any], pages: list[Any], max_workers: 
     return list(pool.map(fetch, pages))
 
 
-@pytest.mark.parametrize(
-    ("answer", "fragment"),
-    [
-        (None, "still None"),
-        (42, "should be a function"),
-        (serial, "one at a time"),
-        (completion_order, "out of order"),
-        (too_many_workers, "max_workers was 4"),
-        (lazy, "iterator"),
-    ],
-)
-def test_fetch_all_rejects_mistakes(answer: object, fragment: str) -> None:
-    assert_rejected(check_fetch_all(answer), fragment)
+test_fetch_all_accepts_correct_answers, test_fetch_all_rejects_mistakes = fetch_all_pages.tests()
 
 
 def test_fetch_all_rejects_a_pool_left_running() -> None:
@@ -129,34 +116,39 @@ def test_fetch_all_rejects_a_pool_left_running() -> None:
 # --- Exercise 3 --------------------------------------------------------------------------------
 
 
+outcomes = Checker(check_results_or_errors)
+outcomes.also_rejects(None, "still None")
+outcomes.also_rejects(not_started, "not started yet")
+
+
+@outcomes.accepts
 def results_or_errors(fn: Callable[[Any], Any], items: list[Any], max_workers: int) -> list[Any]:
     with ThreadPoolExecutor(max_workers=max_workers) as pool:
         submitted = [pool.submit(fn, item) for item in items]
         return [f.exception() or f.result() for f in submitted]
 
 
-def test_results_or_errors_accepts_the_reference() -> None:
-    feedback = check_results_or_errors(results_or_errors)
-    assert feedback, feedback.message
-
-
+@outcomes.rejects("raised ValueError")
 def with_map(fn: Callable[[Any], Any], items: list[Any], max_workers: int) -> list[Any]:
     with ThreadPoolExecutor(max_workers=max_workers) as pool:
         return list(pool.map(fn, items))
 
 
+@outcomes.rejects("must not vanish")
 def dropping_errors(fn: Callable[[Any], Any], items: list[Any], max_workers: int) -> list[Any]:
     with ThreadPoolExecutor(max_workers=max_workers) as pool:
         submitted = [pool.submit(fn, item) for item in items]
         return [f.result() for f in submitted if f.exception() is None]
 
 
+@outcomes.rejects("exception object")
 def as_strings(fn: Callable[[Any], Any], items: list[Any], max_workers: int) -> list[Any]:
     with ThreadPoolExecutor(max_workers=max_workers) as pool:
         submitted = [pool.submit(fn, item) for item in items]
         return [str(f.exception()) if f.exception() else f.result() for f in submitted]
 
 
+@outcomes.rejects("should be")
 def as_completed_order(fn: Callable[[Any], Any], items: list[Any], max_workers: int) -> list[Any]:
     """Lucky by timing, like ``completion_order`` above; the checker's first item always
     answers after another one."""
@@ -165,23 +157,20 @@ def as_completed_order(fn: Callable[[Any], Any], items: list[Any], max_workers: 
         return [f.exception() or f.result() for f in as_completed(submitted)]
 
 
-@pytest.mark.parametrize(
-    ("answer", "fragment"),
-    [
-        (None, "still None"),
-        (with_map, "raised ValueError"),
-        (dropping_errors, "must not vanish"),
-        (as_strings, "exception object"),
-        (as_completed_order, "should be"),
-    ],
+test_results_or_errors_accepts_correct_answers, test_results_or_errors_rejects_mistakes = (
+    outcomes.tests()
 )
-def test_results_or_errors_rejects_mistakes(answer: object, fragment: str) -> None:
-    assert_rejected(check_results_or_errors(answer), fragment)
 
 
 # --- Exercise 4 --------------------------------------------------------------------------------
 
 
+relay = Checker(check_relay_worker, says=("no violation",))
+relay.also_rejects(None, "still None")
+relay.also_rejects(not_started, "not started yet")
+
+
+@relay.accepts
 def worker(q: Any) -> None:
     while True:
         item = q.get()
@@ -191,11 +180,7 @@ def worker(q: Any) -> None:
         item()
 
 
-def test_relay_worker_accepts_the_reference() -> None:
-    feedback = check_relay_worker(worker)
-    assert feedback, feedback.message
-
-
+@relay.rejects("put it back", "W2 blocked")
 def no_relay(q: Any) -> None:
     while True:
         item = q.get()
@@ -204,6 +189,7 @@ def no_relay(q: Any) -> None:
         item()
 
 
+@relay.rejects("waits in q.get() forever")
 def never_exits(q: Any) -> None:
     while True:
         item = q.get()
@@ -211,6 +197,7 @@ def never_exits(q: Any) -> None:
             item()
 
 
+@relay.rejects("ran=[0, 1] and 3 item(s) still queued")
 def two_sentinels(q: Any) -> None:
     while True:
         item = q.get()
@@ -221,6 +208,7 @@ def two_sentinels(q: Any) -> None:
         item()
 
 
+@relay.rejects("exactly once")
 def skips_work(q: Any) -> None:
     while True:
         item = q.get()
@@ -229,6 +217,7 @@ def skips_work(q: Any) -> None:
             return
 
 
+@relay.rejects("exactly once")
 def stops_when_empty(q: Any) -> None:
     """Lucky by timing: right whenever the work is queued before the workers look."""
     while not q.empty():
@@ -239,6 +228,7 @@ def stops_when_empty(q: Any) -> None:
         item()
 
 
+@relay.accepts
 def iterates_to_the_sentinel(q: Any) -> None:
     """A different correct answer: iter(q.get, None) stops at the sentinel, then relay it."""
     for item in iter(q.get, None):
@@ -246,6 +236,7 @@ def iterates_to_the_sentinel(q: Any) -> None:
     q.put(None)
 
 
+@relay.rejects("its bound is the sentinel")
 def times_out(q: Any) -> None:
     """A timeout on an idle worker's get: it may run out before the work comes."""
     while True:
@@ -254,25 +245,6 @@ def times_out(q: Any) -> None:
             q.put(None)
             return
         item()
-
-
-def stub(q: Any) -> None:
-    raise NotImplementedError
-
-
-def test_the_stubs_say_not_started_yet() -> None:
-    def fetch_stub(fetch: Any, pages: Any, max_workers: int) -> Any:
-        raise NotImplementedError
-
-    assert_rejected(check_relay_worker(stub), "not started yet")
-    assert_rejected(check_fetch_all(fetch_stub), "not started yet")
-    assert_rejected(check_results_or_errors(fetch_stub), "not started yet")
-
-
-def test_relay_worker_accepts_a_different_correct_worker() -> None:
-    feedback = check_relay_worker(iterates_to_the_sentinel)
-    assert feedback, feedback.message
-    assert "no violation" in feedback.message
 
 
 def test_stopping_when_empty_gets_lucky_in_real_runs_but_not_in_the_search() -> None:
@@ -293,18 +265,4 @@ def test_stopping_when_empty_gets_lucky_in_real_runs_but_not_in_the_search() -> 
     assert_rejected(check_relay_worker(stops_when_empty), "ran=[]", "found in")
 
 
-@pytest.mark.parametrize(
-    ("answer", "fragment"),
-    [
-        (None, "still None"),
-        (no_relay, "put it back"),
-        (no_relay, "W2 blocked"),
-        (never_exits, "waits in q.get() forever"),
-        (two_sentinels, "ran=[0, 1] and 3 item(s) still queued"),
-        (skips_work, "exactly once"),
-        (stops_when_empty, "exactly once"),
-        (times_out, "its bound is the sentinel"),
-    ],
-)
-def test_relay_worker_rejects_mistakes(answer: object, fragment: str) -> None:
-    assert_rejected(check_relay_worker(answer), fragment)
+test_relay_worker_accepts_correct_answers, test_relay_worker_rejects_mistakes = relay.tests()
