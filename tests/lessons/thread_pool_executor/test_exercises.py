@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import functools
+import itertools
 import queue
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from typing import Any
@@ -83,6 +85,21 @@ def completion_order(fetch: Callable[[Any], Any], pages: list[Any], max_workers:
 @fetch_all_pages.rejects("max_workers was 4")
 def too_many_workers(fetch: Callable[[Any], Any], pages: list[Any], max_workers: int) -> list[Any]:
     with ThreadPoolExecutor(max_workers=len(pages)) as pool:
+        return list(pool.map(fetch, pages))
+
+
+@fetch_all_pages.rejects("max_workers was 4")
+def too_many_workers_slow_to_start(
+    fetch: Callable[[Any], Any], pages: list[Any], max_workers: int
+) -> list[Any]:
+    """One thread per page, the k-th starting k x 50 ms late (as on a loaded machine): early
+    pages end before late threads start, so too many threads never show by luck of timing."""
+    started = itertools.count()
+
+    def start_late() -> None:
+        time.sleep(0.05 * next(started))
+
+    with ThreadPoolExecutor(max_workers=len(pages), initializer=start_late) as pool:
         return list(pool.map(fetch, pages))
 
 
