@@ -21,7 +21,7 @@ from typing import Annotated
 from .checks import Feedback
 from .domains import Items, Of, Timeout, validated
 
-_SHM_DIR = Path("/dev/shm")
+SHM_DIR = Path("/dev/shm")
 
 # Threads the kernel machinery starts lazily (pyzmq starts a garbage-collector thread the first
 # time a large output such as a plot is sent). They belong to Jupyter, not to the notebook.
@@ -132,7 +132,7 @@ def shared_memory_segments() -> set[str]:
     or event object is garbage-collected, so they are not counted as segments.
     """
     try:
-        return {entry.name for entry in _SHM_DIR.iterdir() if not entry.name.startswith("sem.")}
+        return {entry.name for entry in SHM_DIR.iterdir() if not entry.name.startswith("sem.")}
     except OSError:
         return set()
 
@@ -153,7 +153,7 @@ def new_segments(before: Annotated[Iterable[str], Items(Of(str), empty_ok=True)]
     mine = set()
     for name, mapped_by in _shm_mappers(fresh).items():
         try:
-            owner = (_SHM_DIR / name).stat().st_uid
+            owner = (SHM_DIR / name).stat().st_uid
         except OSError:
             continue  # already gone
         if owner == uid and (not mapped_by or mapped_by & ours):

@@ -45,7 +45,7 @@ def test_a_child_process_is_reported_until_it_is_joined() -> None:
 
 
 needs_dev_shm = pytest.mark.skipif(
-    not leftovers._SHM_DIR.is_dir(), reason="no /dev/shm on this platform"
+    not leftovers.SHM_DIR.is_dir(), reason="no /dev/shm on this platform"
 )
 
 

@@ -11,6 +11,7 @@ promises to survive: a slow child, one that dies, one that never ends.
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import os
 import sys
@@ -239,7 +240,9 @@ def check_record_max(record_max: object) -> checks.Feedback:
 # Exercise 4: a block filled by a child, cleaned up whatever happens
 # --------------------------------------------------------------------------------------------
 
-FILL_SIZE = 4096
+# An unusual size: /dev/shm is shared by the whole machine, and the checker counts only new
+# blocks of exactly this size as the answer's (another notebook's block is not its leak).
+FILL_SIZE = 4099
 FILL_VALUE = 7
 #: The checker's cases: (what, filler, timeout given, should the answer raise?).
 _FILL_CASES: tuple[tuple[str, Callable[..., None], float, bool], ...] = (
@@ -252,6 +255,16 @@ _FILL_CASES: tuple[tuple[str, Callable[..., None], float, bool], ...] = (
 _SLOW_LIMIT_S = 6.0
 #: How much longer than the timeout it was given the checker waits for an answer.
 _GIVE_UP_S = 5.0
+
+
+def _blocks_of_size(names: Iterable[str], size: int) -> list[str]:
+    """The blocks among ``names`` that hold exactly ``size`` bytes (Linux: /dev/shm files)."""
+    found = []
+    for name in names:
+        with contextlib.suppress(OSError):  # already gone
+            if (leftovers.SHM_DIR / name).stat().st_size == size:
+                found.append(name)
+    return found
 
 
 def _remove_segments(names: Iterable[str]) -> list[str]:
@@ -302,7 +315,7 @@ def check_filled_by_child(filled_by_child: object) -> checks.Feedback:
             elapsed = time.monotonic() - started
             running = {p: n for p, n in leftovers.child_processes().items() if p not in children}
             end_processes(running)
-            removed = _remove_segments(leftovers.new_segments(segments))
+            removed = _remove_segments(_blocks_of_size(leftovers.new_segments(segments), FILL_SIZE))
         if isinstance(error, checks.CheckTimeout):
             raise checks.Wrong(
                 f"with {what}, your function was still waiting {timeout + _GIVE_UP_S:g} s later "

@@ -221,6 +221,25 @@ def test_filled_by_child_accepts_stop_and_its_report(ctx: Any) -> None:
     assert ex09.check_filled_by_child(with_stop).ok
 
 
+def test_filled_by_child_leaves_another_programs_block_alone(ctx: Any) -> None:
+    """/dev/shm is shared by the whole machine: a block another notebook leaves there while the
+    check runs is neither the answer's leak nor the checker's to remove."""
+    correct, others = solution(ctx), []
+
+    def beside_another_notebook(size: int, value: int, filler: Any, timeout: float) -> bytes:
+        other = shared_memory.SharedMemory(create=True, size=size + 1)
+        other.close()  # left behind, not unlinked: what a leak looks like
+        others.append(other)
+        return correct(size, value, filler, timeout)
+
+    try:
+        assert ex09.check_filled_by_child(beside_another_notebook).ok
+        assert all((leftovers.SHM_DIR / other.name).exists() for other in others)
+    finally:
+        for other in others:
+            other.unlink()
+
+
 def test_filled_by_child_rejects_reading_after_a_short_sleep(ctx: Any) -> None:
     # Lucky timing: a child that writes at once has usually finished after 0.5 s.
     def sleeps(size: int, value: int, filler: Any, timeout: float) -> bytes:
