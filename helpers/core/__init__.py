@@ -6,5 +6,6 @@ Modules: ``machine`` (cores, build, GIL, start method), ``workloads`` (calibrate
 ``timing`` (run tasks on an executor, who ran what when), ``spans`` (the timeline's record),
 ``lifecycle`` (bounded starts, joins and stops), ``races`` (the shared counter race),
 ``domains`` and ``validate`` (argument checks), ``checks`` and ``learner`` (exercise
-checkers), ``facts`` (comparison tables), ``leftovers`` (nothing left running), ``source``.
+checkers), ``facts`` (comparison tables), ``leftovers`` (nothing left running), ``progress`` (a
+measurement's step count for its progress bar), ``source``.
 """
