@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any
 
-from .checks import Wrong
-from .domains import Fn, Items, Of, Seconds, Text, Timeout, validated
+from .checks import Wrong, reject_mistakes
+from .domains import Fn, Items, Number, Of, Seconds, Text, Timeout, validated
 
 #: How long a checker waits for learner code that should answer at once (seconds). A correct
 #: answer takes milliseconds; a wrong one costs the learner this long, at most, to learn it.
@@ -126,9 +126,18 @@ def hint_if_lock_not_held(error: BaseException) -> None:
 
 
 @validated
-def number_answer(answer: object, name: Text) -> float:
+def number_answer(
+    answer: object,
+    name: Text,
+    mistakes: Annotated[Mapping[float, str], Of(dict)] | None = None,
+    rel_tol: Annotated[float, Number(0, 1)] = 1e-9,
+) -> float:
+    """``answer`` as a float; :class:`Wrong` if it is not a number, or if it is one of the
+    known wrong numbers in ``mistakes`` (with what that number missed)."""
     if answer is None:
         raise Wrong(f"set {name} to a number first (it is still None).")
     if isinstance(answer, bool) or not isinstance(answer, (int, float)):
         raise Wrong(f"{name} should be a number; got {type(answer).__name__} {answer!r}.")
+    if mistakes:
+        reject_mistakes(answer, mistakes, rel_tol)
     return float(answer)

@@ -58,3 +58,15 @@ def test_expect_callable_returns_the_callable_and_refuses_anything_else() -> Non
     assert checks.expect_callable(len, "size") is len
     with pytest.raises(checks.Wrong, match="size should be a function; got int"):
         checks.expect_callable(3, "size")
+
+
+def test_number_answer_refuses_a_known_mistake_and_returns_any_other_number() -> None:
+    from helpers.core import learner
+
+    with pytest.raises(checks.Wrong, match="the ideal"):
+        learner.number_answer(2, "speedup", MISTAKES)
+    with pytest.raises(checks.Wrong, match="the ideal"):
+        learner.number_answer(2.03, "speedup", MISTAKES, rel_tol=0.02)
+    assert learner.number_answer(1.6, "speedup", MISTAKES) == 1.6
+    with pytest.raises(checks.Wrong, match="speedup should be a number; got str"):
+        learner.number_answer("2", "speedup", MISTAKES)

@@ -181,14 +181,13 @@ _THROUGHPUT_MISTAKES = {
 @checks.checker
 def check_throughput(throughput: object) -> checks.Feedback:
     """8 threads; each request holds a connection 50 ms; the database allows 3 connections."""
-    value = learner.number_answer(throughput, "throughput")
+    value = learner.number_answer(throughput, "throughput", _THROUGHPUT_MISTAKES, rel_tol=0.02)
     expected = 3 / 0.050
     if math.isclose(value, expected, rel_tol=0.02):
         return checks.passed(
             "60 requests/s: 3 connections, each finishing 20 requests a second. The other 5 "
             "threads only wait; more threads would not help, more connections would."
         )
-    checks.reject_mistakes(value, _THROUGHPUT_MISTAKES, rel_tol=0.02)
     raise checks.Wrong(
         f"{value:g} is not it. How many requests does one connection finish per second, and "
         "how many connections work at once?"

@@ -22,11 +22,10 @@ _SPEEDUP_MISTAKES = {
 @checks.checker
 def check_best_speedup(best_speedup: object) -> checks.Feedback:
     """8 equal CPU-bound tasks, 3 worker processes, at least 3 free cores: the best speedup."""
-    value = learner.number_answer(best_speedup, "best_speedup")
+    value = learner.number_answer(best_speedup, "best_speedup", _SPEEDUP_MISTAKES)
     expected = ideal_speedup(3, 8)
     if math.isclose(value, expected, rel_tol=_EXACT):
         return checks.passed(f"{expected:.2f}x: 8 tasks of work done in 3 rounds of task time.")
-    checks.reject_mistakes(value, _SPEEDUP_MISTAKES)
     if math.isclose(value, 3 / 8, rel_tol=0.01):
         raise checks.Wrong(
             "that is upside down: speedup = time one after another / time on the pool."

@@ -58,13 +58,12 @@ _WORKERS_MISTAKES = {
 @checks.checker
 def check_workers_needed(workers_needed: object) -> checks.Feedback:
     """150 calls per second, 200 ms per call: how many calls must be in flight at once?"""
-    value = learner.number_answer(workers_needed, "workers_needed")
+    value = learner.number_answer(workers_needed, "workers_needed", _WORKERS_MISTAKES)
     if math.isclose(value, 30):
         return checks.passed(
             "30: Little's law, L = λ × W = 150 calls/s × 0.2 s. Each worker finishes 5 calls "
             "per second, so 30 workers finish 150."
         )
-    checks.reject_mistakes(value, _WORKERS_MISTAKES)
     if value < 30:
         raise checks.Wrong(
             f"with {value:g} workers the pool finishes at most {value / 0.2:g} calls per second "
