@@ -150,11 +150,7 @@ def close_if_interrupted() -> Iterator[None]:
         # an object kept alive by the interrupt's traceback still holds.
         for process in multiprocessing.active_children():
             if process.pid not in children and process.name.startswith(_WORKER_PROCESS):
-                process.terminate()
-                process.join(5)
-                if process.is_alive():
-                    process.kill()
-                    process.join(5)
+                _end_process(process)
         for made in [
             *(set(Client._instances) - clients),
             *(set(SpecCluster._instances) - clusters),
@@ -167,42 +163,59 @@ def close_if_interrupted() -> Iterator[None]:
         raise
 
 
+def _end_process(process: Any) -> None:
+    """Terminate a ``multiprocessing`` process, kill it if it ignores that, and reap it."""
+    process.terminate()
+    process.join(5)
+    if process.is_alive():
+        process.kill()
+        process.join(5)
+
+
 def _release_worker_processes(before: set[int | None]) -> None:
-    """Close what distributed keeps per worker process, for worker processes now gone.
+    """End and release what distributed keeps per worker process started since ``before``.
 
     Each worker process has two watcher threads (its ``AsyncProcess``) and two
     ``multiprocessing`` queues with a feeder thread each (its ``WorkerProcess``). distributed
     releases them when the process exits and its event loop hears of it, or when they are
     garbage-collected. After an interrupt the loop may be gone, and the traceback IPython keeps
-    holds on to them: release them here. Only processes started since ``before`` (their pids)
-    are touched.
+    holds on to them: release them here. ``before`` holds the pids of the processes that were
+    already running; they are not touched.
+
+    A start the Nanny asked for may still be queued, or half done, on the watcher's own
+    thread when the loop stops: that thread starts the process even after the cluster is
+    closed. So each watcher is closed first (which queues "stop" behind any "start"), its
+    thread is waited for, and only then is the process it may have started ended.
     """
     from distributed.nanny import WorkerProcess
     from distributed.process import AsyncProcess
 
-    deadline = time.monotonic() + 5.0
     found = gc.get_objects()
     watchers = [
         obj
         for obj in found
         if isinstance(obj, AsyncProcess) and obj.pid not in before and not obj._closed
     ]
-    owners = [obj for obj in found if isinstance(obj, WorkerProcess)]
+    owners = {id(obj.process): obj for obj in found if isinstance(obj, WorkerProcess)}
     del found
+    deadline = time.monotonic() + 10.0
     for watcher in watchers:
-        while watcher.is_alive() and time.monotonic() < deadline:
-            time.sleep(0.01)
-        if watcher.is_alive():
-            continue
-        for owner in owners:
-            if owner.process is watcher:
-                for queue in (owner.init_result_q, owner.child_stop_q):
-                    if queue is not None:
-                        with contextlib.suppress(Exception):
-                            queue.close()
-                            queue.join_thread()
+        process = watcher._process  # None once distributed has seen it exit
+        messages = watcher._watch_message_thread
         with contextlib.suppress(Exception):
             watcher.close()
+        messages.join(max(0.0, deadline - time.monotonic()))
+        if process is not None and process.pid is not None:
+            _end_process(process)
+        while watcher.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.01)  # its "watch process join" thread sees the exit and ends
+        owner = owners.get(id(watcher))
+        if owner is not None:
+            for queue in (owner.init_result_q, owner.child_stop_q):
+                if queue is not None:
+                    with contextlib.suppress(Exception):
+                        queue.close()
+                        queue.join_thread()
 
 
 @contextlib.contextmanager

@@ -7,7 +7,10 @@ as the notebook does).
 
 from __future__ import annotations
 
+import asyncio
+import multiprocessing.process
 import os
+import time
 import warnings
 from concurrent.futures import as_completed
 from typing import Any
@@ -84,3 +87,42 @@ def test_the_explorer_runs_both() -> None:
     assert run.dask is not None and sorted(s.index for s in run.dask) == list(range(6))
     assert len({s.row for s in run.dask}) <= machine.usable_cores()
     assert fig.axes
+
+
+def test_a_worker_start_still_queued_at_the_interrupt_is_ended_too(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Stop pressed while a Nanny's start is still on its AsyncProcess's own thread: that
+    # thread starts the process even after the cluster is closed (seen in CI under spawn).
+    # The start here is slowed down so it is surely still pending when the block is left.
+    from distributed.process import AsyncProcess
+    from tornado.ioloop import IOLoop
+
+    started: list[Any] = []
+
+    def slow_start(self: Any) -> None:
+        time.sleep(0.5)
+        multiprocessing.process.BaseProcess.start(self)
+
+    async def interrupt_while_starting() -> None:
+        # In an event loop of its own, which asyncio.run closes: AsyncProcess reports to one.
+        watcher = AsyncProcess(
+            loop=IOLoop.current(), target=time.sleep, name="a slow start", args=(60,)
+        )
+        started.append(watcher._process)
+        # On the class: an attribute of the instance would be pickled with it under spawn.
+        monkeypatch.setattr(type(watcher._process), "start", slow_start)
+        with pytest.raises(KeyboardInterrupt), cluster.close_if_interrupted():
+            watcher.start()
+            raise KeyboardInterrupt
+
+    try:
+        asyncio.run(interrupt_while_starting())
+        (process,) = started
+        assert process.pid is not None, "the queued start never ran"
+        assert not process.is_alive(), "the process started after the interrupt is running"
+    finally:
+        for process in started:
+            if process.pid is not None and process.is_alive():
+                process.kill()
+                process.join(5)
