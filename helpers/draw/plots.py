@@ -14,7 +14,18 @@ import matplotlib.pyplot as plt
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
-from ..core.domains import AnyInt, Bool, Count, Items, Number, Of, OptionalText, Text, validated
+from ..core.domains import (
+    AnyInt,
+    Bool,
+    Choice,
+    Count,
+    Items,
+    Number,
+    Of,
+    OptionalText,
+    Text,
+    validated,
+)
 from ..core.timing import Measurement, ideal_speedup, speedup_limit
 from .style import figure_size, fit_title, line_width, marker_size
 
@@ -92,11 +103,40 @@ def axes_for(ax: OptionalAxes, *, height: Inches = 3.6) -> tuple[Figure, Axes]:
     return ax.figure, ax  # type: ignore[return-value]
 
 
+#: Where :func:`finish` may put a legend: matplotlib's names for a place inside the axes.
+LEGEND_PLACES = (
+    "best",
+    "upper left",
+    "upper right",
+    "lower left",
+    "lower right",
+    "center left",
+    "center right",
+    "upper center",
+    "lower center",
+    "center",
+)
+
+
 @validated
 def finish(
-    ax: Annotated[Axes, Of(Axes)], *, xlabel: Text, ylabel: Text, title: OptionalText = None
+    ax: Annotated[Axes, Of(Axes)],
+    *,
+    xlabel: Text,
+    ylabel: Text,
+    title: OptionalText = None,
+    legend: Annotated[str | None, Choice(LEGEND_PLACES, optional=True)] = None,
+    y_from_zero: Bool = False,
 ) -> Axes:
-    """Label the axes (with units, by convention in parentheses) and add a light grid."""
+    """Label the axes (with units, by convention in parentheses) and add a light grid.
+
+    ``legend`` adds the course's small legend at that place; ``y_from_zero`` starts the value
+    axis at 0, for quantities (speedup, throughput) a chart must not exaggerate.
+    """
+    if y_from_zero:
+        ax.set_ylim(bottom=0)
+    if legend is not None:
+        ax.legend(fontsize="small", loc=legend)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     if title:
@@ -148,9 +188,8 @@ def plot_lines(
         ax.set_xscale("log")
     if logy:
         ax.set_yscale("log")
-    if len(series) > 1:
-        ax.legend(fontsize="small")
-    finish(ax, xlabel=xlabel, ylabel=ylabel, title=title)
+    legend = "best" if len(series) > 1 else None
+    finish(ax, xlabel=xlabel, ylabel=ylabel, title=title, legend=legend)
     return fig
 
 
@@ -198,13 +237,13 @@ def plot_speedup(
     if highlight is not None:
         mark_point(ax, highlight.run.workers, highlight.speedup)
     ax.set_xticks(xs if top <= 16 else xs[:: max(1, top // 8)])
-    ax.set_ylim(bottom=0)
-    ax.legend(fontsize="small", loc="upper left")
     finish(
         ax,
         xlabel="workers",
         ylabel="speedup over serial (×)",
         title=title or f"Speedup, {sample.run.kind}-bound tasks",
+        legend="upper left",
+        y_from_zero=True,
     )
     return fig
 

@@ -21,6 +21,30 @@ def test_axes_for_draws_on_the_given_panel_or_on_a_new_one_panel_figure() -> Non
         plt.close("all")
 
 
+def test_finish_adds_the_small_legend_where_asked_and_can_start_the_values_at_zero() -> None:
+    fig, (plain, placed) = plots.new_figure(ncols=2)
+    for ax in (plain, placed):
+        ax.plot([1, 2], [5, 6], label="measured")
+    plots.finish(plain, xlabel="workers", ylabel="speedup (×)")
+    plots.finish(
+        placed, xlabel="workers", ylabel="speedup (×)", legend="lower right", y_from_zero=True
+    )
+    assert plain.get_legend() is None and plain.get_ylim()[0] > 0
+    legend = placed.get_legend()
+    assert [t.get_text() for t in legend.get_texts()] == ["measured"]
+    assert legend._loc == 4  # matplotlib's code for "lower right"
+    assert placed.get_ylim()[0] == 0
+    assert (placed.get_xlabel(), placed.get_ylabel()) == ("workers", "speedup (×)")
+    plt.close(fig)
+
+
+def test_finish_refuses_a_legend_place_matplotlib_does_not_have() -> None:
+    fig, (ax,) = plots.new_figure()
+    with pytest.raises(ValueError, match="legend"):
+        plots.finish(ax, xlabel="x", ylabel="y", legend="top")
+    plt.close(fig)
+
+
 def test_finish_bars_writes_each_value_at_its_bar_puts_the_first_row_on_top_and_labels() -> None:
     fig, (ax,) = plots.new_figure()
     values = [120.0, 3.5]

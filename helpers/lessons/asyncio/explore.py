@@ -71,12 +71,12 @@ def explore_waits(
         wait_ms, **{"color": "#555555", "linestyle": "--", "linewidth": 1.0}, label="one wait"
     )
     plain_log_scale(curve, x=True)
-    curve.legend(fontsize="small")
     finish(
         curve,
         xlabel="concurrent waits (N)",
         ylabel="wall time (ms)",
         title=f"N waits for {WAITS[wait]}",
+        legend="best",
     )
 
     runs = [(r.mode, r) for r in (result.threads, result.tasks) if r is not None]
@@ -97,8 +97,13 @@ def explore_waits(
         label="resident (RSS)",
     )
     memory.set_xticks(list(xs), labels)
-    memory.legend(fontsize="small")
-    finish(memory, xlabel="", ylabel="memory per unit (KiB)", title=f"with {result.units:,} alive")
+    finish(
+        memory,
+        xlabel="",
+        ylabel="memory per unit (KiB)",
+        title=f"with {result.units:,} alive",
+        legend="best",
+    )
     startup.bar(list(xs), [r.startup_us for _, r in runs], color=[colour(i) for i in xs])
     startup.set_xticks(list(xs), labels)
     finish(startup, xlabel="", ylabel="start-up per unit (µs)", title="until all are waiting")

@@ -263,12 +263,12 @@ def plot_sizes(measurements: Annotated[Measurements, Of(Measurements)]) -> Figur
         ax.axhline(ideal, label=f"ideal, and this machine's limit ({cores})", **IDEAL_STYLE)
     ax.axhline(1.0, color="#000000", linewidth=line_width(0.53), label="break-even (serial)")
     plain_log_scale(ax, x=True, y=True)
-    ax.legend(fontsize="small")
     finish(
         ax,
         xlabel="work in one task (ms)",
         ylabel="speedup over serial (×)",
         title=f"{measurements.sizes[0].tasks} CPU tasks on {measurements.workers} workers",
+        legend="best",
     )
     return fig
 

@@ -327,13 +327,13 @@ def _plot_comparison(results: Sequence[BenchResult], counts: Sequence[int]) -> F
             bbox={"facecolor": "white", "edgecolor": "#999999"},
         )
     ax.set_xticks(list(counts))
-    ax.set_ylim(bottom=0)
-    ax.legend(fontsize="small", loc="upper left")
     finish(
         ax,
         xlabel="threads (one equal CPU-bound task each)",
         ylabel="speedup over one thread (×)",
         title="Pure-Python CPU work on threads, per interpreter (measured here)",
+        legend="upper left",
+        y_from_zero=True,
     )
     return fig
 

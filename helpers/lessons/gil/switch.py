@@ -192,7 +192,6 @@ def _plot_switch_summary(ax: Axes, runs: Sequence[SwitchRun]) -> None:
     ax.set_yscale("log")
     ax.set_xticks(xs, [f"{x:g}" for x in xs])
     ax.xaxis.set_minor_formatter(NullFormatter())
-    ax.legend(fontsize="small", loc="center left")  # the lines leave that area free
     finish(
         ax,
         xlabel="switch interval (ms, log scale)",
@@ -202,4 +201,5 @@ def _plot_switch_summary(ax: Axes, runs: Sequence[SwitchRun]) -> None:
             if switch_interval_applies()
             else "No GIL here: the switch interval changes nothing"
         ),
+        legend="center left",  # the lines leave that area free
     )

@@ -106,13 +106,13 @@ def plot_ipc(results: Sequence[IpcResult]) -> Figure:
         ax.set_yscale("log")
         ax.set_xticks(sizes, [size_label(s) for s in sizes], rotation=30)
         plain_log_ticks(ax.yaxis)
-    left.legend(fontsize="small", loc="upper left")
     method = results[0].start_method
     finish(
         left,
         xlabel="message size",
         ylabel="throughput (MB/s, log scale)",
         title="Throughput: messages streamed one way",
+        legend="upper left",
     )
     finish(
         right,

@@ -181,9 +181,14 @@ def explore_granularity(
         linestyle=":",
     )
     wall_ax.set_xticks(counts)
-    wall_ax.set_ylim(bottom=0)
-    wall_ax.legend(fontsize="small", loc="upper left")
-    finish(wall_ax, xlabel="threads", ylabel="wall time (ms)", title="Wall time against threads")
+    finish(
+        wall_ax,
+        xlabel="threads",
+        ylabel="wall time (ms)",
+        title="Wall time against threads",
+        legend="upper left",
+        y_from_zero=True,
+    )
     note_ax.axis("off")
     note_ax.text(
         0.0,

@@ -179,12 +179,12 @@ def plot_task_sizes(points: Sequence[TaskSizePoint]) -> Figure:
     ax.set_yscale("log")
     plain_log_ticks(ax.xaxis)
     plain_log_ticks(ax.yaxis)
-    ax.legend(fontsize="small", loc="upper left")
     finish(
         ax,
         xlabel="work in one task (µs, log scale)",
         ylabel="speedup over serial (×, log scale)",
         title=f"Pool of {workers} processes, one task per message (chunksize=1)",
+        legend="upper left",
     )
     return fig
 
@@ -269,11 +269,11 @@ def plot_chunksizes(
     plain_log_ticks(ax.yaxis)
     ticks = sorted({p.chunksize for p in points})
     ax.set_xticks(ticks, [str(c) for c in ticks])
-    ax.legend(fontsize="small", loc="lower left")
     finish(
         ax,
         xlabel="chunksize (tasks per message, log scale)",
         ylabel="wall time (ms, log scale)",
         title=f"{tasks} tiny tasks on {workers} processes",
+        legend="lower left",
     )
     return fig

@@ -152,13 +152,13 @@ def connection_pool_explorer(
     right.axvline(
         workers, color="#D55E00", linestyle=":", linewidth=line_width(0.93), label="k = threads"
     )
-    right.set_ylim(bottom=0)
-    right.legend(fontsize="small", loc="lower right")
     finish(
         right,
         xlabel="permits k (pool connections)",
         ylabel="throughput (tasks/s)",
         title="Throughput against the number of permits",
+        legend="lower right",
+        y_from_zero=True,
     )
     fig.suptitle(
         f"{workers} threads share a pool guarded by {IMPLEMENTATIONS[implementation]}",

@@ -92,13 +92,13 @@ def plot_lost_updates(results: dict[str, list[CounterRace]]) -> Figure:
     counts = sorted({r.threads for runs in results.values() for r in runs})
     ax.set_xticks(counts)
     ax.set_ylim(-5, 105)
-    ax.legend(fontsize="small", loc="upper left")
     sample = next(r for runs in results.values() for r in runs)
     finish(
         ax,
         xlabel="threads",
         ylabel="lost updates (% of all increments)",
         title=f"Each thread adds 1 to a shared counter {sample.increments} times",
+        legend="upper left",
     )
     return fig
 

@@ -230,13 +230,13 @@ def plot_io_sweep(sweep: IoSweep) -> Figure:
     ticks = [p.workers for p in sweep.points]
     left.set_xticks(ticks, [str(t) if t * 16 >= top or t == 1 else "" for t in ticks])
     left.set_xlim(0, top + 1)
-    left.set_ylim(bottom=0)
-    left.legend(fontsize="small", loc="lower right")
     finish(
         left,
         xlabel="workers (threads in the pool)",
         ylabel="throughput (tasks per second)",
         title=f"{sweep.tasks} I/O-bound tasks of {sweep.latency_s * 1e3:g} ms each",
+        legend="lower right",
+        y_from_zero=True,
     )
     plot_timeline(
         chosen.run,

@@ -85,12 +85,12 @@ def _plot_walls(ax: Axes, run: FetchRun, curve: Sequence[FetchRun]) -> None:
     mark_point(ax, run.threads, run.wall * 1e3)
     ax.set_ylim(0, run.total_latency * 1e3 * 1.1)
     ax.set_xticks(xs if top <= 16 else xs[:: max(1, top // 8)])
-    ax.legend(fontsize="small", loc="center right")  # below the serial line, above the curve
     finish(
         ax,
         xlabel="threads",
         ylabel="time to fetch every page (ms)",
         title=f"{len(run.pages)} pages, typical wait {run.latency_ms:g} ms",
+        legend="center right",  # below the serial line, above the curve
     )
 
 
