@@ -14,8 +14,11 @@ from helpers.core.races import CounterRace, add_plain, race_counter
 def test_widened_window_loses_updates_every_time(threads: int) -> None:
     for _ in range(3):
         result = race_counter(threads, 100, "pause")
+        # Some updates are lost, never all: the last write is some thread's read + 1. No
+        # larger lower bound holds. A thread that read long ago can write back a small value
+        # after others have counted far, so the final count may even end below one thread's
+        # own 100 (seen on free-threaded 3.13 under load: 99).
         assert 0 < result.lost < result.expected
-        assert result.final >= 100  # at least one thread's full run of increments landed
 
 
 @pytest.mark.parametrize("mode", ["pause", "locked", "plain"])
