@@ -47,6 +47,62 @@ def browser(playwright_api: Any) -> Iterator[Any]:
         yield chromium
 
 
+class LabPage:
+    """One JupyterLab, loaded once in one page, in which each test opens its notebook.
+
+    Loading JupyterLab costs Chromium about 10 s of CPU, several times what a notebook's Run
+    All costs it, so the tests share the loaded app. Each test starts with no notebook open, no
+    kernel running and no problem recorded; after a failure the page is loaded afresh, so that
+    a dialog or a stuck kernel cannot spill into the next test.
+    """
+
+    def __init__(self, browser: Any, lab: dict[str, str]) -> None:
+        self.lab = lab
+        self.page = browser.new_page(viewport={"width": 1500, "height": 1100})
+        self.problems = _watch_errors(self.page)
+        self.reload()
+
+    def reload(self) -> None:
+        # `reset`: a fresh workspace, with nothing reopened from an earlier session.
+        self.page.goto(f"{self.lab['base']}/lab?reset&token={self.lab['token']}")
+        self.page.wait_for_function(APP_RESTORED, timeout=90_000)
+        self.problems.clear()
+
+    def open(self, name: str) -> None:
+        """Open notebooks/<name> and wait for its kernel to be idle."""
+        self.page.evaluate(OPEN_NOTEBOOK, f"notebooks/{name}")
+        self.page.wait_for_function(KERNEL_IDLE, timeout=90_000)
+
+    def close_all(self) -> None:
+        """Close every notebook without the "save changes?" dialog, then end every kernel."""
+        self.page.evaluate(CLOSE_ALL)
+        _delete_sessions(self.lab)
+        self.problems.clear()
+
+
+@pytest.fixture(scope="session")
+def lab_page(browser: Any, lab: dict[str, str]) -> Iterator[LabPage]:
+    lab_page = LabPage(browser, lab)
+    try:
+        yield lab_page
+    finally:
+        lab_page.page.close()
+
+
+@pytest.fixture
+def notebook_page(lab_page: LabPage, request: pytest.FixtureRequest) -> Iterator[LabPage]:
+    """The shared page, clean for this test, and cleaned (or reloaded after a failure) after."""
+    failed_before = request.session.testsfailed
+    try:
+        yield lab_page
+    finally:
+        # A failure is counted as soon as the test's call is reported, before this teardown.
+        failed = request.session.testsfailed > failed_before
+        lab_page.close_all()
+        if failed or lab_page.page.locator(".jp-Dialog").count():
+            lab_page.reload()
+
+
 def _delete_sessions(lab: dict[str, str]) -> None:
     """Shut down every kernel the notebook started, through the server's REST API."""
     headers = {"Authorization": f"token {lab['token']}"}
@@ -59,6 +115,23 @@ def _delete_sessions(lab: dict[str, str]) -> None:
         )
         urllib.request.urlopen(delete, timeout=30).close()
 
+
+APP_RESTORED = """() => !!window.jupyterapp && window.jupyterapp.shell.isAttached
+  && window.jupyterapp.commands.hasCommand('docmanager:open')"""
+
+OPEN_NOTEBOOK = """async (path) => {
+  const app = window.jupyterapp;
+  await app.restored;
+  const widget = await app.commands.execute('docmanager:open', {path, factory: 'Notebook'});
+  app.shell.activateById(widget.id);
+}"""
+
+CLOSE_ALL = """() => {
+  for (const widget of Array.from(window.jupyterapp.shell.widgets('main'))) {
+    if (widget.context) widget.context.model.dirty = false;
+    widget.dispose();
+  }
+}"""
 
 KERNEL_IDLE = """() => {
   const panel = window.jupyterapp && window.jupyterapp.shell.currentWidget;
@@ -172,12 +245,10 @@ def _watch_errors(page: Any) -> list[str]:
     return problems
 
 
-def _run_all(page: Any, lab: dict[str, str], name: str, problems: list[str]) -> None:
+def _run_all(lab_page: LabPage, name: str) -> None:
     """Open notebooks/<name> in JupyterLab, Run All, and fail if a cell erred or did not run."""
-    # `reset`: a fresh workspace. Otherwise JupyterLab reopens every notebook an earlier test
-    # opened, and starts a kernel for each: by the tenth notebook, ten kernels at once.
-    page.goto(f"{lab['base']}/lab/tree/notebooks/{name}?reset&token={lab['token']}")
-    page.wait_for_function(KERNEL_IDLE, timeout=90_000)
+    page, problems = lab_page.page, lab_page.problems
+    lab_page.open(name)
     # Start Run All without awaiting its promise: the wait below has our own bound and,
     # if it expires, the report says which cells had not run.
     page.evaluate("() => { window.jupyterapp.commands.execute('notebook:run-all-cells'); }")
@@ -199,36 +270,29 @@ def _run_all(page: Any, lab: dict[str, str], name: str, problems: list[str]) -> 
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[n.stem for n in NOTEBOOKS])
-def test_notebook_runs_and_its_explorers_respond(
-    lab: dict[str, str], browser: Any, notebook: Path
-) -> None:
-    page = browser.new_page(viewport={"width": 1500, "height": 1100})
-    problems = _watch_errors(page)
-    try:
-        _run_all(page, lab, notebook.name, problems)
+def test_notebook_runs_and_its_explorers_respond(notebook_page: LabPage, notebook: Path) -> None:
+    page, problems = notebook_page.page, notebook_page.problems
+    _run_all(notebook_page, notebook.name)
 
-        explorers = page.locator(".lab-explorer")
-        for number in range(explorers.count()):
-            explorer = explorers.nth(number)
-            explorer.scroll_into_view_if_needed()
-            history, first = _press_run(page, explorer)
-            assert first, f"explorer {number + 1}: no plot after Run; status went {history}"
-            change = _change_a_control(explorer)
-            history, second = _press_run(page, explorer)
-            name = f"{notebook.stem}" + (f"-{number + 1}" if explorers.count() > 1 else "")
-            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-            explorer.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
-            assert not any("Error" in text for text in history), f"explorer {number + 1}: {history}"
-            assert any("Running" in text for text in history), (
-                f"explorer {number + 1}: no progress shown while it ran: {history}"
-            )
-            assert second and second != first, (
-                f"explorer {number + 1}: no new plot after {change}; status went {history}"
-            )
-        assert not problems, f"{notebook.name}:\n" + "\n".join(problems)
-    finally:
-        page.close()
-        _delete_sessions(lab)
+    explorers = page.locator(".lab-explorer")
+    for number in range(explorers.count()):
+        explorer = explorers.nth(number)
+        explorer.scroll_into_view_if_needed()
+        history, first = _press_run(page, explorer)
+        assert first, f"explorer {number + 1}: no plot after Run; status went {history}"
+        change = _change_a_control(explorer)
+        history, second = _press_run(page, explorer)
+        name = f"{notebook.stem}" + (f"-{number + 1}" if explorers.count() > 1 else "")
+        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+        explorer.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+        assert not any("Error" in text for text in history), f"explorer {number + 1}: {history}"
+        assert any("Running" in text for text in history), (
+            f"explorer {number + 1}: no progress shown while it ran: {history}"
+        )
+        assert second and second != first, (
+            f"explorer {number + 1}: no new plot after {change}; status went {history}"
+        )
+    assert not problems, f"{notebook.name}:\n" + "\n".join(problems)
 
 
 # A learner's notebook with one level of the interleaving lab: its own notebook, so the test
@@ -265,35 +329,30 @@ def _click(page: Any, scheduler: Any, css: str) -> str:
 
 
 def test_a_learner_reaches_a_lab_levels_goal_by_clicking_the_thread_buttons(
-    lab: dict[str, str], browser: Any
+    lab: dict[str, str], notebook_page: LabPage
 ) -> None:
     import nbformat
 
     notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(LEVEL_CELL)])
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3"}
     nbformat.write(notebook, Path(lab["root"]) / "notebooks" / "lab_level.ipynb")
-    page = browser.new_page(viewport={"width": 1500, "height": 1100})
-    problems = _watch_errors(page)
-    try:
-        _run_all(page, lab, "lab_level.ipynb", problems)
-        printed = page.locator(".jp-OutputArea-output", has_text="shortest:").first.inner_text()
-        schedule = printed.split("shortest:", 1)[1].split()
-        assert schedule, f"the search printed no schedule: {printed!r}"
-        scheduler = page.locator(".lab-scheduler").first
-        scheduler.wait_for(timeout=30_000)
-        assert "Goal" in scheduler.locator(".lab-goal").first.inner_text()
+    page, problems = notebook_page.page, notebook_page.problems
+    _run_all(notebook_page, "lab_level.ipynb")
+    printed = page.locator(".jp-OutputArea-output", has_text="shortest:").first.inner_text()
+    schedule = printed.split("shortest:", 1)[1].split()
+    assert schedule, f"the search printed no schedule: {printed!r}"
+    scheduler = page.locator(".lab-scheduler").first
+    scheduler.wait_for(timeout=30_000)
+    assert "Goal" in scheduler.locator(".lab-goal").first.inner_text()
 
-        statuses = [_click(page, scheduler, f"lab-step-{thread}") for thread in schedule]
-        assert all("Goal reached" not in s for s in statuses[:-1]), statuses
-        assert statuses[-1].startswith(f"Goal reached in {len(schedule)} steps"), statuses
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        scheduler.screenshot(path=str(SCREENSHOTS / "lab_level.png"))
+    statuses = [_click(page, scheduler, f"lab-step-{thread}") for thread in schedule]
+    assert all("Goal reached" not in s for s in statuses[:-1]), statuses
+    assert statuses[-1].startswith(f"Goal reached in {len(schedule)} steps"), statuses
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    scheduler.screenshot(path=str(SCREENSHOTS / "lab_level.png"))
 
-        undone = _click(page, scheduler, "lab-undo")
-        assert undone.startswith(f"Step {len(schedule) - 1}."), undone
-        reset = _click(page, scheduler, "lab-reset")
-        assert reset.startswith("Step 0."), reset
-        assert not problems, "\n".join(problems)
-    finally:
-        page.close()
-        _delete_sessions(lab)
+    undone = _click(page, scheduler, "lab-undo")
+    assert undone.startswith(f"Step {len(schedule) - 1}."), undone
+    reset = _click(page, scheduler, "lab-reset")
+    assert reset.startswith("Step 0."), reset
+    assert not problems, "\n".join(problems)
