@@ -64,18 +64,20 @@ lab: $(STAMP)
 
 test: $(STAMP)
 	$(MAKE) --no-print-directory lint unit sync-check nbval browser site-test slides-test \
-		NBVAL_PLUGINS="-p nbval_site_cache"
+		NBVAL_PLUGINS="-p nbval_site_cache" NBVAL_JOBS=2 SITE_ARGS=--beside-ok
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
 # `make unit UNIT_TESTS=tests/core/test_timing.py` runs just one file. The tests run in
-# UNIT_JOBS processes (pytest-xdist), one per usable core by default. `--dist loadgroup` keeps
+# UNIT_JOBS processes (pytest-xdist), by default one and a half per usable core, rounded up:
+# many tests mostly wait on threads and processes, so on 2 cores two workers kept 1.2 cores
+# busy (264 s) and three kept 1.5 busy (216 s); four were no faster. `--dist loadgroup` keeps
 # the shared-memory tests on one process, and the Dask tests on one (tests/conftest.py says
 # why). UNIT_JOBS=0 runs them all in this process, which is what a debugger wants.
 UNIT_TESTS ?= tests
-UNIT_JOBS ?= $(shell python3 -c 'import os; print(len(os.sched_getaffinity(0)))' 2>/dev/null || echo 1)
+UNIT_JOBS ?= $(shell python3 -c 'import os; print((3 * len(os.sched_getaffinity(0)) + 1) // 2)' 2>/dev/null || echo 2)
 unit: $(STAMP)
 	MPLBACKEND=Agg $(BIN)/python -m pytest $(UNIT_TESTS) -q -n $(UNIT_JOBS) --dist loadgroup \
 		--ignore=tests/browser --ignore=tests/site --ignore=tests/binder --ignore=tests/slides --durations=15
@@ -91,9 +93,13 @@ browser: $(STAMP)
 # The course website (tools/build_site.py): every lesson executed (cached in build/site-cache,
 # so a rebuild re-runs only what changed), rendered by Sphinx into build/site.
 # SITE_JOBS=2 runs two kernels at a time (default: one per two usable cores).
+# SITE_ARGS=--beside-ok (what `make test` passes): keep the lessons nbval ran two at a time; a
+# plain `make site` executes those again, alone, since side by side they halve each other's
+# speedups.
 SITE_JOBS ?=
+SITE_ARGS ?=
 site: $(STAMP)
-	$(BIN)/python tools/build_site.py $(if $(SITE_JOBS),--jobs $(SITE_JOBS))
+	$(BIN)/python tools/build_site.py $(if $(SITE_JOBS),--jobs $(SITE_JOBS)) $(SITE_ARGS)
 
 # The website in headless Chromium (tests/site). It needs Chromium: without it (and not in
 # CI) the build is skipped too, since nothing would look at it.
@@ -114,9 +120,10 @@ sync-check: $(STAMP)
 
 # `make nbval NOTEBOOKS=notebooks/03_shared_state_and_queues.ipynb` runs just one. In `make test`
 # nbval also fills the website's cache (tools/nbval_site_cache.py), so the site only renders.
-# NBVAL_JOBS=2 runs two notebooks at a time (pytest-xdist, a notebook's cells together): the
-# matrix legs do, since only pass or fail counts there. `make test` runs them one at a time, so
-# that what they measure, which the website shows, is measured on a machine at rest.
+# NBVAL_JOBS=2 runs two notebooks at a time (pytest-xdist, a notebook's cells together): `make
+# test` and the matrix legs do, since only pass or fail counts there (on 2 cores 109 s where
+# one at a time took 174). Each notebook is marked as run beside another, so the website's
+# published build (`make site`) executes it again alone.
 NBVAL_PLUGINS ?=
 NOTEBOOKS ?= notebooks/
 NBVAL_JOBS ?=

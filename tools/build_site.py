@@ -174,11 +174,19 @@ async def _execute(lesson: course.Lesson, key: str, slots: asyncio.Semaphore) ->
     nbformat.write(nb, CACHE / f"{lesson.stem}.ipynb")
 
 
-def _cached(lesson: course.Lesson, key: str) -> bool:
-    path = CACHE / f"{lesson.stem}.ipynb"
+# How many other notebooks ran at the same time as this one, where nbval filled the cache with
+# pytest-xdist (tools/nbval_site_cache.py). Side by side on two cores, each halves the other's
+# speedups: fine for a test of the site, false on the published one.
+BESIDE = "lab_site_executed_beside"
+
+
+def is_current(path: Path, key: str, *, beside_ok: bool = False) -> bool:
+    """Whether ``path`` holds the execution of ``key``, run alone unless ``beside_ok``."""
     if not path.exists():
         return False
-    return json.loads(path.read_text(encoding="utf-8"))["metadata"].get("lab_site_cache_key") == key
+    metadata = json.loads(path.read_text(encoding="utf-8"))["metadata"]
+    alone = metadata.get(BESIDE, 0) == 0
+    return metadata.get("lab_site_cache_key") == key and (alone or beside_ok)
 
 
 async def all_or_none(runs: list[Coroutine[Any, Any, None]]) -> None:
@@ -359,9 +367,10 @@ def prune() -> None:
         source_map.unlink()
 
 
-def build(jobs: int = 0) -> Report:
+def build(jobs: int = 0, *, beside_ok: bool = False) -> Report:
     """Execute what changed (``jobs`` kernels at a time, 0: :func:`default_jobs`), write the
-    pages, run Sphinx. Raises on the first failure."""
+    pages, run Sphinx. Raises on the first failure. ``beside_ok``: also keep the executions nbval
+    ran side by side with others (a site built to be tested, not published)."""
     jobs = jobs or default_jobs()
     report = Report()
     repository = course.repository()
@@ -370,7 +379,7 @@ def build(jobs: int = 0) -> Report:
     for lesson in lessons:
         if not lesson.lesson_path.exists():
             report.missing.append(lesson.stem)
-        elif _cached(lesson, cache_key(lesson)):
+        elif is_current(CACHE / f"{lesson.stem}.ipynb", cache_key(lesson), beside_ok=beside_ok):
             report.cached.append(lesson.stem)
         else:
             todo.append(lesson)
@@ -392,8 +401,13 @@ def main() -> None:
     parser.add_argument(
         "--jobs", type=int, default=0, help="kernels at a time (default: one per two cores)"
     )
+    parser.add_argument(
+        "--beside-ok",
+        action="store_true",
+        help="keep lessons nbval executed side by side (a site to test, not to publish)",
+    )
     args = parser.parse_args()
-    print(build(jobs=max(0, args.jobs)).summary())
+    print(build(jobs=max(0, args.jobs), beside_ok=args.beside_ok).summary())
 
 
 if __name__ == "__main__":

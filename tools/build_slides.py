@@ -27,7 +27,6 @@ import asyncio
 import copy
 import hashlib
 import html.parser
-import json
 import os
 import re
 import shutil
@@ -133,12 +132,6 @@ def projector_key(lesson: course.Lesson) -> str:
     return hashlib.sha256(f"{build_site.cache_key(lesson)}:projector".encode()).hexdigest()
 
 
-def _current(path: Path, key: str) -> bool:
-    if not path.exists():
-        return False
-    return json.loads(path.read_text(encoding="utf-8"))["metadata"].get("lab_site_cache_key") == key
-
-
 async def _execute_projector(lesson: course.Lesson, slots: asyncio.Semaphore) -> None:
     """As build_site executes a lesson, with projector mode on, into build/slides-cache."""
     nb = jupytext.read(lesson.lesson_path)
@@ -191,7 +184,7 @@ def executed(
     for lesson in lessons:
         path = cache / f"{lesson.stem}.ipynb"
         key = projector_key(lesson) if report.projector else build_site.cache_key(lesson)
-        if _current(path, key):
+        if build_site.is_current(path, key):
             report.cached.append(lesson.stem)
         elif any_cache and path.exists():
             report.stale.append(lesson.stem)

@@ -9,6 +9,10 @@ the key ``tools/build_site.py`` computes (the lesson's text, the helpers code it
 Python), exactly where and as the site build would have written it. A later `make site` then
 finds the lesson executed and only renders it.
 
+A run with pytest-xdist marks its notebooks as executed side by side with others
+(``build_site.BESIDE``): the site `make test` builds to check uses them (``--beside-ok``), but a
+`make site` for publishing executes them again, alone, so that its measurements stay true.
+
 Only the course's own setting is cached (no ``$LAB_START_METHOD``): the site shows what a
 learner sees by default, so a run under another start method writes nothing.
 """
@@ -24,6 +28,12 @@ import pytest
 
 _failed: set[str] = set()
 _executed: dict[str, list[Any]] = {}
+
+
+def executed_beside() -> int:
+    """How many other notebooks ran while each of this run's did: under pytest-xdist (`make
+    nbval NBVAL_JOBS=2`, as `make test` runs it) each worker runs one notebook at a time."""
+    return max(0, int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1")) - 1)
 
 
 @pytest.hookimpl(hookwrapper=True)
@@ -48,6 +58,7 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     import nbformat
 
     by_stem = {lesson.stem: lesson for lesson in course.LESSONS}
+    beside = executed_beside()
     for path, items in _executed.items():
         lesson = by_stem.get(Path(path).stem)
         if lesson is None or path in _failed or not items:
@@ -57,5 +68,6 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
         if len(items) != len(code_cells):  # a cell was skipped: not a whole run
             continue
         notebook.metadata["lab_site_cache_key"] = build_site.cache_key(lesson)
+        notebook.metadata[build_site.BESIDE] = beside
         build_site.CACHE.mkdir(parents=True, exist_ok=True)
         nbformat.write(notebook, build_site.CACHE / f"{lesson.stem}.ipynb")

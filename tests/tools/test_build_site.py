@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 # The website's tools need nbclient (requirements-site.txt); the free-threaded leg installs
@@ -10,6 +12,8 @@ pytest.importorskip("nbclient", reason="the website stack (requirements-site.txt
 
 import build_site
 import course
+import nbformat
+import nbval_site_cache
 
 WRITTEN = [lesson for lesson in course.LESSONS if lesson.lesson_path.exists()]
 
@@ -51,3 +55,32 @@ def test_every_lessons_instructor_notes_get_a_page_linked_to_the_lesson() -> Non
     index = build_site.landing_page(course.LESSONS, set(stems), "me/course", stems)
     listed = index.split(":caption: Instructors", 1)[1]
     assert all(f"{stem}{build_site.NOTES_SUFFIX}" in listed for stem in stems)
+
+
+def _executed(path: Path, key: str, **metadata: object) -> Path:
+    notebook = nbformat.v4.new_notebook()
+    notebook.metadata.update({"lab_site_cache_key": key, **metadata})
+    nbformat.write(notebook, path)
+    return path
+
+
+def test_an_execution_run_beside_others_is_kept_only_for_a_site_to_test(tmp_path: Path) -> None:
+    alone = _executed(tmp_path / "alone.ipynb", "k")
+    beside = _executed(tmp_path / "beside.ipynb", "k", **{build_site.BESIDE: 1})
+    assert build_site.is_current(alone, "k")
+    assert not build_site.is_current(alone, "other key")
+    assert not build_site.is_current(tmp_path / "missing.ipynb", "k", beside_ok=True)
+    assert not build_site.is_current(beside, "k")
+    assert build_site.is_current(beside, "k", beside_ok=True)
+    assert not build_site.is_current(beside, "other key", beside_ok=True)
+
+
+@pytest.mark.parametrize(("workers", "beside"), [(None, 0), ("1", 0), ("2", 1), ("4", 3)])
+def test_nbval_marks_each_notebook_with_how_many_ran_beside_it(
+    monkeypatch: pytest.MonkeyPatch, workers: str | None, beside: int
+) -> None:
+    if workers is None:
+        monkeypatch.delenv("PYTEST_XDIST_WORKER_COUNT", raising=False)
+    else:
+        monkeypatch.setenv("PYTEST_XDIST_WORKER_COUNT", workers)
+    assert nbval_site_cache.executed_beside() == beside
