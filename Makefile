@@ -84,7 +84,7 @@ unit: $(STAMP)
 
 # Every notebook in JupyterLab, driven by headless Chromium (skipped locally without Chromium).
 # Three notebooks at a time, each in its own JupyterLab and Chromium (BROWSER_JOBS=0: one): the
-# test mostly waits for pages and kernels, and on 2 cores three took 242 s where two took 283.
+# test mostly waits for pages and kernels, and on 2 cores three took 244 s where four took 260.
 # Only pass or fail counts here; the website's figures come from nbval's serial runs.
 BROWSER_JOBS ?= 3
 browser: $(STAMP)
