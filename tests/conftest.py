@@ -83,7 +83,13 @@ def ctx(start_method: str) -> object:
 #: machine, so under pytest-xdist a segment that another worker has just made, or leaked on
 #: purpose to test a checker, would look like this test's leak. These files share one worker
 #: (``xdist_group`` with ``--dist loadgroup``, in the Makefile), and only they count segments.
-SHARED_MEMORY_TESTS = ("tests/lessons/ipc/", "tests/core/test_leftovers.py")
+#: The bench's smoke test is one of them: it measures lesson 09's mechanisms, shared memory
+#: among them (a leftovers test on the 3.13t leg once saw one of its segments as a leak).
+SHARED_MEMORY_TESTS = (
+    "tests/lessons/ipc/",
+    "tests/core/test_leftovers.py",
+    "tests/tools/test_bench.py",
+)
 
 #: Test files run one at a time on one worker (``--dist loadgroup``), by group: the ones above,
 #: and the Dask tests, whose clusters of worker processes would otherwise start side by side
