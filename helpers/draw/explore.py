@@ -6,14 +6,26 @@ a learner can see by moving a slider, a headless run can produce too.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+import inspect
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Annotated
+from typing import Annotated, ParamSpec, TypeVar
 
 from matplotlib.figure import Figure
 
 from ..core import machine
-from ..core.domains import Choice, Count, Items, Of, Progress, Workers, validated
+from ..core.domains import (
+    Choice,
+    Count,
+    Fn,
+    Items,
+    Of,
+    Progress,
+    Workers,
+    is_validated,
+    validated,
+)
 from ..core.machine import StartMethod
 from ..core.timing import (
     EXECUTOR_KINDS,
@@ -27,6 +39,41 @@ from ..core.timing import (
 from ..core.workloads import WORKLOAD_KINDS, Kind
 from .plots import new_figure, plot_speedup
 from .timeline import plot_timeline
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+@validated
+def run_then_draw(
+    run: Annotated[Callable[P, R], Fn()],
+) -> Callable[[Callable[[R], Figure]], Callable[P, tuple[Figure, R]]]:
+    """Decorate a drawing of ``run``'s result into an explorer's compute function.
+
+    The function made takes exactly ``run``'s parameters, calls ``run``, draws its result and
+    returns ``(figure, result)``. The parameters and their domains stay declared once, on
+    ``run``: ``inspect.signature`` and :func:`helpers.core.domains.domains_of` read them there
+    (through ``__wrapped__``), and ``run``, being ``@validated``, refuses bad values before it
+    starts anything.
+    """
+    if not is_validated(run):
+        raise TypeError(f"run must be a @validated function; got {run!r}")
+
+    def decorate(draw: Callable[[R], Figure]) -> Callable[P, tuple[Figure, R]]:
+        @functools.wraps(draw)
+        def compute(*args: P.args, **kwargs: P.kwargs) -> tuple[Figure, R]:
+            result = run(*args, **kwargs)
+            return draw(result), result
+
+        signature = inspect.signature(run)
+        compute.__wrapped__ = run  # type: ignore[attr-defined]
+        compute.__signature__ = signature.replace(  # type: ignore[attr-defined]
+            return_annotation=f"tuple[Figure, {signature.return_annotation}]"
+        )
+        compute.__validated__ = True  # type: ignore[attr-defined]
+        return compute
+
+    return decorate
 
 
 @validated

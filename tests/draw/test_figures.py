@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import inspect
+
+import matplotlib.pyplot as plt
 import pytest
 import traitlets
 from matplotlib.figure import Figure
 
 from helpers.core import machine, timing
+from helpers.core.domains import Count, Progress, domains_of, is_validated, validated
 from helpers.draw import explore, plots, timeline, widgets
 
 
@@ -149,3 +153,38 @@ def test_explorer_shows_errors_instead_of_raising() -> None:
     assert isinstance(explorer.error, ValueError)
     assert "n must be even; got 3" in explorer.status.value
     assert explorer.progress.bar_style == "danger" and not explorer.button.disabled
+
+
+def test_run_then_draw_takes_the_runs_parameters_and_checks_them_before_running() -> None:
+    started: list[int] = []
+
+    @validated
+    def count_up(count: Count = 2, *, progress: Progress = None) -> list[int]:
+        started.append(count)
+        return list(range(count))
+
+    @explore.run_then_draw(count_up)
+    def draw_count(numbers: list[int]) -> Figure:
+        """Draw the numbers."""
+        fig, (ax,) = plots.new_figure()
+        ax.plot(numbers)
+        return fig
+
+    assert list(inspect.signature(draw_count).parameters) == ["count", "progress"]
+    assert domains_of(draw_count) == domains_of(count_up)
+    assert is_validated(draw_count)
+    assert (draw_count.__name__, draw_count.__doc__) == ("draw_count", "Draw the numbers.")
+    fig, numbers = draw_count(3)
+    assert isinstance(fig, Figure) and numbers == [0, 1, 2]
+    plt.close(fig)
+    with pytest.raises(ValueError, match="count"):
+        draw_count(count=0)
+    assert started == [3], "the bad value reached the run"
+
+
+def test_run_then_draw_refuses_a_run_that_checks_nothing() -> None:
+    def unchecked(count: int) -> int:
+        return count
+
+    with pytest.raises(TypeError, match="@validated"):
+        explore.run_then_draw(unchecked)

@@ -9,12 +9,12 @@ from __future__ import annotations
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 
-from ...core.domains import Progress, validated
+from ...draw.explore import run_then_draw
 from ...draw.plots import finish, new_figure
 from ...draw.style import line_width
 from ...draw.timeline import draw_spans
-from .classes import IMPLEMENTATIONS, Implementation
-from .notify import NOTIFY_MODES, NotifyMode, NotifyRun, Waiters, WorkMs, run_notify_rounds
+from .classes import IMPLEMENTATIONS
+from .notify import NOTIFY_MODES, NotifyRun, run_notify_rounds
 
 
 def _call_label(run: NotifyRun) -> str:
@@ -23,23 +23,15 @@ def _call_label(run: NotifyRun) -> str:
     ]
 
 
-@validated
-def notify_timeline(
-    waiters: Waiters = 4,
-    mode: NotifyMode = "notify",
-    n: Waiters = 2,
-    work_ms: WorkMs = 20,
-    implementation: Implementation = "threading",
-    *,
-    progress: Progress = None,
-) -> tuple[Figure, NotifyRun]:
-    """Draw :func:`run_notify_rounds`: one row per waiter, a dashed line per notify call.
+@run_then_draw(run_notify_rounds)
+def notify_timeline(run: NotifyRun) -> Figure:
+    """Run and draw :func:`run_notify_rounds`: one row per waiter, a dashed line per notify
+    call.
 
     Faded: the thread is waiting (first to be notified, then to get the lock back).
     Solid: it holds the lock again and works. Returns the figure and the run.
     """
-    run = run_notify_rounds(waiters, mode, n, work_ms, implementation, progress=progress)
-    fig, (ax,) = new_figure(width=9.5, height=1.5 + 0.42 * max(2, waiters))
+    fig, (ax,) = new_figure(width=9.5, height=1.5 + 0.42 * max(2, run.waiters))
     draw_spans(
         ax,
         [r.span for r in run.records],
@@ -73,10 +65,10 @@ def notify_timeline(
         xlabel="time since the first waiter started (ms)",
         ylabel="waiting thread",
         title=(
-            f"{NOTIFY_MODES[mode]} — {waiters} waiters, each works {work_ms:g} ms "
-            f"holding the lock\non {IMPLEMENTATIONS[implementation]}; "
+            f"{NOTIFY_MODES[run.mode]} — {run.waiters} waiters, each works {run.work_ms:g} ms "
+            f"holding the lock\non {IMPLEMENTATIONS[run.implementation]}; "
             f"wake order {run.wake_order}"
         ),
     )
     ax.grid(False, axis="y")
-    return fig, run
+    return fig

@@ -106,6 +106,9 @@ class NotifyRun:
 
     mode: str
     n: int
+    waiters: int
+    work_ms: float
+    implementation: str
     t0: float
     records: tuple[Wakeup, ...]  # by waiter index (= the order they started waiting)
     notifications: tuple[float, ...]  # when each notify call was made
@@ -180,6 +183,9 @@ def run_notify_rounds(
     return NotifyRun(
         mode=mode,
         n=per_call,
+        waiters=waiters,
+        work_ms=work_ms,
+        implementation=implementation,
         t0=t0,
         records=tuple(records[i] for i in sorted(records)),
         notifications=tuple(notifications),

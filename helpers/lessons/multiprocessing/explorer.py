@@ -17,6 +17,7 @@ from ...core import machine
 from ...core.domains import Choice, Count, Progress, Workers, validated
 from ...core.machine import StartMethod
 from ...core.spans import Span, rows
+from ...draw.explore import run_then_draw
 from ...draw.plots import colour, finish, new_figure
 from ...draw.timeline import Row, draw_rows, finish_timeline
 from ...draw.widgets import Explorer, dropdown, int_slider
@@ -142,22 +143,10 @@ def plot_map_run(run: MapRun) -> Figure:
     return fig
 
 
-@validated
-def explore_map(
-    workers: Workers = 2,
-    task_us: TaskUs = 1_000,
-    tasks: Tasks = 200,
-    chunksize: Count = 1,
-    *,
-    api: Api = "pool",
-    start_method: StartMethod = None,
-    progress: Progress = None,
-) -> tuple[Figure, MapRun]:
-    """The explorer's compute: run the map, return the figure and the measurement."""
-    run = run_map(
-        workers, task_us, tasks, chunksize, api=api, start_method=start_method, progress=progress
-    )
-    return plot_map_run(run), run
+@run_then_draw(run_map)
+def explore_map(run: MapRun) -> Figure:
+    """The explorer's compute: :func:`run_map`, then :func:`plot_map_run`."""
+    return plot_map_run(run)
 
 
 @validated

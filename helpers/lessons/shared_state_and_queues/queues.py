@@ -28,6 +28,7 @@ from ...core import lifecycle
 from ...core.domains import Choice, Int, Millis, Of, Progress, Timeout, validated
 from ...core.spans import Span
 from ...core.timing import RunTimeout
+from ...draw.explore import run_then_draw
 from ...draw.plots import IDEAL_STYLE, LIMIT_STYLE, colour, finish, new_figure
 from ...draw.style import figure_size
 from ...draw.timeline import draw_rows
@@ -405,19 +406,7 @@ def plot_pipeline(run: PipelineRun) -> Figure:
     return fig
 
 
-@validated
-def explore_pipeline(
-    producers: Producers = 1,
-    consumers: Consumers = 2,
-    items: PipelineItems = 30,
-    produce_ms: StageMs = 10,
-    process_ms: StageMs = 30,
-    maxsize: MaxSize = 4,
-    *,
-    progress: Progress = None,
-) -> tuple[Figure, PipelineRun]:
-    """The explorer's compute: run the pipeline, draw it, return the figure and the run."""
-    run = run_pipeline(
-        producers, consumers, items, produce_ms, process_ms, maxsize, progress=progress
-    )
-    return plot_pipeline(run), run
+@run_then_draw(run_pipeline)
+def explore_pipeline(run: PipelineRun) -> Figure:
+    """The explorer's compute: :func:`run_pipeline`, then :func:`plot_pipeline`."""
+    return plot_pipeline(run)

@@ -29,7 +29,7 @@ from ...core.lifecycle import wait_until
 from ...core.machine import StartMethod
 from ...core.timing import Measurement, RunResult, TaskMs, chain_progress, run_specs
 from ...core.workloads import make_tasks
-from ...draw.explore import compare_executors
+from ...draw.explore import compare_executors, run_then_draw
 from ...draw.plots import IDEAL_STYLE, LIMIT_STYLE, MARKERS, colour, finish, mark_point, new_figure
 from ...draw.style import line_width
 from ...draw.timeline import plot_timeline
@@ -263,18 +263,11 @@ def _thin_row_labels(ax: Axes, most: int) -> None:
         ax.set_yticks(ticks[::step], labels[::step])
 
 
-@validated
-def explore_io_pool(
-    latency_ms: LatencyMs = 20,
-    tasks: IoTasks = 16,
-    workers: SweepWorkers = 4,
-    *,
-    progress: Progress = None,
-) -> tuple[Figure, IoSweep]:
-    """The I/O explorer: sweep pool sizes, plot throughput next to Little's law, and draw
-    the timeline of the pool with ``workers`` threads."""
-    sweep = io_sweep(latency_ms, tasks, workers, progress=progress)
-    return plot_io_sweep(sweep), sweep
+@run_then_draw(io_sweep)
+def explore_io_pool(sweep: IoSweep) -> Figure:
+    """The I/O explorer: :func:`io_sweep` over pool sizes, then :func:`plot_io_sweep`
+    (throughput next to Little's law, and the timeline of the pool with ``workers`` threads)."""
+    return plot_io_sweep(sweep)
 
 
 # --- CPU-bound work: thread pool vs process pool (notebook 08 in one picture) ----------------
