@@ -103,8 +103,10 @@ def test_a_segment_that_another_program_maps_is_not_ours() -> None:
         other.wait(timeout=30)  # the first child exits at once
         name = other.stdout.readline().strip()
         assert name in leftovers.shared_memory_segments()  # it is there, in /dev/shm ...
-        assert leftovers.new_segments(baseline.shared_memory) == set()  # ... but not ours
-        assert leftovers.leftovers(baseline) == []
+        # ... but not ours. Asked about its name only: /dev/shm is machine-wide, and this
+        # test is not about segments that other programs make meanwhile.
+        assert name not in leftovers.new_segments(baseline.shared_memory)
+        assert not [line for line in leftovers.leftovers(baseline) if name in line]
     finally:
         other.stdin.write("done\n")
         other.stdin.close()
