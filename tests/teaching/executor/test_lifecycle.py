@@ -1,12 +1,5 @@
-"""The teaching executor against the standard one: shutdown, exit, the initializer, and CPython's
-exact messages and names.
-
-One behavioural suite in two files (tests/teaching/executor/conftest.py holds its fixtures).
-
-Every test is parametrized over both classes: the teaching ``ThreadPoolExecutor`` must behave
-exactly like ``concurrent.futures.ThreadPoolExecutor`` wherever the standard one is specified.
-Blocking calls are bounded; gates (``threading.Event``) make orders deterministic, so nothing
-here depends on timing.
+"""The teaching executor against the standard one, second half: shutdown, exit, the
+initializer, and CPython's exact messages and names. How the suite works: test_tasks.py.
 """
 
 from __future__ import annotations
@@ -21,9 +14,7 @@ import time
 import weakref
 from collections.abc import Callable
 from concurrent import futures
-from concurrent.futures import (
-    BrokenExecutor,
-)
+from concurrent.futures import BrokenExecutor
 from concurrent.futures.thread import BrokenThreadPool
 from decimal import Decimal
 from fractions import Fraction
