@@ -29,7 +29,7 @@ from . import primitives as p
 from .checking import Checks
 from .records import Outcome, Program
 from .session import Session
-from .stepping import ALL, EMPTY, LOCAL, RETURN, SKIP, start_position
+from .stepping import ALL, EMPTY, LOCAL, RETURN, SKIP, code_of, entering_handler, start_position
 from .workers import (
     Blocked,
     Chooser,
@@ -166,7 +166,7 @@ class Execution(Checks):
         call = call or worker.fn
         try:
             try:
-                code = _code(entry)
+                code = code_of(entry)
                 if code is None or self.stepping.info(code) is None:
                     self._stop_first(worker)  # nothing to step before the call: stop here
                 sys.settrace(self._trace)
@@ -183,7 +183,10 @@ class Execution(Checks):
                 worker.status = "raised"
             else:
                 worker.status = "finished"
-            self._finish(worker)
+            if worker.abort:  # it went on after the run was abandoned: nobody waits for it
+                worker.status = "abandoned"
+            else:
+                self._finish(worker)
         except p.Abandon:
             worker.status = "abandoned"
         finally:
@@ -207,7 +210,7 @@ class Execution(Checks):
     def _guard(self, frame: Any, event: str, arg: Any) -> Any:
         """The line events of untraced code, GIL off: a thread stuck there (say, in a loop the
         lab does not step) sees that the run was abandoned and stops itself."""
-        if p._tls.worker.abort:
+        if p._tls.worker.abort and not entering_handler(frame):  # see entering_handler
             frame.f_trace = None
             raise p.Abandon()
         return self._guard
@@ -257,6 +260,8 @@ class Execution(Checks):
                 return
             self._decide(worker)
         except p.Abandon:
+            if entering_handler(frame):
+                return  # the exception on its way through unwinds the thread instead
             # Raising here makes CPython drop this thread's trace function. On 3.12 doing so
             # from a frame that asks for opcode events, while another thread waits in a call
             # from traced code, can crash the interpreter: ask for none first.
@@ -467,12 +472,6 @@ def _bind(fn: Callable[..., Any], args: tuple[Any, ...]) -> Callable[[], Any]:
     return (lambda: fn(*args)) if args else fn
 
 
-def _code(entry: Any) -> Any:
-    from .stepping import code_of
-
-    return code_of(entry)
-
-
 _LAB_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
 
@@ -485,6 +484,8 @@ _current_frames = sys._current_frames  # a name of its own: a test makes sure GI
 
 
 def _abort_trace(frame: Any, event: str, arg: Any) -> Any:
+    if entering_handler(frame):
+        return _abort_trace  # an exception is on its way through: raise at the next line
     frame.f_trace_opcodes = False  # see Execution._stop
     raise p.Abandon()
 

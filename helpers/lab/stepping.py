@@ -115,6 +115,24 @@ _NAMED = {
 }
 
 
+_PUSH_EXC_INFO = dis.opmap.get("PUSH_EXC_INFO")  # 3.11+
+
+
+def entering_handler(frame: Any) -> bool:
+    """Whether ``frame`` stands at the first instruction of an exception handler.
+
+    An exception is already on its way through the frame there, so a trace function must not
+    raise another one: raised before ``PUSH_EXC_INFO`` has run, the handler's cleanup makes the
+    exception on its way the thread's *handled* one for good (3.11 to 3.13). ``sys.exception()``
+    then stays set after the frame is gone, and every later exception of that thread chains to
+    it, run after run on a carrier.
+    """
+    if _PUSH_EXC_INFO is None:
+        return False
+    code = frame.f_code.co_code
+    return frame.f_lasti < len(code) and code[frame.f_lasti] == _PUSH_EXC_INFO
+
+
 def _footprint_of(opname: str, argval: Any, kind: int) -> Footprint:
     if kind in (SKIP, LOCAL):
         return EMPTY

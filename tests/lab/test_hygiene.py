@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 
 import pytest
@@ -88,3 +89,56 @@ def test_only_one_run_at_a_time() -> None:
     with Run(three()) as run, pytest.raises(LabError, match="one at a time"):
         Run(three()).open()
     assert run  # the first is closed by its with block
+
+
+class Gate:
+    def __init__(self) -> None:
+        self.cond = threading.Condition()
+        self.opened = 0
+
+
+#: What each run's waiter found as the exception being handled when it started.
+HANDLED_AT_START: list[object] = []
+
+
+def wait_for_ever(g: Gate) -> None:
+    HANDLED_AT_START.append(sys.exc_info()[1])
+    with g.cond:  # abandoned in wait(): the Abandon unwinds through this with's exit
+        g.cond.wait()
+
+
+def open_twice(g: Gate) -> None:
+    g.opened += 1
+    g.opened += 1
+
+
+@pytest.mark.parametrize("granularity", ["line", "instruction"])
+def test_an_abandoned_thread_leaves_no_handled_exception_to_the_next_run(granularity) -> None:  # type: ignore[no-untyped-def]
+    """Every run deadlocks and is abandoned with its waiter inside a with block. Had the
+    lab raised its Abandon again as that with's handler started, the first one would stay
+    the carrier's handled exception (``sys.exc_info()``) for good, and each later run's
+    exceptions would chain to all the earlier ones."""
+    HANDLED_AT_START.clear()
+    verdict = explore(
+        program({"W": wait_for_ever, "O": open_twice}, setup=Gate, granularity=granularity)
+    )
+    assert not verdict.ok and verdict.runs > 2
+    assert len(HANDLED_AT_START) == verdict.runs + 1  # + the replay of the counterexample
+    assert [e for e in HANDLED_AT_START if e is not None] == []
+
+
+def wait_in_a_bare_except(g: Gate) -> None:
+    try:
+        with g.cond:
+            g.cond.wait()
+    except:  # noqa: E722  a learner's bare except also catches the lab's Abandon
+        pass
+
+
+def test_a_thread_that_swallows_the_abandon_does_not_break_the_next_run() -> None:
+    """Both threads wait for ever, and each swallows the lab's Abandon and returns: a run
+    abandoned long ago must not take part in the next one (it once made the next run fail
+    with "thread B did not reach its first step")."""
+    verdict = explore(program({"A": wait_in_a_bare_except, "B": wait_in_a_bare_except}, setup=Gate))
+    assert verdict.exhausted and verdict.outcomes == {"deadlock": verdict.runs}
+    assert verdict.runs > 2
