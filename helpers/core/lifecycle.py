@@ -145,7 +145,10 @@ def stop_pool(pool: Annotated[Executor, Of(Executor)]) -> Stopped:
     for process in alive:
         if process.is_alive():
             process.terminate()
-    pool.shutdown(wait=True, cancel_futures=True)
+    if _manager_started(pool):
+        pool.shutdown(wait=True, cancel_futures=True)
+    else:
+        _shutdown_unmanaged(pool)
     for process in processes:
         process.join(GRACE_S)
     still = [_name(p) for p in processes if p.is_alive()]
@@ -158,6 +161,38 @@ def stop_pool(pool: Annotated[Executor, Of(Executor)]) -> Stopped:
         tuple(still),
         tuple(p.exitcode for p in processes),
     )
+
+
+def _manager_started(pool: ProcessPoolExecutor) -> bool:
+    """Whether ``shutdown(wait=True)`` can join the pool's manager thread.
+
+    Up to 3.13 ``submit`` assigns ``_executor_manager_thread`` before it calls ``start()``. A
+    Stop (SIGINT) that lands between the two leaves a thread that never starts, and joining
+    it raises ``RuntimeError: cannot join thread before it is started`` instead of letting the
+    interrupt through. One that lands inside ``start()`` leaves a thread that starts a moment
+    later, so it is given ``GRACE_S`` to do so.
+    """
+    manager = getattr(pool, "_executor_manager_thread", None)
+    started = getattr(manager, "_started", None)
+    if manager is None or not isinstance(started, threading.Event):
+        return True  # no manager to join, or a Python whose internals we do not know
+    return started.wait(GRACE_S)
+
+
+def _shutdown_unmanaged(pool: ProcessPoolExecutor) -> None:
+    """Shut down a pool whose manager thread never started, closing what it would have.
+
+    The manager thread closes the wakeup pipe and the result queue when it ends; with no
+    manager their pipes would stay open until garbage collection.
+    """
+    wakeup = getattr(pool, "_executor_manager_thread_wakeup", None)
+    results = getattr(pool, "_result_queue", None)
+    pool.shutdown(wait=False, cancel_futures=True)
+    for channel in (wakeup, results):
+        close = getattr(channel, "close", None)
+        if close is not None:
+            with contextlib.suppress(OSError):
+                close()
 
 
 @validated

@@ -5,6 +5,9 @@ from __future__ import annotations
 import subprocess
 import sys
 import threading
+import time
+from concurrent.futures import ProcessPoolExecutor, process
+from typing import Any
 
 import pytest
 
@@ -14,6 +17,7 @@ from helpers.core.lifecycle import (
     run_program,
     run_threads,
     stop,
+    stop_pool,
     wait_until,
     waiting_count,
 )
@@ -94,3 +98,32 @@ def test_end_processes_terminates_then_kills_and_says_which() -> None:
             process.wait(5)
             if process.stdout:
                 process.stdout.close()
+
+
+@pytest.mark.usefixtures("nothing_left")
+@pytest.mark.parametrize("starts_later", [False, True], ids=["never-starts", "starts-late"])
+def test_stop_pool_ends_a_pool_interrupted_before_its_manager_thread_started(
+    monkeypatch: pytest.MonkeyPatch, ctx: Any, starts_later: bool
+) -> None:
+    # Up to 3.13, submit() assigns the pool's manager thread, then starts it. A Stop landing in
+    # between used to make stop_pool raise "cannot join thread before it is started".
+    start = process._ExecutorManagerThread.start
+    late: list[threading.Timer] = []
+
+    def interrupted_start(manager: threading.Thread) -> None:
+        if starts_later:  # the interrupt came inside start(): the thread still starts
+            late.append(threading.Timer(0.2, start, args=(manager,)))
+            late[-1].start()
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(process._ExecutorManagerThread, "start", interrupted_start)
+    pool = ProcessPoolExecutor(max_workers=2, mp_context=ctx)
+    with pytest.raises(KeyboardInterrupt):
+        pool.submit(time.sleep, 30)
+    workers = list(pool._processes.values())  # type: ignore[attr-defined]
+    assert workers, "the workers start before the manager thread"
+    stopped = stop_pool(pool)
+    for timer in late:
+        timer.join(5)
+    assert not any(worker.is_alive() for worker in workers)
+    assert len(stopped.finished) + len(stopped.terminated) == len(workers)
