@@ -29,7 +29,7 @@ from . import primitives as p
 from .checking import Checks
 from .records import Outcome, Program
 from .session import Session
-from .stepping import ALL, EMPTY, LOCAL, RETURN, SKIP, code_of, entering_handler, start_position
+from .stepping import ALL, EMPTY, LOCAL, RETURN, SKIP, can_raise_here, code_of, start_position
 from .workers import (
     Blocked,
     Chooser,
@@ -210,7 +210,7 @@ class Execution(Checks):
     def _guard(self, frame: Any, event: str, arg: Any) -> Any:
         """The line events of untraced code, GIL off: a thread stuck there (say, in a loop the
         lab does not step) sees that the run was abandoned and stops itself."""
-        if p._tls.worker.abort and not entering_handler(frame):  # see entering_handler
+        if p._tls.worker.abort and can_raise_here(frame):
             frame.f_trace = None
             raise p.Abandon()
         return self._guard
@@ -260,8 +260,8 @@ class Execution(Checks):
                 return
             self._decide(worker)
         except p.Abandon:
-            if entering_handler(frame):
-                return  # the exception on its way through unwinds the thread instead
+            if not can_raise_here(frame):
+                return  # raised at the thread's next line instead (can_raise_here)
             # Raising here makes CPython drop this thread's trace function. On 3.12 doing so
             # from a frame that asks for opcode events, while another thread waits in a call
             # from traced code, can crash the interpreter: ask for none first.
@@ -484,8 +484,8 @@ _current_frames = sys._current_frames  # a name of its own: a test makes sure GI
 
 
 def _abort_trace(frame: Any, event: str, arg: Any) -> Any:
-    if entering_handler(frame):
-        return _abort_trace  # an exception is on its way through: raise at the next line
+    if not can_raise_here(frame):
+        return _abort_trace  # not here (stepping.can_raise_here): at the next line
     frame.f_trace_opcodes = False  # see Execution._stop
     raise p.Abandon()
 

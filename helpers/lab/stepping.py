@@ -18,12 +18,15 @@ Child-safe: standard library only.
 
 from __future__ import annotations
 
+import _weakrefset
 import dis
 import functools
+import gc
 import inspect
 import linecache
 import os
 import sys
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from types import CodeType, ModuleType
@@ -131,6 +134,33 @@ def entering_handler(frame: Any) -> bool:
         return False
     code = frame.f_code.co_code
     return frame.f_lasti < len(code) and code[frame.f_lasti] == _PUSH_EXC_INFO
+
+
+#: Where the weakref machinery runs its callbacks (``WeakSet``'s and the weak dictionaries'
+#: removals, ``weakref.finalize``): the collector calls them, on whatever thread it runs on.
+_WEAKREF_FILES = frozenset(os.path.abspath(m.__file__ or "") for m in (weakref, _weakrefset))
+
+
+def in_callback(frame: Any) -> bool:
+    """Whether ``frame`` runs inside a callback the interpreter makes from C on any thread:
+    one of ``gc.callbacks``, a weakref callback of the standard library, or a ``__del__``.
+
+    An exception raised there never reaches the thread's own code: it is reported as
+    unraisable and dropped.
+    """
+    gc_codes = {getattr(getattr(cb, "__func__", cb), "__code__", None) for cb in gc.callbacks}
+    while frame is not None:
+        code = frame.f_code
+        if code in gc_codes or code.co_name == "__del__" or code.co_filename in _WEAKREF_FILES:
+            return True
+        frame = frame.f_back
+    return False
+
+
+def can_raise_here(frame: Any) -> bool:
+    """Whether an exception a trace function raises in ``frame`` unwinds the thread as it
+    should; where it would not, the lab raises its Abandon at the thread's next line."""
+    return not entering_handler(frame) and not in_callback(frame)
 
 
 def _footprint_of(opname: str, argval: Any, kind: int) -> Footprint:

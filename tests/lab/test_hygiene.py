@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 import threading
 
 import pytest
-from programs import Counter, increment_locked  # tests/lab/
+from programs import Collecting, Counter, collect, increment_locked  # tests/lab/
 
-from helpers.lab import Run, explore, patched_now, program, prove
+from helpers.lab import LabError, Run, explore, patched_now, program, prove
+from helpers.lab.primitives import REAL_MONOTONIC
 
 
 def three(**options):  # type: ignore[no-untyped-def]
@@ -84,8 +86,6 @@ def test_an_invariant_that_would_wait_for_a_lock_is_reported_not_hung() -> None:
 
 
 def test_only_one_run_at_a_time() -> None:
-    from helpers.lab import LabError
-
     with Run(three()) as run, pytest.raises(LabError, match="one at a time"):
         Run(three()).open()
     assert run  # the first is closed by its with block
@@ -142,3 +142,54 @@ def test_a_thread_that_swallows_the_abandon_does_not_break_the_next_run() -> Non
     verdict = explore(program({"A": wait_in_a_bare_except, "B": wait_in_a_bare_except}, setup=Gate))
     assert verdict.exhausted and verdict.outcomes == {"deadlock": verdict.runs}
     assert verdict.runs > 2
+
+
+def spin_past_the_step_bound() -> None:
+    """Longer than the runs' step bound (0.2 s) below, so the run gives up on the step."""
+    started = REAL_MONOTONIC()
+    while REAL_MONOTONIC() - started < 0.6:
+        pass
+
+
+FINALIZER_ON_310 = pytest.mark.skipif(
+    sys.version_info[:2] == (3, 10),
+    reason="on 3.10 (old code and new alike) the collector later crashes in "
+    "AttributeError_traverse after this test, under pytest's assertion rewriting only; "
+    "not understood yet",
+)
+
+
+@pytest.mark.parametrize(
+    "callback", ["gc-callback", pytest.param("weakref-finalizer", marks=FINALIZER_ON_310)]
+)
+def test_a_thread_abandoned_inside_a_callback_from_c_is_stopped_in_its_own_code(
+    monkeypatch: pytest.MonkeyPatch, callback: str
+) -> None:
+    """The collector and the weakref machinery call back into Python on whatever thread
+    they run, a lab thread included. An Abandon raised inside such a callback cannot reach the
+    thread: it is reported as unraisable and dropped. The lab must raise it at the thread's
+    own next line instead (hypothesis's gc callback once failed this suite that way, and a
+    ``WeakSet``'s removal the free-threaded leg)."""
+    state = Collecting(None if callback == "gc-callback" else spin_past_the_step_bound)
+    unraisable: list[object] = []
+    monkeypatch.setattr(sys, "unraisablehook", unraisable.append)
+
+    def slow_gc_callback(phase: str, info: dict[str, int]) -> None:
+        if phase == "start" and threading.get_ident() == state.carrier:
+            spin_past_the_step_bound()
+
+    if callback == "gc-callback":
+        gc.callbacks.append(slow_gc_callback)  # the collector holds this very list
+    try:
+        with (
+            Run(program({"A": collect}, setup=lambda: state, step_timeout=0.2)) as run,
+            pytest.raises(LabError, match="thread A did not reach its next step"),
+        ):
+            for _ in range(100):
+                run.step("A")
+    finally:
+        if slow_gc_callback in gc.callbacks:
+            gc.callbacks.remove(slow_gc_callback)
+    assert unraisable == []
+    assert state.carrier is not None  # A was abandoned before its last line
+    assert not patched_now()
