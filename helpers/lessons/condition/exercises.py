@@ -62,6 +62,24 @@ class Turns:
         return f"Turns(players={self.players}, current={self.current}, log={self.log})"
 
 
+class TimedCondition(threading.Condition):
+    """A ``threading.Condition`` that counts the waits that ended because time ran out.
+
+    In a right answer every player is woken when its turn comes, so none of its waits runs
+    out. One that runs out shows a wake-up that never came, even if the player then moved.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.timed_out = 0
+
+    def wait(self, timeout: float | None = None) -> bool:
+        woken = super().wait(timeout)
+        if not woken:
+            self.timed_out += 1  # the lock is held again here
+        return woken
+
+
 @validated
 def play_turns(
     take_turns: Annotated[Callable[..., Any], Fn()],
@@ -79,7 +97,7 @@ def play_turns(
     check the turn again after waking then moves out of turn, on every build and every run.
     Returns the state, the threads' outcome, and whether the checker had to rescue them.
     """
-    turns = Turns(players)
+    turns = Turns(players, TimedCondition)
 
     def all_waiting(count: int, run: learner.ThreadRun) -> bool:
         live = [t for t in run.threads[:count] if t.is_alive()]
@@ -101,6 +119,19 @@ def play_turns(
     if rescued:
         learner.rescue(run, turns.cond, lambda: None)
     return turns, run, rescued
+
+
+def refuse_a_stall(turns: Turns) -> None:
+    """Refuse a game that only went on because a wait ran out (:class:`TimedCondition`):
+    by luck of timing, or by a wait in a loop that never gives up."""
+    if turns.cond.timed_out:
+        raise checks.Wrong(
+            "every move was right, but the game stalled: a player's wait ran out before "
+            "anyone woke it, and it only moved because its turn had come by then. A "
+            "notify() wakes one waiter, maybe not the player whose turn it is: wake "
+            "everyone with notify_all(), and let a wait that runs out end the game "
+            "(return False)."
+        )
 
 
 @checks.checker
@@ -136,6 +167,7 @@ def check_take_turns(take_turns: object) -> checks.Feedback:
                 f"the moves are right, but take_turns returned {list(run.results.values())!r}"
                 "; return True once all the rounds are played."
             )
+        refuse_a_stall(turns)
         woken, again, _ = play_turns(take_turns, players, rounds, spurious=True)
         again.raise_first_error()
         if woken.log != expected:
@@ -145,6 +177,7 @@ def check_take_turns(take_turns: object) -> checks.Feedback:
                 "notify_all(), a timeout): check the turn again after waking, with "
                 "`turns.cond.wait_for(lambda: turns.current == me, timeout)`."
             )
+        refuse_a_stall(woken)
         return checks.passed(
             "every player moved in turn. notify_all() wakes every player; each checks whose "
             "turn it is, and only the right one moves."

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from checker_cases import Checker, assert_rejected  # tests/support/
 
+from helpers.core.checks import Wrong
 from helpers.lessons.condition import exercises as ex5
 
 # Learner threads stuck in a wrong answer are rescued by the checkers themselves.
@@ -71,13 +72,24 @@ def wait_without_timeout(turns: ex5.Turns, me: int, timeout: float) -> bool:
     return turns.cond.wait_for(lambda: turns.current == me)
 
 
+def wait_polling(turns: ex5.Turns, me: int, timeout: float) -> bool:
+    # Wrong: a wait that runs out just waits again, so a wake-up that never came only stalls
+    # the game, and notify() seems to work.
+    while turns.current != me:
+        turns.cond.wait(timeout)
+    return True
+
+
 notify, notify_all = threading.Condition.notify, threading.Condition.notify_all
 take_turns_reference = take_turns.accepts(take_turns_with(wait_for_my_turn, notify_all))
-take_turns_notify_one = take_turns.rejects("stopped after", "notify_all")(
+# Its game stops at the first player's timeout, or, by luck of timing (the later player's
+# wait ends first), goes on after that stall: both are refused, naming notify_all().
+take_turns_notify_one = take_turns.rejects("notify()", "notify_all()")(
     take_turns_with(wait_for_my_turn, notify)
 )
 take_turns_if = take_turns.rejects("turns.current == me")(take_turns_with(wait_once, notify_all))
 take_turns_no_timeout = take_turns.rejects("timeout")(take_turns_with(wait_without_timeout, notify))
+take_turns_polling = take_turns.rejects("notify_all()")(take_turns_with(wait_polling, notify))
 
 
 @take_turns.rejects("holding the condition's lock")
@@ -118,6 +130,17 @@ test_take_turns_accepts_correct_answers, test_take_turns_rejects = take_turns.te
 
 def test_turns_repr_shows_the_state() -> None:
     assert repr(ex5.Turns(3)) == "Turns(players=3, current=0, log=[])"
+
+
+def test_a_game_that_went_on_after_a_wait_ran_out_is_refused() -> None:
+    turns = ex5.Turns(3, ex5.TimedCondition)
+    ex5.refuse_a_stall(turns)  # no wait yet: nothing to refuse
+    with turns.cond:
+        assert turns.cond.wait_for(lambda: True, 0.01)  # true at once: no wait at all
+        assert not turns.cond.wait(0.01)
+    assert turns.cond.timed_out == 1
+    with pytest.raises(Wrong, match=r"stalled.*notify_all\(\)"):
+        ex5.refuse_a_stall(turns)
 
 
 latch = Checker(ex5.check_latch)
