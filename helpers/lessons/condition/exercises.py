@@ -158,7 +158,8 @@ def check_take_turns(take_turns: object) -> checks.Feedback:
     if rescued:
         raise checks.Wrong(
             "some players were still waiting long after the game should have ended, and the "
-            "checker had to wake them. Wake every player with notify_all(), and pass `timeout` "
+            "checker had to wake them. A notify() wakes one waiter, maybe not the player whose "
+            "turn it is: wake every player with notify_all(), and pass `timeout` "
             "to wait_for() (return False when it runs out)."
         )
     if log == expected:

@@ -82,8 +82,9 @@ def wait_polling(turns: ex5.Turns, me: int, timeout: float) -> bool:
 
 notify, notify_all = threading.Condition.notify, threading.Condition.notify_all
 take_turns_reference = take_turns.accepts(take_turns_with(wait_for_my_turn, notify_all))
-# Its game stops at the first player's timeout, or, by luck of timing (the later player's
-# wait ends first), goes on after that stall: both are refused, naming notify_all().
+# Its game stops at a player's timeout; or, by luck of timing (the player whose turn it is wins
+# the race when two waits run out together), it goes on after a stall, and may then outlast the
+# checker's bound. Each of the three is refused, naming notify() and notify_all().
 take_turns_notify_one = take_turns.rejects("notify()", "notify_all()")(
     take_turns_with(wait_for_my_turn, notify)
 )
