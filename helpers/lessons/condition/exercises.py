@@ -48,20 +48,6 @@ def check_woken(woken: object) -> checks.Feedback:
 # --- Exercise 2: taking turns ------------------------------------------------------------------
 
 
-class Turns:
-    """Shared state for exercise 2: whose turn it is, a log of moves, and their condition."""
-
-    @validated
-    def __init__(self, players: Players, make_condition: MakeCondition = threading.Condition):
-        self.players = players
-        self.current = 0  # the player whose turn it is
-        self.log: list[int] = []  # moves, in the order they were played
-        self.cond = make_condition()
-
-    def __repr__(self) -> str:
-        return f"Turns(players={self.players}, current={self.current}, log={self.log})"
-
-
 class TimedCondition(threading.Condition):
     """A ``threading.Condition`` that counts the waits that ended because time ran out.
 
@@ -78,6 +64,20 @@ class TimedCondition(threading.Condition):
         if not woken:
             self.timed_out += 1  # the lock is held again here
         return woken
+
+
+class Turns:
+    """Shared state for exercise 2: whose turn it is, a log of moves, and their condition."""
+
+    @validated
+    def __init__(self, players: Players, make_condition: MakeCondition = threading.Condition):
+        self.players = players
+        self.current = 0  # the player whose turn it is
+        self.log: list[int] = []  # moves, in the order they were played
+        self.cond = make_condition()
+
+    def __repr__(self) -> str:
+        return f"Turns(players={self.players}, current={self.current}, log={self.log})"
 
 
 @validated
